@@ -1,0 +1,44 @@
+# The README's two commands are `make demo` and `make test`; both create and reuse .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+DOCASSETS_HOME ?= .docassets/dev
+DEMO_HOME := .docassets/demo
+DEMO_FILES := samples/dcolo-complaint-first-page.pdf samples/ca5-filing-00516242060.pdf \
+	samples/tn-workers-comp-order-scan.pdf samples/cafc-header-only-text-layer.pdf \
+	samples/tn-appeals-board-diaz-opinion.pdf
+
+.PHONY: demo test dev doctor system-packages benchmarks clean
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "docassets needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(INSTALLED)
+
+system-packages:
+	@scripts/ensure-system-packages.sh
+
+demo: $(INSTALLED) system-packages
+	rm -rf $(DEMO_HOME)
+	DOCASSETS_HOME=$(DEMO_HOME) DAGSTER_HOME=$(abspath $(DEMO_HOME))/dagster scripts/dagster-home.sh
+	DOCASSETS_HOME=$(DEMO_HOME) DAGSTER_HOME=$(abspath $(DEMO_HOME))/dagster $(BIN)/docassets process --project demo $(DEMO_FILES)
+
+test: $(INSTALLED) system-packages
+	scripts/with-test-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+dev: $(INSTALLED) system-packages
+	DAGSTER_HOME=$(abspath $(DOCASSETS_HOME))/dagster scripts/dagster-home.sh
+	DOCASSETS_HOME=$(DOCASSETS_HOME) DAGSTER_HOME=$(abspath $(DOCASSETS_HOME))/dagster \
+		$(BIN)/dagster dev --host 127.0.0.1 --port 3000 -w workspace.yaml
+
+doctor: $(INSTALLED)
+	DOCASSETS_HOME=$(DOCASSETS_HOME) $(BIN)/docassets doctor
+
+benchmarks: $(INSTALLED) system-packages
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .docassets .pytest_cache

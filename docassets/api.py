@@ -1,0 +1,49 @@
+"""The stable public facade of docassets. Imports are deferred so `import docassets.api` stays fast.
+
+    from docassets import api
+    pages = api.extract_pages("order.pdf")          # [Page(number=1, text=..., method="ocr", ...)]
+    mentions = api.extract_entities(pages[0].text)  # [Mention(start, end, text, label, ...)]
+    api.resolve_names([("Paul, Michael", "PERSON"), ("Michael Paul", "PERSON")])  # [0, 0]
+    result = api.process(["a.pdf", "b.pdf"], project="wombat")
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from docassets.core.models import Mention, Page
+    from docassets.local_run import ProcessResult
+    from docassets.settings import Settings
+
+__all__ = ["extract_pages", "extract_entities", "resolve_names", "process"]
+
+
+def extract_pages(path: str | Path) -> list[Page]:
+    """Every page's text: the text layer where it is good, Tesseract OCR where it is not."""
+    from docassets.core.pdf import extract_pages as extract
+
+    return list(extract(path, name=Path(path).name))
+
+
+def extract_entities(text: str) -> list[Mention]:
+    """Entity mentions of a text, offsets into it: the same mentions the `entity_mentions` asset finds."""
+    from docassets.core.entities import extract_entities as extract
+
+    return extract(text)
+
+
+def resolve_names(items: Sequence[tuple[str, str]]) -> list[int]:
+    """For (name, label) pairs, one cluster id per item; equal ids mean the same real-world entity."""
+    from docassets.core.resolution import resolve_names as resolve
+
+    return resolve(items)
+
+
+def process(paths: Sequence[str | Path], *, project: str = "default", settings: Settings | None = None) -> ProcessResult:
+    """Run the whole pipeline through Dagster on local files (embedded default unless configured)."""
+    from docassets.local_run import process_files
+    from docassets.settings import Settings
+
+    return process_files(paths, project=project, settings=settings or Settings.from_env())

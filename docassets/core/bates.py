@@ -1,0 +1,150 @@
+"""Find the numbers stamped on a page by a court or a document production.
+
+Two kinds of stamp matter for tracing a finding back to its source:
+
+* a **Bates number**: a producing party's prefix and a zero-padded page number
+  ("WOMBAT 000454", "ABC-0001234", "DEF_00012"), usually alone in the footer;
+* a **CM/ECF header**: the line the federal courts' filing system prints on every page
+  ("Case: 21-1298 Document: 42 Page: 1 Date Filed: 08/31/2022").
+
+Everything here works on plain text, so it serves text layers and OCR output alike.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+# A prefix is one or more upper-case words joined by "-" or "_"; each word starts and ends with
+# a letter so that "ABC0001234" splits as "ABC" + "0001234" and not "ABC000" + "1234".
+_PREFIX = r"[A-Z](?:[A-Z0-9]*[A-Z])?(?:[-_][A-Z](?:[A-Z0-9]*[A-Z])?)*"
+_BATES = re.compile(
+    rf"(?<![\w-])(?P<prefix>{_PREFIX})(?P<sep>[ _-]?)(?P<number>\d{{4,10}})"
+    # not the first part of a longer number: a phone number, zip+4, date, decimal or docket
+    r"(?![\d]|[-/.,:]\d)"
+)
+_BATES_EXACT = re.compile(rf"(?P<prefix>{_PREFIX})(?P<sep>[ _-]?)(?P<number>\d+)")
+
+# Upper-case words that precede numbers which are not Bates numbers.
+_NOT_PREFIXES = frozenset(
+    {
+        "NO", "NOS", "NUMBER", "CASE", "DOC", "DOCUMENT", "DOCKET", "PAGE", "PG", "APPEAL",
+        "FILED", "DATED", "TEL", "PHONE", "TELEPHONE", "FAX", "CELL", "ZIP", "SUITE", "STE",
+        "BOX", "ROOM", "FLOOR", "ID", "EIN", "SSN", "ACCOUNT", "ACCT", "INVOICE", "YEAR",
+    }
+)
+# "No. ED108783", "# AB000123": a number the text itself calls a case or item number.
+_NUMBER_LABEL = re.compile(r"(?:\b(?:No|Nos|Number)\.?|#)\s*$", re.IGNORECASE)
+# Two-letter state codes: "MA 02139" is an address, not a production.
+_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
+    "NJ NM NY NC ND OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY".split()
+)
+# Bates stamps sit in the footer (sometimes the header); looking only there keeps docket
+# numbers and exhibit labels in the body from being mistaken for one.
+_FOOTER_LINES = 5
+_HEADER_LINES = 3
+
+# One CM/ECF header line. Courts vary the order and punctuation, but every variant names the
+# case or appeal number, a document or page number, and the filing date.
+_STAMP = re.compile(
+    r"\b(?:(?:USCA\d*|Appellate)\s+)?(?:Case|CASE|Appeal|APPEAL)\s*[:#]?\s*[\w.:-]*\d[\w.:-]*"
+    r"(?=.*\b(?:Document|Doc|DOCUMENT|DOC|Page|Pg|PAGE)\b\s*[:#]?\s*\d)"
+    r"(?=.*\bFiled\b:?\s*\d{1,2}/\d{1,2}/\d{2,4}|.*\bFILED\b:?\s*\d{1,2}/\d{1,2}/\d{2,4})"
+    r".*\S"
+)
+
+
+class _Bates(NamedTuple):
+    prefix: str
+    sep: str
+    number: int
+    width: int
+
+
+def _is_bates(match: re.Match[str]) -> bool:
+    prefix, number = match["prefix"], match["number"]
+    zero_padded = number.startswith("0") or len(number) >= 6
+    looks_like_address = prefix in _STATES and len(number) == 5
+    labelled_as_number = _NUMBER_LABEL.search(match.string, 0, match.start()) is not None
+    return (
+        zero_padded
+        and prefix not in _NOT_PREFIXES
+        and not looks_like_address
+        and not labelled_as_number
+    )
+
+
+def stamp_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every CM/ECF header in `text`, from its first keyword to the line's end."""
+    return [match.span() for match in _STAMP.finditer(text)]
+
+
+def find_stamp(text: str) -> str | None:
+    """The first CM/ECF header of a page, exactly as written, or None."""
+    match = _STAMP.search(text)
+    return match.group() if match else None
+
+
+def find_bates(text: str) -> str | None:
+    """The Bates number of a page, as written, looked for in its footer first, then its header."""
+    lines = [line for line in text.splitlines() if line.strip() and not _STAMP.search(line)]
+    footer = lines[::-1][:_FOOTER_LINES]
+    header = lines[:_HEADER_LINES]
+    for line in footer + header:
+        # the right-most candidate: footers read "CONFIDENTIAL ... WOMBAT 000454"
+        for match in reversed(list(_BATES.finditer(line))):
+            if _is_bates(match):
+                return match.group()
+    return None
+
+
+def _parse(bates: str) -> _Bates | None:
+    match = _BATES_EXACT.fullmatch(bates.strip())
+    if not match:
+        return None
+    return _Bates(match["prefix"], match["sep"], int(match["number"]), len(match["number"]))
+
+
+def bates_range_from_filename(name: str) -> tuple[str, str] | None:
+    """The first and last Bates number a production file's name announces, or None.
+
+    "WOMBAT 000454-000784.pdf" -> ("WOMBAT 000454", "WOMBAT 000784"); the second number may
+    repeat the prefix ("ABC-0001234 - ABC-0001300") or shorten the padding ("DEF_00012-20").
+    """
+    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", name.rsplit("/", 1)[-1])
+    match = re.search(
+        rf"(?<![\w-])(?P<prefix>{_PREFIX})(?P<sep>[ _-]?)(?P<first>\d{{3,10}})"
+        rf"\s*(?:-|–|_|\bto\b|\bthrough\b|\bthru\b)\s*(?:(?P=prefix)(?P=sep))?(?P<last>\d{{1,10}})\b",
+        stem,
+    )
+    if not match:
+        return None
+    first, last = match["first"], match["last"]
+    if int(last) < int(first):
+        return None
+    start = f"{match['prefix']}{match['sep']}{first}"
+    end = f"{match['prefix']}{match['sep']}{last.zfill(len(first))}"
+    return start, end
+
+
+def bates_gaps(numbers: Sequence[str | None]) -> list[tuple[str, str]]:
+    """Where a production's page numbers stop being consecutive.
+
+    `numbers` are the pages' Bates numbers in page order; pages without one are skipped, so a
+    page whose stamp could not be read shows up as a gap around it (it cannot be confirmed).
+    Returns (last number seen, next number seen) for every break: a skipped number, a repeat
+    or a step backwards. A new prefix starts a new series and is not a gap.
+    """
+    gaps: list[tuple[str, str]] = []
+    previous: tuple[str, _Bates] | None = None
+    for raw in numbers:
+        parsed = _parse(raw) if raw is not None else None
+        if parsed is None:
+            continue
+        if previous is not None:
+            last_raw, last = previous
+            if parsed.prefix == last.prefix and parsed.number != last.number + 1:
+                gaps.append((last_raw, raw))
+        previous = (raw, parsed)
+    return gaps

@@ -1,0 +1,557 @@
+"""Rule-based finders for the legal labels: courts, case numbers, citations, statutes, money,
+dates, Bates numbers, caption parties and judges.
+
+Every finder takes one text and returns `Candidate`s whose offsets index that text. Nothing here
+knows about spaCy or pages; `entities.py` merges these candidates with the model's and resolves
+overlaps. Regexes are compiled once at import; the courts-db regex table is built once, on first
+use, and every distinct court-like phrase is looked up once per process (`functools.lru_cache`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+# --------------------------------------------------------------------------------------------
+# The candidate record shared with entities.py
+
+RULE_TIER = 0  # legal rules: they beat the statistical model on overlap
+MODEL_TIER = 1  # spaCy
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A span proposed by one finder; `entities.py` turns the survivors into `Mention`s."""
+
+    start: int
+    end: int
+    label: str
+    normalized: str
+    method: str
+    confidence: float
+    tier: int = RULE_TIER
+    role: str | None = None
+
+
+def collapse_ws(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _dash(text: str) -> str:
+    return text.replace("\u2013", "-").replace("\u2014", "-").replace("\u2011", "-")
+
+
+# --------------------------------------------------------------------------------------------
+# Courts (courts-db)
+
+_COURT_WORD = r"(?:[A-Z][\w'\u2019.\-]*|of|for|the|and|in|at|on|&)"
+_COURT_SEP = r"(?:,?[ \t]+(?:\n[ \t]*){0,2}|,?(?:\n[ \t]*){1,2})"
+_COURT_RUN = re.compile(rf"{_COURT_WORD}(?:{_COURT_SEP}{_COURT_WORD})*")
+_COURT_KEYWORD = re.compile(r"\b(?:court|circuit|district|board|tribunal|bankruptcy)\b", re.I)
+# A phrase made only of these words names no particular court ("the District Court").
+_GENERIC_COURT_WORDS = frozenset(
+    "the of for in and at on & court courts district circuit appeals appeal supreme board "
+    "tribunal bankruptcy trial appellate this that our a federal state judge".split()
+)
+# courts-db ids that match a generic phrase rather than one court.
+_GENERIC_COURT_IDS = frozenset({"usdistct"})
+
+
+@functools.cache
+def _court_regexes() -> tuple[tuple[re.Pattern[str], str, str | None, bool], ...]:
+    """courts-db's compiled regexes, loaded once: (regex, court id, parent id, is bankruptcy)."""
+    import courts_db
+
+    return tuple(
+        (regex, court_id, parent, court_type == "bankruptcy")
+        for regex, court_id, _name, court_type, _location, parent in courts_db.regexes
+        if court_id not in _GENERIC_COURT_IDS
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def court_matches(phrase: str) -> tuple[tuple[int, int, str], ...]:
+    """Non-overlapping courts-db matches inside a whitespace-collapsed phrase, longest first.
+
+    Each courts-db regex is searched (not full-matched) so that a court named inside a longer
+    run of capitalised words ("Appeal from the United States District Court for ...") is found.
+    A match must start and end on word boundaries. When several courts match the same span, the
+    most specific (a court that is not the parent of another match) wins, then the smallest id.
+    """
+    bankruptcy = "bankr" in phrase.lower()
+    found: dict[tuple[int, int], set[tuple[str, str | None]]] = {}
+    for regex, court_id, parent, is_bankruptcy in _court_regexes():
+        if is_bankruptcy and not bankruptcy:
+            continue
+        for m in regex.finditer(phrase):
+            a, b = m.span()
+            while a < b and phrase[a] == " ":
+                a += 1
+            while b > a and phrase[b - 1] in " ,":
+                b -= 1
+            if b - a < 4:
+                continue
+            if (a > 0 and phrase[a - 1].isalnum()) or (b < len(phrase) and phrase[b].isalnum()):
+                continue
+            found.setdefault((a, b), set()).add((court_id, parent))
+    chosen: list[tuple[int, int, str]] = []
+    for (a, b), ids in sorted(found.items(), key=lambda kv: (kv[0][0] - kv[0][1], kv[0][0])):
+        if any(a < y and x < b for x, y, _ in chosen):
+            continue
+        parents = {p for _, p in ids if p}
+        specific = sorted(cid for cid, _ in ids if cid not in parents) or sorted(c for c, _ in ids)
+        chosen.append((a, b, specific[0]))
+    return tuple(sorted(chosen))
+
+
+def _collapse_with_map(text: str) -> tuple[str, list[int]]:
+    """Collapse whitespace runs to one space; return the new text and, per char, its old index."""
+    out: list[str] = []
+    index: list[int] = []
+    in_space = False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if not in_space:
+                out.append(" ")
+                index.append(i)
+            in_space = True
+        else:
+            out.append(ch)
+            index.append(i)
+            in_space = False
+    return "".join(out), index
+
+
+def find_courts(text: str) -> list[Candidate]:
+    out: list[Candidate] = []
+    for run in _COURT_RUN.finditer(text):
+        raw = run.group()
+        if not _COURT_KEYWORD.search(raw):
+            continue
+        phrase, index = _collapse_with_map(raw)
+        words = {w.strip(",.").lower() for w in phrase.split()}
+        if words <= _GENERIC_COURT_WORDS:
+            continue
+        for a, b, court_id in court_matches(phrase):
+            start = run.start() + index[a]
+            end = run.start() + index[b - 1] + 1
+            out.append(Candidate(start, end, "COURT", court_id, "courts-db", 0.95))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Case numbers
+
+_NUM = (
+    r"(?:(?:[A-Z]{1,3}[ -]?)?\d[\dA-Za-z]*(?:[-\u2013\u2014:][\dA-Za-z]+)+|[A-Z]{1,3}\d{4,})"
+    r"(?![\w\-\u2013\u2014_])"
+)
+_CASE_PREFIXED = re.compile(
+    r"\b(?:(?:Civil|Criminal|CIVIL|CRIMINAL)\s+(?:Action|ACTION)\s+|(?:Case|CASE|Docket|DOCKET|Appeal|"
+    r"APPEAL|Cause|CAUSE|File|FILE|Misc\.)\s+)?(?:Nos?\.|NOS?\.|Numbers?|No:|#)\s*"
+    rf"(?P<num>{_NUM})"
+    rf"|\b(?:Case|CASE|Docket|DOCKET)\s*:\s*(?P<num2>{_NUM})"
+)
+_CASE_LIST_NEXT = re.compile(rf"[ \t]*(?:,[ \t]*(?:and[ \t]+)?|[ \t]+and[ \t]+|[ \t]*&[ \t]*)(?P<num>{_NUM})")
+_CASE_FEDERAL = re.compile(
+    r"(?<![\w\-])\d{1,2}:\d{2}-[A-Za-z]{2,5}-\d{2,6}(?:-[A-Z]{1,5}){0,3}(?![\w\-])"
+    r"|(?<![\w\-:])\d{2}-(?:cv|CV|cr|CR|mc|MC|mj|MJ|bk|BK|ap|AP)-\d{3,6}(?:-[A-Z]{1,5}){0,3}(?![\w\-])"
+)
+_CASE_NDCAL = re.compile(r"(?<![\w\-])(?:C|CV|CR)[ -]?\d{2}-\d{4,5}(?:[ -][A-Z]{2,4}\b)?(?![\w\-])")
+_STATUTE_LIKE_PREFIX = re.compile(r"(?:Pub(?:lic)?\.?\s*L(?:aw)?\.?|Priv\.?\s*L\.?)\s*$")
+
+
+def normalize_case_number(raw: str) -> str:
+    return collapse_ws(_dash(raw)).upper()
+
+
+def find_case_numbers(text: str) -> list[Candidate]:
+    out: list[Candidate] = []
+    for m in _CASE_PREFIXED.finditer(text):
+        group = "num" if m.group("num") else "num2"
+        if _STATUTE_LIKE_PREFIX.search(text, max(0, m.start() - 12), m.start()):
+            continue  # "Pub. L. No. 111-203" is a statute
+        start, end = m.span(group)
+        out.append(Candidate(start, end, "CASE_NUMBER", normalize_case_number(text[start:end]),
+                             "rule:case_number", 0.9))
+        pos = end
+        while (nxt := _CASE_LIST_NEXT.match(text, pos)) is not None:
+            s, e = nxt.span("num")
+            out.append(Candidate(s, e, "CASE_NUMBER", normalize_case_number(text[s:e]),
+                                 "rule:case_number", 0.85))
+            pos = e
+    for regex, confidence in ((_CASE_FEDERAL, 0.9), (_CASE_NDCAL, 0.75)):
+        for m in regex.finditer(text):
+            out.append(Candidate(m.start(), m.end(), "CASE_NUMBER", normalize_case_number(m.group()),
+                                 "rule:case_number", confidence))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Citations and statutes found by eyecite
+
+_CASE_CITATION_TYPES = ("FullCaseCitation", "ShortCaseCitation", "IdCitation")
+_CITATION_TRAILER = re.compile(r"(?:[\s,;:]+|,?\s+at)+$")
+_NOT_A_REPORTER = frozenset({"App."})  # "1 App. 24": a Joint Appendix page, not a reporter
+
+
+def find_citations(text: str) -> list[Candidate]:
+    """Case citations (full, short, Id.) as CITATION and statute citations as STATUTE (eyecite)."""
+    if not text.strip():
+        return []
+    import eyecite
+
+    out: list[Candidate] = []
+    for cite in eyecite.get_citations(text):
+        kind = type(cite).__name__
+        if kind == "FullLawCitation":
+            label, confidence = "STATUTE", 0.9
+        elif kind in _CASE_CITATION_TYPES:
+            label, confidence = "CITATION", 0.9 if kind == "FullCaseCitation" else 0.8
+            if (cite.groups or {}).get("reporter") in _NOT_A_REPORTER:
+                continue
+        else:
+            continue  # supra, unknown "§" citations (statute rules below cover sections)
+        start, end = cite.span()
+        trimmed = _CITATION_TRAILER.sub("", text[start:end])
+        end = start + len(trimmed)
+        if end <= start:
+            continue
+        normalized = collapse_ws(cite.corrected_citation())
+        if label == "STATUTE":
+            normalized = normalize_statute(normalized)
+        out.append(Candidate(start, end, label, normalized, "eyecite", confidence))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Statutes by rule
+
+_SECTION = r"\d[\w.\-\u2013]*(?:\([\w]+\))*(?<![.\-\u2013])"
+_SECTION_SIGN = r"(?:\u00a7\u00a7?|[Ss]ec(?:tions?|s?\.)|[Ss]ection)"
+_STATUTE_PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
+    (re.compile(
+        rf"\b\d+\s+(?:U\.\s?S\.\s?C\.(?:\s?A\.|\s?S\.)?|C\.\s?F\.\s?R\.)\s*(?:{_SECTION_SIGN}\s*)?{_SECTION}"
+        r"(?:\s*et\.?\s+seq\.?)?"
+    ), "rule:usc", 0.9),
+    (re.compile(
+        r"\bFed(?:eral)?\.?\s*R(?:ules?)?\.?\s*(?:of\s+)?(?:Civ(?:il)?|Crim(?:inal)?|App(?:ellate)?|Evid(?:ence)?|"
+        rf"Bankr(?:uptcy)?)\.?\s*(?:P(?:roc(?:edure)?)?\.?\s*)?\d+(?:\.\d+)?(?:\([\w]+\))*"
+    ), "rule:fed_rule", 0.9),
+    (re.compile(
+        r"\bFederal\s+Rules?\s+of\s+(?:Civil|Criminal|Appellate|Bankruptcy)\s+Procedure\s+\d+(?:\.\d+)?(?:\([\w]+\))*"
+        r"|\bFederal\s+Rules?\s+of\s+Evidence\s+\d+(?:\([\w]+\))*"
+    ), "rule:fed_rule", 0.9),
+    (re.compile(
+        r"\b(?:(?:[A-Z][A-Za-z]*\.?|&)\s+){0,5}(?:Code|Stat|Stats|Statutes|Laws|Rev\.\s?Stat)\.?(?:\s+Ann\.?)?,?\s*"
+        rf"(?:[Tt]it(?:le)?\.?\s*\d+,?\s*)?\u00a7\u00a7?\s*{_SECTION}"
+    ), "rule:state_code", 0.85),
+    (re.compile(rf"\bI\.\s?R\.\s?C\.\s*(?:{_SECTION_SIGN}\s*)?{_SECTION}"), "rule:irc", 0.9),
+    (re.compile(r"\bPub(?:lic)?\.?\s*L(?:aw)?\.?\s*(?:No\.?\s*)?\d{1,3}(?:[-\u2013]\d{1,4})?\b"), "rule:public_law", 0.9),
+    (re.compile(rf"\b(?:{_SECTION_SIGN[:-1]}|[A-Z][A-Za-z]*\.?)?\s*{_SECTION},?\s+RSMo\b"), "rule:state_code", 0.85),
+    (re.compile(rf"\u00a7\u00a7?\s*{_SECTION}"), "rule:section", 0.6),
+    (re.compile(
+        r"\b(?:\d{1,2}(?:st|nd|rd|th)\s+Cir(?:cuit|\.)\s+|Local\s+|Supreme\s+Court\s+)?Rules?\s+\d+(?:\.\d+)*(?:\([\w]+\))*"
+    ), "rule:court_rule", 0.6),
+)
+_ACT_WORD = r"(?:[A-Z][A-Za-z'\u2019\-]*|of|and|the|for|on|in|to|with|&)"
+_NAMED_ACT = re.compile(
+    rf"\b[A-Z][A-Za-z'\u2019\-]*(?:[ \t]*\n?[ \t]*{_ACT_WORD})*?[ \t]*\n?[ \t]*(?:Act|Code|Compact)\b"
+    r"(?:[ \t]*\n?[ \t]*of[ \t]+\d{4})?"
+)
+_ACT_LEAD_STOP = frozenset(
+    "see cf under pursuant the in of and but this that these its his her their our also although "
+    "because moreover if when while after before section a an as by for from to with whether "
+    "accordingly thus here".split()
+)
+
+
+def normalize_statute(raw: str) -> str:
+    text = collapse_ws(_dash(raw))
+    text = re.sub(r"U\.\s?S\.\s?C\.", "U.S.C.", text)
+    text = re.sub(r"C\.\s?F\.\s?R\.", "C.F.R.", text)
+    text = re.sub(r"(\u00a7\u00a7?)\s*", r"\1 ", text)
+    return text
+
+
+def find_statutes(text: str) -> list[Candidate]:
+    out: list[Candidate] = []
+    for regex, method, confidence in _STATUTE_PATTERNS:
+        for m in regex.finditer(text):
+            out.append(Candidate(m.start(), m.end(), "STATUTE", normalize_statute(m.group()), method, confidence))
+    for m in _NAMED_ACT.finditer(text):
+        words = list(re.finditer(r"\S+", m.group()))
+        first = 0
+        while first < len(words) - 1 and words[first].group().lower() in _ACT_LEAD_STOP:
+            first += 1
+        # A name needs a capitalised word besides "Act"/"Code" itself.
+        if len(words) - first < 2 or not words[first].group()[0].isupper():
+            continue
+        start = m.start() + words[first].start()
+        out.append(Candidate(start, m.end(), "STATUTE", collapse_ws(text[start:m.end()]), "rule:named_act", 0.75))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Money
+
+_MONEY = re.compile(
+    r"(?:\$|US\$|USD[ \t]?)[ \t]?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)"
+    r"(?:[ \t]?(?P<mult>million|billion|thousand|trillion)\b)?"
+    r"|\b(?P<num2>\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)[ \t]?(?P<mult2>million|billion|thousand)?[ \t]?dollars\b"
+)
+_MULTIPLIER = {None: 1, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+
+
+def normalize_money(number: str, multiplier: str | None = None) -> str | None:
+    try:
+        value = Decimal(number.replace(",", "")) * _MULTIPLIER[multiplier and multiplier.lower()]
+    except (InvalidOperation, KeyError):
+        return None
+    return f"{value:.2f}"
+
+
+def find_money(text: str) -> list[Candidate]:
+    out = []
+    for m in _MONEY.finditer(text):
+        number = m.group("num") or m.group("num2")
+        normalized = normalize_money(number, m.group("mult") or m.group("mult2"))
+        if normalized is not None:
+            out.append(Candidate(m.start(), m.end(), "MONEY", normalized, "rule:money", 0.95))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Dates
+
+_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+_MONTH = r"(?P<month>January|February|March|April|May|June|July|August|September|October|November|December|" \
+         r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+_DATE_PATTERNS = (
+    re.compile(rf"\b{_MONTH}[ \t]+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?[ \t]*\n?[ \t]*(?P<year>\d{{4}})\b", re.I),
+    re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?[ \t]+(?:day[ \t]+of[ \t]+)?{_MONTH},?[ \t]+(?P<year>\d{{4}})\b", re.I),
+    re.compile(r"(?<![\d/\-])(?P<m>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4}|\d{2})(?![\d/])"),
+    re.compile(r"(?<![\d\-])(?P<year>\d{4})-(?P<m>\d{2})-(?P<day>\d{2})(?![\d\-])"),
+    re.compile(rf"\b{_MONTH}[ \t]+(?P<year>\d{{4}})\b", re.I),
+)
+_YEAR_OR_MONTH = re.compile(rf"\b(?:1[6-9]|20)\d\d\b|\b{_MONTH}\b")
+
+
+def _month_number(word: str) -> int:
+    return _MONTHS[word.lower().rstrip(".")]
+
+
+def date_iso(year: int, month: int, day: int | None) -> str | None:
+    try:
+        if day is None:
+            dt.date(year, month, 1)
+            return f"{year:04d}-{month:02d}"
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def find_dates(text: str) -> list[Candidate]:
+    out = []
+    for regex in _DATE_PATTERNS:
+        for m in regex.finditer(text):
+            groups = m.groupdict()
+            month_word = groups.get("month")
+            if month_word and month_word[0].islower():
+                continue  # "may 2019" is a verb far more often than a month
+            month = _month_number(month_word) if month_word else int(groups["m"])
+            year_text = groups["year"]
+            year = int(year_text) if len(year_text) == 4 else 2000 + int(year_text) if int(year_text) < 50 else 1900 + int(year_text)
+            day = int(groups["day"]) if groups.get("day") else None
+            iso = date_iso(year, month, day)
+            if iso is None:
+                continue
+            out.append(Candidate(m.start(), m.end(), "DATE", iso, "rule:date", 0.95 if day else 0.85))
+    return out
+
+
+def normalize_model_date(text: str) -> str | None:
+    """Normalise a date the model found; None means it names no calendar date worth keeping."""
+    if not _YEAR_OR_MONTH.search(text):
+        return None  # "the following day", "30 days", "thirty-six-year-old"
+    for candidate in find_dates(text):
+        return candidate.normalized
+    year = re.fullmatch(r"(?:(?:in|the|year|of)\s+)*((?:1[6-9]|20)\d\d)", text.strip(), re.I)
+    return year.group(1) if year else collapse_ws(text)
+
+
+# --------------------------------------------------------------------------------------------
+# Bates numbers
+
+_BATES = re.compile(r"\b(?P<prefix>[A-Z][A-Z0-9]{1,11}(?:[_\-][A-Z]{2,9})?)(?P<sep>[ _\-]?)(?P<num>\d{6,10})\b")
+_NOT_BATES_PREFIX = frozenset({"NO", "NOS", "CASE", "DOCKET", "PAGE", "ID", "TEL", "FAX", "PO", "ZIP"})
+
+
+def find_bates(text: str) -> list[Candidate]:
+    out = []
+    for m in _BATES.finditer(text):
+        if m.group("prefix") in _NOT_BATES_PREFIX or m.group("prefix").isdigit():
+            continue
+        out.append(Candidate(m.start(), m.end(), "BATES", collapse_ws(m.group()).upper(), "rule:bates", 0.85))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Caption parties ("JOHN DOE, Plaintiff, v. ACME CORP., Defendant") and judges
+
+ROLE_WORDS = {
+    "plaintiff": "plaintiff", "plaintiffs": "plaintiff", "counter-plaintiff": "plaintiff",
+    "defendant": "defendant", "defendants": "defendant", "third-party defendant": "defendant",
+    "petitioner": "petitioner", "petitioners": "petitioner",
+    "respondent": "respondent", "respondents": "respondent",
+    "appellant": "appellant", "appellants": "appellant", "cross-appellant": "appellant",
+    "appellee": "appellee", "appellees": "appellee", "cross-appellee": "appellee",
+}
+_ROLE = r"(?:Plaintiffs?|Defendants?|Petitioners?|Respondents?|Appellants?|Appellees?|Cross-Appellants?|Cross-Appellees?)"
+_ROLE_CI = rf"(?=[A-Z])(?i:{_ROLE})"
+_CAPTION_ROLE = re.compile(
+    rf",[ \t]*(?:\d{{1,2}}[ \t]*)?\s*(?P<role>{_ROLE_CI}(?:[ \t]*(?:[\u2014\u2013\-/]|and)[ \t]*{_ROLE_CI})*)"
+    r"(?=[ \t]*(?:[,.;]|v\.|vs\.|versus|\n|$))"
+)
+_CAPTION_BOUNDARY = re.compile(r"(?:^|\s)(?:v\.|vs\.|V\.|VS\.|versus|VERSUS|against|AGAINST)(?=\s|$)")
+_ORG_WORDS = re.compile(
+    r"\b(?:company|co|corp|corporation|inc|incorporated|llc|l\.l\.c|llp|l\.l\.p|lp|ltd|limited|bank|association|"
+    r"ass'n|district|board|commission|commissioner|department|dept|agency|authority|university|college|city|"
+    r"county|state|states|government|school|hospital|trust|fund|insurance|group|partners|partnership|"
+    r"society|union|church|council|services|systems|holdings|office|bureau|republic|commonwealth|"
+    r"township|village|estate|foundation|institute|center|centre|club|plc|n\.a|p\.c|p\.a|pllc)\b\.?",
+    re.I,
+)
+_PARTY_TRAILER = re.compile(r"(?:[\s,;:]+|\s+(?:et\s+al\.?|ET\s+AL\.?))+$")
+_PARTY_LEADER = re.compile(r"^(?:In\s+re:?|IN\s+RE:?|In\s+the\s+Matter\s+of|IN\s+THE\s+MATTER\s+OF)\s*")
+_NAME_TOKEN = re.compile(r"^(?:[A-Z][A-Za-z'\u2019\-]+|[A-Z]\.|Jr\.|Sr\.|II|III|IV|St\.)$")
+
+
+def looks_like_org(text: str) -> bool:
+    return bool(_ORG_WORDS.search(text))
+
+
+def looks_like_person(text: str) -> bool:
+    tokens = text.replace(",", " ").split()
+    return 2 <= len(tokens) <= 5 and all(_NAME_TOKEN.match(t) for t in tokens) and not looks_like_org(text)
+
+
+def _last_line_group(text: str, start: int, end: int) -> tuple[int, int]:
+    """The last run of non-blank lines of text[start:end] (a party's name sits in one)."""
+    block = text[start:end]
+    lines = block.split("\n")
+    offset = len(block)
+    group_start = end
+    seen = False
+    for line in reversed(lines):
+        line_start = offset - len(line)
+        if line.strip() and line.strip() != ")":
+            group_start = start + line_start
+            seen = True
+        elif seen:
+            break
+        offset = line_start - 1
+    return group_start, end
+
+
+def find_caption_parties(text: str, boundaries: list[int]) -> list[Candidate]:
+    """Parties named in a caption with their stated role.
+
+    `boundaries` are offsets (ends of lines holding a court, case number or date) that no party
+    name crosses. The party block is the last group of non-blank lines before ", Role", after the
+    previous role label or "v."; it is split into parties on ";" and, between two personal names,
+    on "and". A compound role ("Plaintiff—Appellant") gives the first, original party role.
+    """
+    out: list[Candidate] = []
+    previous_end = 0
+    for m in _CAPTION_ROLE.finditer(text):
+        role = ROLE_WORDS.get(re.split(r"[ \t]*(?:[\u2014\u2013\-/]|and)[ \t]*", m.group("role"))[0].lower().replace(" ", "-"))
+        block_start = max([previous_end, max(0, m.start() - 250)] + [b for b in boundaries if b <= m.start()])
+        previous_end = m.end("role")
+        for v in _CAPTION_BOUNDARY.finditer(text, block_start, m.start()):
+            block_start = max(block_start, v.end())
+        start, end = _last_line_group(text, block_start, m.start())
+        raw = text[start:end]
+        if not raw.strip() or raw.count("\n") > 2 or len(raw) > 160 or re.search(r"\bNo\.|\d{3}", raw):
+            continue
+        for part in _split_parties(text, start, end):
+            out.append(dataclasses.replace(part, role=role))
+    return out
+
+
+def _split_parties(text: str, start: int, end: int) -> list[Candidate]:
+    pieces: list[tuple[int, int]] = []
+    for seg in re.finditer(r"[^;]+", text[start:end]):
+        s, e = start + seg.start(), start + seg.end()
+        sub = text[s:e]
+        halves = re.split(r"\s+(?:and|AND|&)\s+", sub)
+        if len(halves) == 2 and all(looks_like_person(collapse_ws(h)) for h in halves):
+            cut = re.search(r"\s+(?:and|AND|&)\s+", sub)
+            pieces += [(s, s + cut.start()), (s + cut.end(), e)]
+        else:
+            pieces.append((s, e))
+    out = []
+    for s, e in pieces:
+        seg = text[s:e]
+        lead = _PARTY_LEADER.match(seg.lstrip())
+        s += len(seg) - len(seg.lstrip()) + (lead.end() if lead else 0)
+        seg = text[s:e]
+        trimmed = _PARTY_TRAILER.sub("", seg)
+        e = s + len(trimmed)
+        if e - s < 2 or not any(ch.isupper() for ch in trimmed) or trimmed[0].islower():
+            continue
+        label = "ORG" if looks_like_org(trimmed) or not looks_like_person(collapse_ws(trimmed)) else "PERSON"
+        out.append(Candidate(s, e, label, "", "rule:caption", 0.9))
+    return out
+
+
+_JUDGE_TITLE_WORDS = (
+    r"(?:(?:Chief|Senior|Presiding|Circuit|District|Magistrate|Bankruptcy|Associate|Administrative\s+Law|"
+    r"Appellate|Trial|Special|Tax\s+Court)\s+)?"
+)
+_BEFORE_JUDGES = re.compile(
+    r"\b(?:Before|BEFORE|Present|PRESENT)\s*:?\s+(?P<names>[^\n]{3,200}?(?:\n[^\n]{1,200}?)?),?\s+"
+    rf"{_JUDGE_TITLE_WORDS}(?:Judges|JUDGES|Justices|JUSTICES|JJ\.)"
+)
+_NAME_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
+_SUFFIX = re.compile(r"^(?:Jr\.?|Sr\.?|II|III|IV)$")
+_NAME = r"[A-Z][A-Za-z'\u2019\-]+(?:\s+(?:[A-Z]\.|[A-Z][A-Za-z'\u2019\-]+)){0,3}(?:,?\s+(?:Jr\.|Sr\.|II|III|IV)\b)?"
+_TITLED_JUDGE = re.compile(
+    rf"\b(?:(?:Chief|Senior|Presiding|Circuit|District|Magistrate|Bankruptcy|Associate)\s+)?(?:Judge|Justice)\s+(?P<name>{_NAME})"
+    r"|\b(?:CHIEF\s+)?JUSTICE\s+(?P<caps>[A-Z][A-Z'\u2019\-]+)\b"
+)
+
+
+def find_judges(text: str) -> list[Candidate]:
+    """Judges named in "Before A, B, and C, Circuit Judges." and after a title ("Judge A. Smith")."""
+    out = []
+    for m in _BEFORE_JUDGES.finditer(text):
+        base = m.start("names")
+        names = m.group("names")
+        pieces: list[tuple[int, int]] = []
+        pos = 0
+        for sep in list(_NAME_SPLIT.finditer(names)) + [None]:
+            s, e = pos, (sep.start() if sep else len(names))
+            piece = names[s:e].strip()
+            if _SUFFIX.match(piece) and pieces:
+                pieces[-1] = (pieces[-1][0], base + e)
+            elif piece:
+                lead = len(names[s:e]) - len(names[s:e].lstrip())
+                pieces.append((base + s + lead, base + s + lead + len(piece)))
+            pos = sep.end() if sep else len(names)
+        for s, e in pieces:
+            name = text[s:e]
+            if re.fullmatch(_NAME, collapse_ws(name)):
+                out.append(Candidate(s, e, "PERSON", "", "rule:judges", 0.9, RULE_TIER, "judge"))
+    for m in _TITLED_JUDGE.finditer(text):
+        group = "name" if m.group("name") else "caps"
+        s, e = m.span(group)
+        out.append(Candidate(s, e, "PERSON", "", "rule:judge_title", 0.85, RULE_TIER, "judge"))
+    return out

@@ -1,0 +1,637 @@
+"""Resolve a project's entity mentions into canonical entities whose ids survive recomputation.
+
+The unit of resolution is a *document group*: every mention of one document with the same
+(label, normalized). A group is never split, so other stages can map
+(document_id, label, normalized) -> entity_id. Groups are joined by label-specific rules:
+
+- PERSON: names are parsed with nameparser into given names, surname and generational suffix.
+  "Paul, Michael", "Michael Paul", "Michael J. Paul" and "MICHAEL PAUL" are one person;
+  "Michael Paul" / "Michelle Paul" and "Michael J. Paul" / "Michael K. Paul" are not. A name without
+  a written-out given name ("Mr. Paul", "Paul", "M. Paul") joins a person only when the same
+  document has exactly one compatible person; otherwise it stays a person of that document alone.
+- ORG: legal forms are stripped with cleanco ("Wombat Corp., Inc." -> "wombat"), case and
+  punctuation folded, then near-identical names (OCR slips) joined. Acronym rule: an ORG whose
+  written form is an acronym ("IRS", "F.B.I.") joins the organisation whose initials it spells only
+  in documents where both occur and exactly one organisation there matches; documents that use
+  the acronym alone follow it when every document that defines the acronym agrees on one
+  organisation, and otherwise keep the acronym as an entity of its own.
+- COURT, CASE_NUMBER, CITATION, STATUTE, MONEY, DATE, BATES: the normalized value, exactly.
+- Any other label (LOCATION, ...): the normalized value with case, accents and punctuation folded.
+
+Fuzzy comparisons only happen inside blocks (surname first letters, name prefixes and suffixes),
+scored with rapidfuzz, and clusters are grown around their most frequent spelling so that a chain
+of small differences never joins two distinct names.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from cleanco import basename
+from nameparser import HumanName
+from nameparser.config import Constants
+from rapidfuzz import fuzz, process
+
+from docassets.core.models import Entity
+
+ENTITY_NAMESPACE = uuid.UUID("5b0f3c52-31a4-4f0e-9d0c-6a1c2a7e8d11")  # fixed forever: entity ids derive from it
+
+EXACT_LABELS = frozenset({"COURT", "CASE_NUMBER", "CITATION", "STATUTE", "MONEY", "DATE", "BATES"})
+
+
+@dataclass(frozen=True)
+class MentionRecord:
+    """The columns of one mention that resolution needs."""
+
+    mention_id: str
+    document_id: str
+    label: str
+    text: str
+    normalized: str
+
+
+@dataclass(frozen=True)
+class ResolutionSettings:
+    """Thresholds of entity resolution. Precision first: a wrong merge of two parties is worse
+    than a missed one, because a merged party silently attaches one party's filings to another."""
+
+    # rapidfuzz fuzz.ratio (0-100) two given names, or two surnames, need to count as one spelling.
+    # 90 admits one dropped or added letter ("Jonson"/"Johnson" 92) and one wrong letter only in
+    # names of ten or more letters, so distinct pairs such as Michael/Michelle (80),
+    # Kristen/Kristin (86), Hansen/Hanson (83) or Stephen/Stephan (86) stay apart.
+    name_similarity: float = 90.0
+    # Names shorter than this must match exactly: one letter is too much of "Paul" (Saul, Pauls).
+    min_fuzzy_name_length: int = 5
+    # fuzz.ratio two cleaned organisation names need: one OCR slip in an 18-letter name
+    # ("Standard lnsurance" 94.4) but not a different word in a short one ("Wombat"/"Wombats" 92).
+    org_similarity: float = 94.0
+    # Cleaned organisation names shorter than this must match exactly (short names are acronyms or
+    # single words where one letter changes the company: "Acme"/"Acne").
+    min_fuzzy_org_length: int = 10
+    # An ORG written as 2..this many capital letters (periods and spaces ignored) is an acronym.
+    max_acronym_length: int = 6
+    # Largest block scored pairwise; bigger blocks are split on a longer prefix so the work stays
+    # near-linear in the number of distinct names (a block of 2,000 is 4M scores, about 50 ms).
+    max_block_size: int = 2000
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Canonical entities, the link of every mention, and how ids changed since the last run."""
+
+    entities: list[Entity]
+    links: dict[str, str]  # mention_id -> entity_id, every input mention exactly once
+    merged: list[tuple[str, ...]]  # previous entity ids that were merged into one entity this time
+    split: list[str]  # previous entity ids whose mentions now belong to several entities
+
+
+# ---------------------------------------------------------------------------------------------
+# text folding
+
+
+def _strip_accents(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1 << 18)
+def _fold(value: str) -> str:
+    """Case, accents and punctuation folded: "O'Brien-Smith, J.P." -> "obrien smith jp"."""
+    value = _strip_accents(value).casefold().replace("&", " and ")
+    value = re.sub(r"[.'’`]", "", value)
+    value = re.sub(r"[^\w\s]|_", " ", value)
+    return " ".join(value.split())
+
+
+def _similar(a: str, b: str, threshold: float, min_length: int) -> bool:
+    """Two name tokens are one spelling: equal, or long enough and within `threshold` without one
+    being the other plus an ending (Robert/Roberta, Paul/Pauls, Daniel/Danielle are different)."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < min_length or a.startswith(b) or b.startswith(a):
+        return False
+    return fuzz.ratio(a, b, score_cutoff=threshold) > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# people
+
+_NAME_CONSTANTS = Constants()
+_NAME_CONSTANTS.titles.add("justice", "magistrate", "commissioner", "attorney", "counsel", "honorable")
+_GENERATIONAL = frozenset({"jr", "sr", "ii", "iii", "iv", "v", "2nd", "3rd"})
+_SAINT = frozenset({"st", "ste", "saint"})
+
+
+@dataclass(frozen=True)
+class _PersonName:
+    given: tuple[str, ...]  # first then middle names, folded; a single letter is an initial
+    surname: str  # folded; "" when the name could not be parsed
+    suffix: str  # generational suffix (jr, iii), folded, or ""
+
+    @property
+    def strong(self) -> bool:
+        """Has a written-out given name: can stand for a person across documents."""
+        return bool(self.surname) and any(len(g) > 1 for g in self.given)
+
+    @property
+    def specificity(self) -> tuple[int, int, int]:
+        return (sum(len(g) > 1 for g in self.given), len(self.given), int(bool(self.suffix)))
+
+
+@lru_cache(maxsize=1 << 18)
+def _parse_person(value: str) -> _PersonName:
+    name = HumanName(value, constants=_NAME_CONSTANTS)
+    first, middle, last = name.first, name.middle, name.last
+    title = _fold(name.title)
+    if title.split() and title.split()[-1] in _SAINT and not first:
+        last = f"{title.split()[-1]} {last}"  # "St. Pierre" is a surname, not Saint Pierre
+    if first and not last and not middle:
+        first, last = "", first  # a lone word in legal text is a surname: "Paul", "Mr. Paul"
+    given = tuple(t for part in (first, middle) for t in _fold(part).split())
+    suffix = " ".join(t for t in _fold(name.suffix).split() if t in _GENERATIONAL)
+    return _PersonName(given=given, surname=_fold(last), suffix=suffix)
+
+
+def _given_compatible(a: tuple[str, ...], b: tuple[str, ...], settings: ResolutionSettings) -> bool:
+    """Given names agree position by position; an initial agrees with a name it starts."""
+    for x, y in zip(a, b):
+        if len(x) == 1 or len(y) == 1:
+            if x[0] != y[0]:
+                return False
+        elif not _similar(x, y, settings.name_similarity, settings.min_fuzzy_name_length):
+            return False
+    return True
+
+
+def _person_compatible(a: _PersonName, b: _PersonName, settings: ResolutionSettings) -> bool:
+    if a.suffix and b.suffix and a.suffix != b.suffix:
+        return False
+    return _given_compatible(a.given, b.given, settings)
+
+
+# ---------------------------------------------------------------------------------------------
+# organisations
+
+_STOPWORDS = frozenset({"of", "the", "and", "for", "in", "on", "at", "to"})
+
+
+@lru_cache(maxsize=1 << 18)
+def _org_base(value: str) -> str:
+    """The written name without legal forms, repeatedly: "Wombat Corp., Inc." -> "Wombat"."""
+    current = " ".join(value.split())
+    while True:
+        stripped = basename(current).strip(" ,;")
+        if not stripped or stripped == current:
+            return current
+        current = stripped
+
+
+@lru_cache(maxsize=1 << 18)
+def _org_key(value: str) -> str:
+    key = _fold(_org_base(value))
+    if key.startswith("the "):
+        key = key[4:]
+    return key or _fold(value)
+
+
+def _acronym(value: str, settings: ResolutionSettings) -> str | None:
+    compact = re.sub(r"[.\s]", "", _org_base(value))
+    if 2 <= len(compact) <= settings.max_acronym_length and compact.isalpha() and compact.isupper():
+        return compact.casefold()
+    return None
+
+
+@lru_cache(maxsize=1 << 16)
+def _initials(value: str) -> frozenset[str]:
+    """Acronyms an organisation name can be abbreviated to, with and without small words and
+    legal forms: "Federal Bureau of Investigation" -> {"fbi", "fboi"}."""
+    found = set()
+    for form in (value, _org_base(value)):
+        tokens = _fold(form.replace("-", " ")).split()
+        for keep_small in (True, False):
+            letters = "".join(t[0] for t in tokens if keep_small or t not in _STOPWORDS)
+            if len(letters) >= 2:
+                found.add(letters)
+    return frozenset(found)
+
+
+def _identifying_tokens(key: str) -> frozenset[str]:
+    """Tokens one letter of which makes another organisation: numbers, roman numerals, letters."""
+    return frozenset(t for t in key.split() if len(t) <= 3 or any(c.isdigit() for c in t))
+
+
+# ---------------------------------------------------------------------------------------------
+# blocking and centre clustering
+
+
+def _blocks(keys: Sequence[str], max_size: int, width: int = 3) -> list[list[int]]:
+    """Indices of keys sharing a prefix or a suffix; big blocks are split on longer prefixes."""
+    result: list[list[int]] = []
+
+    def split(indices: list[int], w: int, from_end: bool) -> None:
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i in indices:
+            groups[keys[i][-w:] if from_end else keys[i][:w]].append(i)
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            if len(members) > max_size and w < 12:
+                split(members, w + 2, from_end)
+            else:
+                result.append(members)
+
+    everything = list(range(len(keys)))
+    split(everything, width, False)
+    split(everything, width, True)
+    return result
+
+
+def _centre_clusters(
+    keys: Sequence[str],
+    weights: Sequence[int],
+    threshold: float,
+    max_block: int,
+    accept=lambda a, b: True,
+) -> list[int]:
+    """For each key the index of its centre: keys are visited from most to least frequent; an
+    unassigned key becomes a centre and takes every unassigned key scoring >= threshold with it.
+    Centres are frequent spellings, so rare variants attach to them and never chain together."""
+    neighbours: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    for block in _blocks(keys, max_block):
+        block_keys = [keys[i] for i in block]
+        scores = process.cdist(block_keys, block_keys, scorer=fuzz.ratio, score_cutoff=threshold,
+                               dtype=np.uint8, workers=1)
+        rows, cols = np.nonzero(scores)
+        for r, c in zip(rows.tolist(), cols.tolist()):
+            if r < c:
+                a, b = block[r], block[c]
+                if accept(keys[a], keys[b]):
+                    s = float(scores[r, c])
+                    neighbours[a].append((s, b))
+                    neighbours[b].append((s, a))
+    centre = list(range(len(keys)))
+    assigned = [False] * len(keys)
+    for i in sorted(range(len(keys)), key=lambda i: (-weights[i], keys[i])):
+        if assigned[i]:
+            continue
+        assigned[i] = True
+        for _, j in sorted(neighbours.get(i, ()), key=lambda t: (-t[0], keys[t[1]])):
+            if not assigned[j]:
+                assigned[j] = True
+                centre[j] = i
+    return centre
+
+
+# ---------------------------------------------------------------------------------------------
+# clustering of document groups
+
+
+@dataclass
+class _Group:
+    """All mentions of one document with one (label, normalized)."""
+
+    document_id: str
+    label: str
+    normalized: str
+    mention_ids: list[str] = field(default_factory=list)
+    texts: Counter = field(default_factory=Counter)
+
+
+class _Clusters:
+    """Union of groups into clusters, with an optional fixed key naming each cluster."""
+
+    def __init__(self, n: int) -> None:
+        self.of: list[int] = [-1] * n
+        self.members: list[list[int]] = []
+
+    def new(self, groups: Iterable[int] = ()) -> int:
+        self.members.append([])
+        cid = len(self.members) - 1
+        for g in groups:
+            self.add(g, cid)
+        return cid
+
+    def add(self, group: int, cid: int) -> None:
+        self.of[group] = cid
+        self.members[cid].append(group)
+
+
+def _cluster_exact(groups: list[_Group], indices: list[int], clusters: _Clusters, fold: bool) -> None:
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for i in indices:
+        g = groups[i]
+        by_key[_fold(g.normalized) if fold else g.normalized.strip()].append(i)
+    for key in sorted(by_key):
+        clusters.new(by_key[key])
+
+
+def _cluster_people(groups: list[_Group], indices: list[int], clusters: _Clusters,
+                    settings: ResolutionSettings) -> None:
+    names = {i: _parse_person(groups[i].normalized) for i in indices}
+    unparsed = [i for i in indices if not names[i].surname]
+    for i in unparsed:
+        clusters.new([i])
+
+    # one spelling per surname: rare variants ("Jonson") attach to the frequent one ("Johnson")
+    surname_weight: Counter = Counter()
+    for i in indices:
+        if names[i].surname:
+            surname_weight[names[i].surname] += len(groups[i].mention_ids)
+    surnames = sorted(surname_weight)
+    min_len = settings.min_fuzzy_name_length
+    centre = _centre_clusters(
+        surnames, [surname_weight[s] for s in surnames], settings.name_similarity,
+        settings.max_block_size,
+        accept=lambda a, b: min(len(a), len(b)) >= min_len and not (a.startswith(b) or b.startswith(a)),
+    )
+    canonical_surname = {s: surnames[centre[k]] for k, s in enumerate(surnames)}
+
+    # strong names: grouped by (surname, first initial), then complete-linkage in order of
+    # specificity, so "Michael J. Paul" founds a person that "Michael Paul" can then join
+    by_signature: dict[tuple, list[int]] = defaultdict(list)
+    for i in indices:
+        n = names[i]
+        if n.strong:
+            sig = _PersonName(n.given, canonical_surname[n.surname], n.suffix)
+            by_signature[sig].append(i)
+    blocks: dict[tuple[str, str], list[_PersonName]] = defaultdict(list)
+    for sig in by_signature:
+        blocks[(sig.surname, sig.given[0][0])].append(sig)
+
+    doc_clusters: dict[str, set[int]] = defaultdict(set)  # document -> person clusters it names
+    strong_members: dict[int, list[_PersonName]] = {}
+    ambiguous: list[tuple[_PersonName, list[int]]] = []
+    for block_key in sorted(blocks):
+        sigs = sorted(blocks[block_key], key=lambda s: (
+            tuple(-x for x in s.specificity),
+            -sum(len(groups[i].mention_ids) for i in by_signature[s]), s.given, s.suffix))
+        local: list[int] = []
+        for sig in sigs:
+            fits = [c for c in local if all(_person_compatible(sig, m, settings) for m in strong_members[c])]
+            if len(fits) == 1:
+                cid = fits[0]
+            elif not fits:
+                cid = clusters.new()
+                strong_members[cid] = []
+                local.append(cid)
+            else:
+                ambiguous.append((sig, fits))
+                continue
+            strong_members[cid].append(sig)
+            for i in by_signature[sig]:
+                clusters.add(i, cid)
+                doc_clusters[groups[i].document_id].add(cid)
+        # a name that fits several people joins the one its own document names, if exactly one
+    for sig, fits in ambiguous:
+        leftover = None
+        for i in by_signature[sig]:
+            present = [c for c in fits if c in doc_clusters[groups[i].document_id]]
+            if len(present) == 1:
+                clusters.add(i, present[0])
+            else:
+                if leftover is None:
+                    leftover = clusters.new()
+                    strong_members[leftover] = [sig]
+                clusters.add(i, leftover)
+        for i in by_signature[sig]:
+            doc_clusters[groups[i].document_id].add(clusters.of[i])
+
+    # weak names ("Mr. Paul", "M. Paul"): only through their own document
+    for i in indices:
+        n = names[i]
+        if not n.surname or n.strong:
+            continue
+        surname = canonical_surname[n.surname]
+        fits = [
+            c for c in sorted(doc_clusters[groups[i].document_id])
+            if all(m.surname == surname and _person_compatible(n, m, settings) for m in strong_members[c])
+        ]
+        if len(fits) == 1:
+            clusters.add(i, fits[0])
+        else:
+            clusters.new([i])
+
+
+def _cluster_orgs(groups: list[_Group], indices: list[int], clusters: _Clusters,
+                  settings: ResolutionSettings) -> None:
+    keys = {i: _org_key(groups[i].normalized) for i in indices}
+    acronyms = {i: _acronym(groups[i].normalized, settings) for i in indices}
+    named = {keys[i] for i in indices if acronyms[i] is None}
+    # an all-capital word that is also some organisation's name ("WOMBAT") is that name
+    acronym_groups = [i for i in indices if acronyms[i] is not None and keys[i] not in named]
+    name_groups = [i for i in indices if acronyms[i] is None or keys[i] in named]
+
+    weight: Counter = Counter()
+    for i in name_groups:
+        weight[keys[i]] += len(groups[i].mention_ids)
+    distinct = sorted(weight)
+    min_len = settings.min_fuzzy_org_length
+    centre = _centre_clusters(
+        distinct, [weight[k] for k in distinct], settings.org_similarity, settings.max_block_size,
+        accept=lambda a, b: min(len(a), len(b)) >= min_len and _identifying_tokens(a) == _identifying_tokens(b),
+    )
+    cluster_of_key: dict[str, int] = {}
+    for k, key in enumerate(distinct):
+        head = distinct[centre[k]]
+        if head not in cluster_of_key:
+            cluster_of_key[head] = clusters.new()
+        cluster_of_key[key] = cluster_of_key[head]
+    by_document: dict[str, list[int]] = defaultdict(list)
+    for i in sorted(name_groups, key=lambda i: (keys[i], groups[i].document_id)):
+        clusters.add(i, cluster_of_key[keys[i]])
+        by_document[groups[i].document_id].append(i)
+
+    by_acronym: dict[str, list[int]] = defaultdict(list)
+    for i in acronym_groups:
+        by_acronym[acronyms[i]].append(i)
+    for acronym in sorted(by_acronym):
+        members = sorted(by_acronym[acronym], key=lambda i: (groups[i].document_id, groups[i].normalized))
+        defined: dict[int, int] = {}
+        for i in members:
+            expansions = {clusters.of[j] for j in by_document[groups[i].document_id]
+                          if acronym in _initials(groups[j].normalized)}
+            if len(expansions) == 1:
+                defined[i] = expansions.pop()
+        agreed = set(defined.values())
+        leftover = None
+        for i in members:
+            if i in defined:
+                clusters.add(i, defined[i])
+            elif len(agreed) == 1:
+                clusters.add(i, next(iter(agreed)))
+            else:
+                if leftover is None:
+                    leftover = clusters.new()
+                clusters.add(i, leftover)
+
+
+# ---------------------------------------------------------------------------------------------
+# canonical names and stable ids
+
+
+def _canonical_name(groups: list[_Group], members: list[int], label: str,
+                    settings: ResolutionSettings) -> str:
+    """Most frequent full form (ties: longest, then alphabetical). Full forms are written-out
+    names for people and non-acronyms for organisations; all-capital forms (captions) only count
+    when nothing else was written."""
+    counts: Counter = Counter()
+    for i in members:
+        counts[groups[i].normalized] += len(groups[i].mention_ids)
+
+    def full(form: str) -> bool:
+        if label == "PERSON":
+            return _parse_person(form).strong
+        if label == "ORG":
+            return _acronym(form, settings) is None
+        return True
+
+    def rank(form: str):
+        return (not full(form), form.isupper() and any(c.isalpha() for c in form),
+                -counts[form], -len(form), form)
+
+    return min(counts, key=rank)
+
+
+def _entity_key(label: str, groups: list[_Group], members: list[int], canonical: str,
+                document_local: bool) -> str:
+    if label == "PERSON":
+        n = _parse_person(canonical)
+        key = " ".join((*n.given, n.surname, n.suffix)).strip()
+    elif label == "ORG":
+        key = _org_key(canonical)
+    elif label in EXACT_LABELS:
+        key = canonical.strip()
+    else:
+        key = _fold(canonical)
+    if document_local:
+        key += "@" + min(groups[i].document_id for i in members)
+    return key
+
+
+def entity_id_for(project: str, label: str, key: str) -> str:
+    """The id of a brand-new entity: uuid5 of project, label and canonical key."""
+    return str(uuid.uuid5(ENTITY_NAMESPACE, f"{project}\x1f{label}\x1f{key}"))
+
+
+def resolve_mentions(
+    records: Iterable[MentionRecord],
+    *,
+    project: str,
+    previous: Mapping[str, str] = {},  # noqa: B006 - read only
+    settings: ResolutionSettings = ResolutionSettings(),
+) -> Resolution:
+    """Cluster a project's mentions into entities, keeping the ids of `previous` (mention_id ->
+    entity_id of the last run) for every entity that neither merged nor split."""
+    groups: list[_Group] = []
+    group_of: dict[tuple[str, str, str], int] = {}
+    seen: set[str] = set()
+    for r in records:
+        if r.mention_id in seen:
+            raise ValueError(f"mention {r.mention_id!r} occurs twice in the input; every mention must be unique")
+        seen.add(r.mention_id)
+        normalized = " ".join((r.normalized or r.text).split())
+        key = (r.document_id, r.label, normalized)
+        gi = group_of.get(key)
+        if gi is None:
+            gi = group_of[key] = len(groups)
+            groups.append(_Group(r.document_id, r.label, normalized))
+        groups[gi].mention_ids.append(r.mention_id)
+        groups[gi].texts[r.text] += 1
+
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for i, g in enumerate(groups):
+        by_label[g.label].append(i)
+    clusters = _Clusters(len(groups))
+    for label in sorted(by_label):
+        indices = by_label[label]
+        if label == "PERSON":
+            _cluster_people(groups, indices, clusters, settings)
+        elif label == "ORG":
+            _cluster_orgs(groups, indices, clusters, settings)
+        else:
+            _cluster_exact(groups, indices, clusters, fold=label not in EXACT_LABELS)
+
+    # describe each cluster
+    live = [cid for cid, members in enumerate(clusters.members) if members]
+    info = {}
+    for cid in live:
+        members = clusters.members[cid]
+        label = groups[members[0]].label
+        canonical = _canonical_name(groups, members, label, settings)
+        document_local = label == "PERSON" and not _parse_person(canonical).strong and len(members) == 1
+        info[cid] = (label, canonical, _entity_key(label, groups, members, canonical, document_local))
+
+    # stable ids: each previous id goes to the cluster holding most of its mentions
+    previous_size: Counter = Counter()
+    overlap: Counter = Counter()
+    for cid in live:
+        for gi in clusters.members[cid]:
+            for m in groups[gi].mention_ids:
+                old = previous.get(m)
+                if old is not None:
+                    previous_size[old] += 1
+                    overlap[(cid, old)] += 1
+    clusters_of_old: dict[str, set[int]] = defaultdict(set)
+    olds_of_cluster: dict[int, set[str]] = defaultdict(set)
+    for cid, old in overlap:
+        clusters_of_old[old].add(cid)
+        olds_of_cluster[cid].add(old)
+
+    entity_of: dict[int, str] = {}
+    used: set[str] = set()
+    for (cid, old), n in sorted(overlap.items(), key=lambda kv: (-kv[1], -previous_size[kv[0][1]],
+                                                                   kv[0][1], info[kv[0][0]][2])):
+        if cid not in entity_of and old not in used:
+            entity_of[cid] = old
+            used.add(old)
+    used |= set(previous_size)  # an old id never names a different entity
+    for cid in sorted((c for c in live if c not in entity_of), key=lambda c: (info[c][0], info[c][2])):
+        label, _, key = info[cid]
+        eid = entity_id_for(project, label, key)
+        if eid in used:
+            first_group = min((groups[i].document_id, groups[i].normalized) for i in clusters.members[cid])
+            eid = entity_id_for(project, label, f"{key}#{first_group[0]}#{first_group[1]}")
+        entity_of[cid] = eid
+        used.add(eid)
+
+    entities: list[Entity] = []
+    links: dict[str, str] = {}
+    for cid in live:
+        members = clusters.members[cid]
+        label, canonical, _ = info[cid]
+        texts: Counter = Counter()
+        for gi in members:
+            texts.update(groups[gi].texts)
+            for m in groups[gi].mention_ids:
+                links[m] = entity_of[cid]
+        entities.append(Entity(
+            entity_id=entity_of[cid],
+            label=label,
+            canonical_name=canonical,
+            aliases=tuple(sorted(texts, key=lambda t: (-texts[t], t))),
+            mention_count=sum(texts.values()),
+            document_count=len({groups[gi].document_id for gi in members}),
+        ))
+    entities.sort(key=lambda e: (e.label, e.canonical_name, e.entity_id))
+    merged = sorted(tuple(sorted(olds)) for olds in olds_of_cluster.values() if len(olds) > 1)
+    split = sorted(old for old, cids in clusters_of_old.items() if len(cids) > 1)
+    return Resolution(entities=entities, links=links, merged=merged, split=split)
+
+
+def resolve_names(items: Sequence[tuple[str, str]]) -> list[int]:
+    """One cluster id per (name, label) pair, numbered by first appearance; equal ids are the
+    same real-world entity. Each item counts as its own document."""
+    records = [
+        MentionRecord(mention_id=str(k), document_id=f"item-{k}", label=label.strip().upper(),
+                      text=name, normalized=name)
+        for k, (name, label) in enumerate(items)
+    ]
+    links = resolve_mentions(records, project="resolve_names").links
+    numbers: dict[str, int] = {}
+    return [numbers.setdefault(links[r.mention_id], len(numbers)) for r in records]

@@ -1,0 +1,12 @@
+"""The code location Dagster loads (`workspace.yaml`, `dagster dev`).
+
+Configuration and storage are checked here, at load, so a wrong setting stops the code location
+with a message naming it instead of failing the tenth document.
+"""
+from docassets.defs.definitions import build_definitions
+from docassets.preflight import verify_storage
+from docassets.settings import Settings
+
+settings = Settings.from_env()
+verify_storage(settings)
+defs = build_definitions(settings)

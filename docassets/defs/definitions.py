@@ -1,0 +1,55 @@
+"""The Definitions for one configuration: assets, checks, the document job, sensors, resources."""
+from __future__ import annotations
+
+import dagster as dg
+
+from docassets.defs.assets.documents import source_documents
+from docassets.defs.assets.entities import entity_mentions, relationships
+from docassets.defs.assets.project import entity_graph, resolved_entities
+from docassets.defs.assets.summary import document_summary
+from docassets.defs.assets.text import chunks, ocr_text
+from docassets.defs.io_managers import BlobIOManager, TableIOManager
+from docassets.defs.jobs import process_document
+from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
+from docassets.defs.sensors import record_failed_documents, upload_sensor
+from docassets.settings import Settings
+
+ASSETS = [
+    source_documents, ocr_text, chunks, entity_mentions, relationships, document_summary,
+    resolved_entities, entity_graph,
+]
+
+
+def build_resources(settings: Settings) -> dict[str, object]:
+    """The resource set for one configuration; a database URL from the environment stays an EnvVar,
+    so the UI shows the variable's name, never its value (it may hold a password)."""
+    blob_store = BlobStoreResource(
+        bucket=settings.s3_bucket,
+        prefix=settings.s3_prefix,
+        region=settings.s3_region,
+        local_root=str(settings.blob_root),
+    )
+    database = DatabaseResource(
+        url=dg.EnvVar("DOCASSETS_DATABASE_URL") if settings.database_url_from_env else settings.database_url
+    )
+    return {
+        "blob_store": blob_store,
+        "database": database,
+        "pipeline": PipelineSettings(
+            ocr_workers=settings.ocr_workers,
+            max_document_mb=settings.max_document_mb,
+            chunk_max_tokens=settings.chunk_max_tokens,
+            chunk_overlap=settings.chunk_overlap,
+        ),
+        "table_io_manager": TableIOManager(database=database),
+        "blob_io_manager": BlobIOManager(blob_store=blob_store),
+    }
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    return dg.Definitions(
+        assets=ASSETS,
+        jobs=[process_document],
+        sensors=[upload_sensor, record_failed_documents],
+        resources=build_resources(settings),
+    )

@@ -1,0 +1,33 @@
+"""Failed documents are recorded with their cause, so `docassets status` and the UI can say why."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from docassets.storage.tables import TableStore
+
+
+def record_failure(tables: TableStore, document_id: str, stage: str, error: str) -> None:
+    tables.replace_rows(
+        "document_failures",
+        [{"document_id": document_id, "stage": stage, "error": error, "failed_at": datetime.now(UTC)}],
+        where={"document_id": document_id},
+    )
+
+
+@contextmanager
+def failures_recorded(tables: TableStore, document_id: str, file_name: str, stage: str) -> Iterator[None]:
+    """Turn any error in a stage into a recorded, explained failure of that document alone."""
+    try:
+        yield
+    except Exception as error:
+        cause = str(error) or type(error).__name__
+        described = cause if cause.startswith(file_name) else f"{file_name}: {cause}"
+        record_failure(tables, document_id, stage, described)
+        raise dg.Failure(
+            description=f"document {document_id} ({described})",
+            metadata={"document_id": document_id, "file_name": file_name, "stage": stage},
+        ) from error

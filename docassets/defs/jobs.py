@@ -1,0 +1,22 @@
+"""What a run is: one document through every per-document stage, in one process.
+
+The in-process executor on purpose: the default multiprocess executor spends seconds per step
+starting interpreters, which would dominate a small document's run.
+"""
+import dagster as dg
+
+from docassets.defs.partitions import documents
+
+DOCUMENT_STAGES = dg.AssetSelection.assets(
+    "source_documents", "ocr_text", "chunks", "entity_mentions", "relationships", "document_summary"
+)
+
+process_document = dg.define_asset_job(
+    "process_document",
+    selection=DOCUMENT_STAGES,
+    partitions_def=documents,
+    executor_def=dg.in_process_executor,
+    description="Read, chunk and extract entities and relationships of one document.",
+)
+
+PRIORITY_TAG = {"high": "10", "normal": "0", "low": "-10"}  # dagster/priority: higher runs first

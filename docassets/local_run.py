@@ -1,0 +1,126 @@
+"""Run the whole pipeline on local files through Dagster: the code path of `docassets process`,
+`api.process` and `make demo`. Each document is uploaded to the blob store, registered as a
+partition and materialized by the same job the sensor launches; then the project assets update.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import sqlalchemy as sa
+
+from docassets.defs.definitions import build_definitions, build_resources
+from docassets.defs.assets.project import entity_graph, resolved_entities
+from docassets.preflight import blob_store_for, verify_storage
+from docassets.settings import Settings
+from docassets.storage import tables as t
+from docassets.storage.registry import record_for, register, upload_document, upload_key
+from docassets.storage.tables import TableStore
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    document_id: str
+    file_name: str
+    status: str  # "completed" | "failed"
+    error: str | None = None
+    pages: int = 0
+    ocr_pages: int = 0
+    chunks: int = 0
+    mentions: int = 0
+    entities: int = 0
+    relationships: int = 0
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    project: str
+    documents: list[DocumentResult]
+    entities: int
+    graph_location: str
+
+    @property
+    def failed(self) -> list[DocumentResult]:
+        return [d for d in self.documents if d.status != "completed"]
+
+
+def dagster_instance(settings: Settings) -> dg.DagsterInstance:
+    """DAGSTER_HOME's instance when set (what `make dev` shows), else one under the docassets home."""
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.local_temp(tempdir=str(settings.dagster_home))
+
+
+class LocalPipeline:
+    """The pipeline over one configuration and Dagster instance, driven from Python."""
+
+    def __init__(self, settings: Settings, instance: dg.DagsterInstance):
+        verify_storage(settings)
+        self.settings = settings
+        self.instance = instance
+        self.store = blob_store_for(settings)
+        self.tables = TableStore(settings.database_url)
+        self.definitions = build_definitions(settings)
+
+    def add_document(self, path: Path, *, project: str) -> str:
+        """Upload a file and register it as a partition, as the upload sensor would."""
+        document_id = upload_document(self.store, path, project=project)
+        key = upload_key(document_id)
+        register(self.tables, record_for(self.store.location, key, self.store.head(key)))
+        self.instance.add_dynamic_partitions("documents", [document_id])
+        return document_id
+
+    def run_document(self, document_id: str) -> bool:
+        """Materialize every per-document stage; False when the run failed (the cause is recorded)."""
+        job = self.definitions.resolve_job_def("process_document")
+        return job.execute_in_process(instance=self.instance, partition_key=document_id, raise_on_error=False).success
+
+    def update_project_assets(self) -> bool:
+        """Recompute resolved entities and the graph over every completed document."""
+        return dg.materialize(
+            [resolved_entities, entity_graph], resources=build_resources(self.settings), instance=self.instance
+        ).success
+
+
+def process_files(
+    paths: Sequence[str | Path], *, project: str, settings: Settings, instance: dg.DagsterInstance | None = None
+) -> ProcessResult:
+    pipeline = LocalPipeline(settings, instance or dagster_instance(settings))
+    document_ids = [pipeline.add_document(Path(path), project=project) for path in paths]
+    for document_id in document_ids:
+        pipeline.run_document(document_id)
+    pipeline.update_project_assets()
+    graph_location = f"{pipeline.store.location.rstrip('/')}/entity_graph/{project}/"
+    return _results(pipeline.tables, project, document_ids, graph_location)
+
+
+def _results(tables: TableStore, project: str, document_ids: list[str], graph_location: str) -> ProcessResult:
+    summaries = {row.document_id: row for row in tables.read_frame("document_summary").itertuples()}
+    failures = {row.document_id: row for row in tables.read_frame("document_failures").itertuples()}
+    names = {row.document_id: row.file_name for row in tables.read_frame("documents").itertuples()}
+    links = t.entity_links
+    per_document = tables.frame(
+        sa.select(links.c.document_id, sa.func.count(sa.distinct(links.c.entity_id)).label("entities"))
+        .group_by(links.c.document_id)
+    )
+    entities_per_document = dict(zip(per_document.document_id, per_document.entities, strict=True))
+    results = []
+    for document_id in document_ids:
+        summary = summaries.get(document_id)
+        if summary is None:
+            failure = failures.get(document_id)
+            results.append(DocumentResult(document_id, names[document_id], "failed",
+                                          failure.error if failure else "the run failed; see the Dagster UI"))
+            continue
+        results.append(DocumentResult(
+            document_id, summary.file_name, summary.status, None, summary.pages, summary.ocr_pages, summary.chunks,
+            summary.mentions, entities_per_document.get(document_id, 0), summary.relationships,
+        ))
+    entities = tables.scalar(
+        sa.select(sa.func.count()).select_from(t.resolved_entities).where(t.resolved_entities.c.project == project)
+    )
+    return ProcessResult(project, results, entities, graph_location)

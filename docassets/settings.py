@@ -1,0 +1,130 @@
+"""docassets' configuration: read once from the environment at start-up and validated there.
+
+A mistake (an empty host, an unknown scheme, a non-number where a number belongs) raises
+`ConfigurationError` naming the variable, so it surfaces when the code location loads rather than
+at the tenth document. Secrets (database passwords) never appear in any message.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_HOME = ".docassets"
+
+
+class ConfigurationError(ValueError):
+    """A setting is missing or malformed; the message names the variable and the fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path  # local folder for the embedded default: blobs, SQLite file, Dagster instance
+    s3_bucket: str | None  # None: blobs live in `home/blobs`
+    s3_prefix: str
+    s3_region: str | None
+    database_url: str  # SQLAlchemy URL; SQLite in `home` when DOCASSETS_DATABASE_URL is unset
+    database_url_from_env: bool
+    ocr_workers: int
+    max_document_mb: int
+    chunk_max_tokens: int
+    chunk_overlap: int
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        home = Path(env.get("DOCASSETS_HOME") or DEFAULT_HOME).expanduser().resolve()
+        raw_url = env.get("DOCASSETS_DATABASE_URL", "").strip()
+        database_url = (
+            validated_database_url(raw_url) if raw_url else f"sqlite:///{home / 'docassets.db'}"
+        )
+        return cls(
+            home=home,
+            s3_bucket=_bucket(env.get("DOCASSETS_S3_BUCKET", "").strip()),
+            s3_prefix=env.get("DOCASSETS_S3_PREFIX", "").strip().strip("/"),
+            s3_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+            database_url=database_url,
+            database_url_from_env=bool(raw_url),
+            ocr_workers=_positive_int(env, "DOCASSETS_OCR_WORKERS", os.cpu_count() or 1),
+            max_document_mb=_positive_int(env, "DOCASSETS_MAX_DOCUMENT_MB", 2048),
+            chunk_max_tokens=_positive_int(env, "DOCASSETS_CHUNK_MAX_TOKENS", 400),
+            chunk_overlap=_non_negative_int(env, "DOCASSETS_CHUNK_OVERLAP", 40),
+        )
+
+    @property
+    def blob_root(self) -> Path:
+        return self.home / "blobs"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def database_display(self) -> str:
+        """The database URL with any password masked, for logs and metadata."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+
+def validated_database_url(raw: str, variable: str = "DOCASSETS_DATABASE_URL") -> str:
+    """Check a database URL's shape and pin PostgreSQL to the psycopg 3 driver."""
+    try:
+        url: URL = make_url(raw)
+    except ArgumentError:
+        raise ConfigurationError(
+            f"{variable} is not a database URL; expected postgresql+psycopg://USER@HOST:5432/DB "
+            "or sqlite:///PATH"
+        ) from None
+    shown = url.render_as_string(hide_password=True)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return raw
+    if backend != "postgresql":
+        raise ConfigurationError(f"{variable}={shown}: only postgresql and sqlite are supported")
+    if not url.host:
+        raise ConfigurationError(
+            f"{variable}={shown} has no host name; set it to postgresql+psycopg://USER@HOST:5432/DB"
+        )
+    if not url.database:
+        raise ConfigurationError(f"{variable}={shown} names no database; add /DBNAME at the end")
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+def _bucket(name: str) -> str | None:
+    if not name:
+        return None
+    if "/" in name or name != name.lower() or not 3 <= len(name) <= 63:
+        raise ConfigurationError(
+            f"DOCASSETS_S3_BUCKET={name!r} is not a bucket name (3-63 lower-case characters, no '/'); "
+            "put key prefixes in DOCASSETS_S3_PREFIX"
+        )
+    return name
+
+
+def _positive_int(env: Mapping[str, str], variable: str, default: int) -> int:
+    value = _int(env, variable, default)
+    if value < 1:
+        raise ConfigurationError(f"{variable}={value} must be at least 1")
+    return value
+
+
+def _non_negative_int(env: Mapping[str, str], variable: str, default: int) -> int:
+    value = _int(env, variable, default)
+    if value < 0:
+        raise ConfigurationError(f"{variable}={value} must not be negative")
+    return value
+
+
+def _int(env: Mapping[str, str], variable: str, default: int) -> int:
+    raw = env.get(variable, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{variable}={raw!r} is not a whole number") from None

@@ -1,0 +1,244 @@
+"""docassets' tables: one schema for PostgreSQL and SQLite, written and read with bound parameters.
+
+A stage's rows for one document are replaced in a single transaction (delete, then insert), so a
+retry or a re-materialization never leaves duplicates or a half-written document behind.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+metadata = sa.MetaData()
+
+documents = sa.Table(
+    "documents",  # the registry: every upload the sensor or the CLI has seen, one row per version
+    metadata,
+    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("blob_key", sa.Text, nullable=False),
+    sa.Column("etag", sa.Text, nullable=False),
+    sa.Column("project", sa.Text, nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64)),
+    sa.Column("batch_id", sa.Text),
+    sa.Column("priority", sa.Text, nullable=False, server_default="normal"),
+    sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("blob_key", "etag", name="documents_blob_version"),
+)
+
+source_documents = sa.Table(
+    "source_documents",
+    metadata,
+    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("project", sa.Text, nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("blob_key", sa.Text, nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("page_count", sa.Integer, nullable=False),
+    sa.Column("encrypted", sa.Boolean, nullable=False),
+)
+
+chunks = sa.Table(
+    "chunks",
+    metadata,
+    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("chunk_index", sa.Integer, primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("char_start", sa.Integer, nullable=False),
+    sa.Column("char_end", sa.Integer, nullable=False),
+    sa.Column("page_start", sa.Integer, nullable=False),
+    sa.Column("page_end", sa.Integer, nullable=False),
+    sa.Column("bates_start", sa.Text),
+    sa.Column("bates_end", sa.Text),
+    sa.Column("token_count", sa.Integer, nullable=False),
+)
+
+entity_mentions = sa.Table(
+    "entity_mentions",
+    metadata,
+    sa.Column("mention_id", sa.Text, primary_key=True),
+    sa.Column("document_id", sa.String(36), nullable=False, index=True),
+    sa.Column("chunk_index", sa.Integer),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("normalized", sa.Text, nullable=False),
+    sa.Column("page_number", sa.Integer),
+    sa.Column("bates", sa.Text),
+    sa.Column("method", sa.Text, nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("role", sa.Text),
+)
+
+relationships = sa.Table(
+    "relationships",
+    metadata,
+    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("relationship_index", sa.Integer, primary_key=True),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("source_label", sa.Text, nullable=False),
+    sa.Column("source_name", sa.Text, nullable=False),
+    sa.Column("target_label", sa.Text, nullable=False),
+    sa.Column("target_name", sa.Text, nullable=False),
+    sa.Column("chunk_index", sa.Integer),
+    sa.Column("sentence", sa.Text, nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
+document_summary = sa.Table(
+    "document_summary",
+    metadata,
+    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("project", sa.Text, nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("pages", sa.Integer, nullable=False),
+    sa.Column("ocr_pages", sa.Integer, nullable=False),
+    sa.Column("unreadable_pages", sa.Integer, nullable=False),
+    sa.Column("chunks", sa.Integer, nullable=False),
+    sa.Column("mentions", sa.Integer, nullable=False),
+    sa.Column("relationships", sa.Integer, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("completed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+resolved_entities = sa.Table(
+    "resolved_entities",
+    metadata,
+    sa.Column("entity_id", sa.String(36), primary_key=True),
+    sa.Column("project", sa.Text, nullable=False, index=True),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("canonical_name", sa.Text, nullable=False),
+    sa.Column("aliases", sa.JSON, nullable=False),
+    sa.Column("mention_count", sa.Integer, nullable=False),
+    sa.Column("document_count", sa.Integer, nullable=False),
+)
+
+entity_links = sa.Table(
+    "entity_links",  # every mention's canonical entity; written with resolved_entities
+    metadata,
+    sa.Column("mention_id", sa.Text, primary_key=True),
+    sa.Column("document_id", sa.String(36), nullable=False, index=True),
+    sa.Column("project", sa.Text, nullable=False),
+    sa.Column("entity_id", sa.String(36), nullable=False, index=True),
+)
+
+document_failures = sa.Table(
+    "document_failures",  # why a document's run failed, for `docassets status` and the UI
+    metadata,
+    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("stage", sa.Text, nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached or used; the message names the setting and the fix."""
+
+
+class TableStore:
+    """Typed access to docassets' tables over one SQLAlchemy engine."""
+
+    def __init__(self, url: str, *, shown_url: str | None = None):
+        self.shown_url = shown_url or sa.make_url(url).render_as_string(hide_password=True)
+        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"timeout": 60}
+        self.engine: Engine = sa.create_engine(url, **kwargs)
+
+    def table(self, name: str) -> sa.Table:
+        try:
+            return metadata.tables[name]
+        except KeyError:
+            raise KeyError(f"docassets has no table named {name!r}") from None
+
+    def create_schema(self) -> None:
+        """Create missing tables; fail with the setting's name when the database is unreachable."""
+        try:
+            metadata.create_all(self.engine)
+        except SQLAlchemyError as error:
+            raise DatabaseUnavailable(
+                f"DOCASSETS_DATABASE_URL={self.shown_url}: cannot use the database "
+                f"({type(error.orig or error).__name__}: {str(error.orig or error).strip().splitlines()[0]})"
+            ) from None
+
+    def missing_tables(self) -> list[str]:
+        existing = set(sa.inspect(self.engine).get_table_names())
+        return sorted(set(metadata.tables) - existing)
+
+    def replace_rows(
+        self, name: str, rows: Iterable[Mapping[str, Any]], where: Mapping[str, Any] | None = None
+    ) -> int:
+        """Delete the rows matching `where` (all rows when None) and insert `rows`, atomically."""
+        return self.replace_tables({name: rows}, where)[name]
+
+    def replace_tables(
+        self, rows_by_table: Mapping[str, Iterable[Mapping[str, Any]]], where: Mapping[str, Any] | None = None
+    ) -> dict[str, int]:
+        """`replace_rows` for several tables in one transaction: all are replaced or none."""
+        written = {}
+        with self.engine.begin() as connection:
+            for name, rows in rows_by_table.items():
+                table = self.table(name)
+                records = [_clean(row, table) for row in rows]
+                connection.execute(table.delete().where(*_conditions(table, where)))
+                if records:
+                    connection.execute(table.insert(), records)
+                written[name] = len(records)
+        return written
+
+    def read_frame(self, name: str, where: Mapping[str, Any] | None = None, order_by: str | None = None) -> pd.DataFrame:
+        table = self.table(name)
+        query = sa.select(table).where(*_conditions(table, where))
+        if order_by:
+            query = query.order_by(table.c[order_by])
+        return self.frame(query)
+
+    def frame(self, query: sa.Select) -> pd.DataFrame:
+        with self.engine.connect() as connection:
+            result = connection.execute(query)
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def stream(self, query: sa.Select, batch_size: int = 10_000) -> Iterator[sa.Row]:
+        """Rows of a query without holding the whole result in memory."""
+        with self.engine.connect() as connection:
+            result = connection.execution_options(stream_results=True, yield_per=batch_size).execute(query)
+            yield from result
+
+    def scalar(self, query: sa.Select) -> Any:
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar()
+
+    def connect(self) -> Connection:
+        return self.engine.connect()
+
+
+def _conditions(table: sa.Table, where: Mapping[str, Any] | None) -> list:
+    return [table.c[column] == value for column, value in (where or {}).items()]
+
+
+def _clean(row: Mapping[str, Any], table: sa.Table) -> dict[str, Any]:
+    """Keep the table's columns; pandas' NaN/NaT/numpy scalars become plain Python values."""
+    clean = {}
+    for column in table.columns:
+        if column.name not in row:
+            continue
+        value = row[column.name]
+        if value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+            value = None
+        elif isinstance(value, pd.Timestamp):
+            value = value.to_pydatetime()
+        elif isinstance(value, np.generic):
+            value = value.item()
+        clean[column.name] = value
+    return clean

@@ -1,0 +1,106 @@
+"""Real services for the tests: PostgreSQL, an S3 endpoint over HTTP (moto's server), a Dagster instance.
+
+PostgreSQL comes from DOCASSETS_TEST_DATABASE_URL (set by scripts/with-test-postgres.sh, which
+`make test` runs); each test session works in a database of its own, dropped at the end.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+import sqlalchemy as sa
+
+from docassets.settings import Settings
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+DEFAULT_TEST_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def sample(name: str) -> Path:
+    return SAMPLES / name
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh database on the real PostgreSQL server, dropped after the session."""
+    admin_url = sa.make_url(os.environ.get("DOCASSETS_TEST_DATABASE_URL", DEFAULT_TEST_DATABASE))
+    name = f"docassets_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield admin_url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 server on a loopback port: real HTTP requests, signed like AWS's."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def aws_environment(s3_endpoint: str) -> Iterator[None]:
+    """boto3 reads these itself: the same variables a MinIO or AWS deployment sets."""
+    values = {
+        "AWS_ENDPOINT_URL": s3_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def new_bucket(endpoint: str) -> str:
+    name = f"docassets-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def embedded_settings(tmp_path: Path) -> Settings:
+    """The embedded default: no variables set, everything under a local folder."""
+    return Settings.from_env({"DOCASSETS_HOME": str(tmp_path / "home"), "DOCASSETS_OCR_WORKERS": "2"})
+
+
+@pytest.fixture
+def production_settings(tmp_path: Path, postgres_url: str, aws_environment: None, s3_endpoint: str,
+                        monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """S3 over HTTP plus the real PostgreSQL, configured through environment variables."""
+    monkeypatch.setenv("DOCASSETS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DOCASSETS_S3_BUCKET", new_bucket(s3_endpoint))
+    monkeypatch.setenv("DOCASSETS_S3_PREFIX", "matters")
+    monkeypatch.setenv("DOCASSETS_DATABASE_URL", postgres_url)
+    monkeypatch.setenv("DOCASSETS_OCR_WORKERS", "2")
+    return Settings.from_env()
+
+
+@pytest.fixture(params=["embedded", "production"])
+def settings(request: pytest.FixtureRequest) -> Settings:
+    """Each pipeline test runs against both configurations."""
+    return request.getfixturevalue(f"{request.param}_settings")

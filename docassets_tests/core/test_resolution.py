@@ -1,0 +1,209 @@
+"""Entity resolution: who is who across a project's documents, with ids that stay put."""
+import uuid
+
+from docassets.core.resolution import (
+    MentionRecord,
+    ResolutionSettings,
+    entity_id_for,
+    resolve_mentions,
+    resolve_names,
+)
+
+
+def records(document_id, *items):
+    """MentionRecords of one document from (label, text[, normalized]) tuples."""
+    out = []
+    for k, item in enumerate(items):
+        label, text = item[0], item[1]
+        normalized = item[2] if len(item) > 2 else text
+        out.append(MentionRecord(f"{document_id}-m{k}", document_id, label, text, normalized))
+    return out
+
+
+def entity_of(resolution, mention_id):
+    eid = resolution.links[mention_id]
+    return next(e for e in resolution.entities if e.entity_id == eid)
+
+
+def test_written_forms_of_one_lawyer_are_one_person():
+    assert resolve_names([
+        ("Paul, Michael", "PERSON"), ("Michael Paul", "PERSON"), ("Michael J. Paul", "PERSON"),
+        ("MICHAEL PAUL", "PERSON"),
+    ]) == [0, 0, 0, 0]
+
+
+def test_different_given_names_and_middle_initials_stay_apart():
+    ids = resolve_names([("Michael Paul", "PERSON"), ("Michelle Paul", "PERSON")])
+    assert ids[0] != ids[1]
+    ids = resolve_names([("Michael J. Paul", "PERSON"), ("Michael K. Paul", "PERSON")])
+    assert ids[0] != ids[1]
+    ids = resolve_names([("Robert Castillo", "PERSON"), ("Roberta Castillo", "PERSON"),
+                         ("John Smith Jr.", "PERSON"), ("John Smith Sr.", "PERSON")])
+    assert len(set(ids)) == 4
+
+
+def test_ocr_slip_in_a_long_surname_joins_but_similar_real_names_do_not():
+    ids = resolve_names([("Karen Christensen", "PERSON"), ("Karen Christensem", "PERSON"),
+                         ("Karen Christensen", "PERSON"), ("Kristen Hansen", "PERSON"), ("Kristin Hansen", "PERSON"),
+                         ("Erik Hanson", "PERSON"), ("Erik Hansen", "PERSON")])
+    assert ids[0] == ids[1] == ids[2]
+    assert len({ids[3], ids[4], ids[5], ids[6]}) == 4
+
+
+def test_company_legal_forms_and_punctuation_do_not_make_new_companies():
+    ids = resolve_names([
+        ("Wombat Corp", "ORG"), ("Wombat Corporation", "ORG"), ("WOMBAT CORP.", "ORG"), ("Wombat Corp., Inc.", "ORG"),
+        ("Standard Insurance Company", "ORG"), ("STANDARD INSURANCE CO.", "ORG"), ("Standard lnsurance Company", "ORG"),
+        ("Create and Construct, LLC", "ORG"), ("Create & Construct LLC", "ORG"),
+    ])
+    assert ids[:4] == [0, 0, 0, 0]
+    assert ids[4] == ids[5] == ids[6] != ids[0]
+    assert ids[7] == ids[8] not in (ids[0], ids[4])
+
+
+def test_numbered_funds_and_short_names_are_not_fuzzy_matched():
+    ids = resolve_names([("Blackstone Real Estate Partners VII", "ORG"), ("Blackstone Real Estate Partners VIII", "ORG"),
+                         ("Acme Inc.", "ORG"), ("Acne Inc.", "ORG")])
+    assert len(set(ids)) == 4
+
+
+def test_a_label_is_part_of_identity_and_exact_labels_compare_exactly():
+    ids = resolve_names([("Paul", "PERSON"), ("Paul", "ORG"), ("ca5", "COURT"), ("ca5", "COURT"),
+                         ("21-50498", "CASE_NUMBER"), ("21-50499", "CASE_NUMBER"),
+                         ("569 U.S. 614", "CITATION"), ("569 U.S. 614", "CITATION")])
+    assert ids[0] != ids[1]
+    assert ids[2] == ids[3]
+    assert ids[4] != ids[5]
+    assert ids[6] == ids[7]
+
+
+def test_surname_alone_joins_only_the_one_person_of_its_document():
+    one = records("doc-a", ("PERSON", "Michael Paul"), ("PERSON", "Mr. Paul", "Paul"))
+    two = records("doc-b", ("PERSON", "Michael Paul"), ("PERSON", "Michelle Paul"), ("PERSON", "Mr. Paul", "Paul"))
+    three = records("doc-c", ("PERSON", "Mr. Paul", "Paul"))
+    result = resolve_mentions(one + two + three, project="wombat")
+    michael = result.links["doc-a-m0"]
+    assert result.links["doc-a-m1"] == michael
+    assert result.links["doc-b-m0"] == michael
+    assert result.links["doc-b-m2"] not in (michael, result.links["doc-b-m1"])
+    # a bare surname in different documents is not assumed to be one person
+    assert result.links["doc-c-m0"] not in (michael, result.links["doc-b-m2"])
+
+
+def test_an_unspecific_name_fitting_two_people_follows_its_own_document():
+    result = resolve_mentions(
+        records("d1", ("PERSON", "Michael J. Paul"), ("PERSON", "Michael Paul"))
+        + records("d2", ("PERSON", "Michael K. Paul"))
+        + records("d3", ("PERSON", "Michael Paul")),
+        project="wombat")
+    assert result.links["d1-m1"] == result.links["d1-m0"]
+    assert result.links["d1-m0"] != result.links["d2-m0"]
+    assert result.links["d3-m0"] not in (result.links["d1-m0"], result.links["d2-m0"])
+
+
+def test_acronym_joins_the_organisation_it_abbreviates_only_where_defined():
+    result = resolve_mentions(
+        records("d1", ("ORG", "Internal Revenue Service"), ("ORG", "IRS"))
+        + records("d2", ("ORG", "IRS"))
+        + records("d3", ("ORG", "American Broadcasting Companies, Inc."), ("ORG", "ABC"))
+        + records("d4", ("ORG", "Alpha Beta Capital LLC"), ("ORG", "ABC"))
+        + records("d5", ("ORG", "ABC"))
+        + records("d6", ("ORG", "Federal Bureau of Investigation"))
+        + records("d7", ("ORG", "F.B.I.")),
+        project="wombat")
+    irs = result.links["d1-m0"]
+    assert result.links["d1-m1"] == irs
+    assert result.links["d2-m0"] == irs  # every defining document agrees
+    assert result.links["d3-m1"] == result.links["d3-m0"]
+    assert result.links["d4-m1"] == result.links["d4-m0"] != result.links["d3-m0"]
+    assert result.links["d5-m0"] not in (result.links["d3-m0"], result.links["d4-m0"])  # ambiguous
+    assert result.links["d7-m0"] != result.links["d6-m0"]  # never defined in one document
+    assert entity_of(result, "d1-m1").canonical_name == "Internal Revenue Service"
+
+
+def test_every_mention_is_linked_once_and_groups_stay_together():
+    data = (records("d1", ("PERSON", "Vanessa St. Pierre"), ("PERSON", "VANESSA ST. PIERRE", "Vanessa St. Pierre"),
+                    ("ORG", "Standard Insurance Company"), ("COURT", "Fifth Circuit", "ca5"),
+                    ("CASE_NUMBER", "No. 21-50498", "21-50498"), ("PERSON", "Mr. Paul", "Paul"),
+                    ("PERSON", "Mr. Paul", "Paul"))
+            + records("d2", ("PERSON", "St. Pierre", "St. Pierre"), ("ORG", "STANDARD INSURANCE CO."),
+                      ("COURT", "5th Cir.", "ca5"), ("MONEY", "$10,000", "10000.00")))
+    result = resolve_mentions(data, project="wombat")
+    assert set(result.links) == {r.mention_id for r in data}
+    assert sum(e.mention_count for e in result.entities) == len(data)
+    assert len({e.entity_id for e in result.entities}) == len(result.entities)
+    assert result.links["d1-m5"] == result.links["d1-m6"]  # same document, label and normalized
+    st_pierre = entity_of(result, "d1-m0")
+    assert st_pierre.canonical_name == "Vanessa St. Pierre"
+    assert st_pierre.aliases == ("VANESSA ST. PIERRE", "Vanessa St. Pierre")
+    assert (st_pierre.mention_count, st_pierre.document_count) == (2, 1)
+    # St. Pierre alone in d2: d2 has no written-out St. Pierre, so it stays d2's own
+    assert result.links["d2-m0"] != st_pierre.entity_id
+    insurer = entity_of(result, "d2-m1")
+    assert insurer.entity_id == result.links["d1-m2"]
+    assert (insurer.canonical_name, insurer.mention_count, insurer.document_count) == ("Standard Insurance Company", 2, 2)
+    assert entity_of(result, "d2-m2").canonical_name == "ca5"
+
+
+def test_canonical_name_is_the_most_frequent_full_form():
+    data = records("d1", ("PERSON", "Michael J. Paul"), ("PERSON", "Michael Paul"), ("PERSON", "Michael Paul"),
+                   ("PERSON", "MICHAEL PAUL"), ("PERSON", "MICHAEL PAUL"), ("PERSON", "MICHAEL PAUL"),
+                   ("PERSON", "Mr. Paul", "Paul"), ("PERSON", "Mr. Paul", "Paul"), ("PERSON", "Mr. Paul", "Paul"),
+                   ("PERSON", "Mr. Paul", "Paul"))
+    entity = entity_of(resolve_mentions(data, project="wombat"), "d1-m0")
+    assert entity.canonical_name == "Michael Paul"
+    assert entity.mention_count == 10
+    assert entity.aliases[0] == "Mr. Paul"
+
+
+def test_ids_are_deterministic_uuid5_and_stable_when_a_document_is_added():
+    first_docs = (records("d1", ("PERSON", "Michael Paul"), ("ORG", "Wombat Corp."), ("COURT", "ca5", "ca5"))
+                  + records("d2", ("PERSON", "Paul, Michael"), ("ORG", "WOMBAT CORPORATION")))
+    first = resolve_mentions(first_docs, project="wombat")
+    again = resolve_mentions(list(reversed(first_docs)), project="wombat")
+    assert again.links == first.links
+    assert first.links["d1-m2"] == entity_id_for("wombat", "COURT", "ca5")
+    assert all(uuid.UUID(eid).version == 5 for eid in first.links.values())
+    assert resolve_mentions(first_docs, project="other").links["d1-m2"] != first.links["d1-m2"]
+
+    third = records("d3", ("PERSON", "Michael J. Paul"), ("ORG", "Wombat Corp., Inc."), ("PERSON", "Michelle Paul"))
+    second = resolve_mentions(first_docs + third, project="wombat", previous=first.links)
+    for mention_id, eid in first.links.items():
+        assert second.links[mention_id] == eid
+    assert second.links["d3-m0"] == first.links["d1-m0"]
+    assert second.links["d3-m1"] == first.links["d1-m1"]
+    assert second.links["d3-m2"] not in first.links.values()
+    assert second.merged == [] and second.split == []
+
+
+def test_merge_keeps_the_larger_previous_id_and_reports_it():
+    data = (records("d1", ("PERSON", "Michael J. Paul"), ("PERSON", "Michael J. Paul", "Michael J. Paul"))
+            + records("d2", ("PERSON", "Michael Paul")))
+    strict = ResolutionSettings()
+    # last run: a hand-made state in which the two forms were separate entities
+    previous = {"d1-m0": "id-big", "d1-m1": "id-big", "d2-m0": "id-small"}
+    result = resolve_mentions(data, project="wombat", previous=previous, settings=strict)
+    assert set(result.links.values()) == {"id-big"}
+    assert result.merged == [("id-big", "id-small")]
+    assert result.split == []
+
+
+def test_split_keeps_the_id_on_the_largest_part_and_reports_it():
+    first_docs = (records("d1", ("PERSON", "Michael Paul"), ("PERSON", "Michael Paul"))
+                  + records("d2", ("PERSON", "Michael K. Paul")))
+    first = resolve_mentions(first_docs, project="wombat")
+    old = first.links["d1-m0"]
+    assert first.links["d2-m0"] == old
+    # a new document introduces Michael J. Paul: "Michael Paul" no longer says which one
+    later = first_docs + records("d3", ("PERSON", "Michael J. Paul"))
+    second = resolve_mentions(later, project="wombat", previous=first.links)
+    assert second.split == [old]
+    assert second.links["d1-m0"] == old  # two of the three old mentions
+    assert second.links["d2-m0"] != old
+    assert len({second.links["d1-m0"], second.links["d2-m0"], second.links["d3-m0"]}) == 3
+
+
+def test_resolve_names_numbers_clusters_by_first_appearance():
+    assert resolve_names([("Standard Insurance Company", "ORG"), ("Vanessa St. Pierre", "PERSON"),
+                          ("ST. PIERRE, VANESSA", "person"), ("Standard Insurance Co.", "ORG")]) == [0, 1, 1, 0]
+    assert resolve_names([]) == []

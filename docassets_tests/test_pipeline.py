@@ -1,0 +1,148 @@
+"""The whole pipeline through Dagster, in the embedded and the production configuration."""
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import dagster as dg
+import networkx as nx
+import pymupdf
+import pytest
+
+from docassets.defs.sensors import upload_sensor
+from docassets.local_run import LocalPipeline, process_files
+from docassets.storage.registry import upload_document
+
+from .conftest import sample
+
+
+@pytest.fixture
+def pipeline(settings):
+    with dg.instance_for_test() as instance:
+        yield LocalPipeline(settings, instance)
+
+
+def pages_of(source: Path, pages: list[int], target: Path) -> Path:
+    """A real filing split in two, so two documents of a matter share their parties."""
+    document = pymupdf.open(source)
+    document.select(pages)
+    document.save(target)
+    return target
+
+
+def rows(pipeline: LocalPipeline, table: str, document_id: str):
+    order = {"chunks": "chunk_index", "entity_mentions": "mention_id", "relationships": "relationship_index"}
+    return pipeline.tables.read_frame(table, {"document_id": document_id}, order_by=order[table])
+
+
+def test_a_scanned_order_is_read_chunked_and_its_entities_found(pipeline):
+    document = pipeline.add_document(sample("tn-workers-comp-order-scan.pdf"), project="scan")
+    assert pipeline.run_document(document)
+    summary = pipeline.tables.read_frame("document_summary", {"document_id": document}).iloc[0]
+    assert (summary.pages, summary.ocr_pages, summary.status) == (1, 1, "completed")
+    assert summary.chunks >= 1 and summary.mentions >= 3
+    mentions = rows(pipeline, "entity_mentions", document)
+    text = " ".join(rows(pipeline, "chunks", document).text)
+    assert "Workers" in text and "Compensation" in text
+    assert {"DATE", "PERSON"} <= set(mentions.label)
+
+
+def test_rematerializing_a_document_replaces_its_rows(pipeline):
+    document = pipeline.add_document(sample("dcolo-complaint-first-page.pdf"), project="rerun")
+    assert pipeline.run_document(document)
+    assert pipeline.update_project_assets()
+    first = {table: rows(pipeline, table, document) for table in ("chunks", "entity_mentions", "relationships")}
+    links_first = pipeline.tables.read_frame("entity_links", {"document_id": document}, order_by="mention_id")
+    assert len(first["entity_mentions"]) > 5 and len(first["relationships"]) > 5
+
+    assert pipeline.run_document(document)
+    assert pipeline.update_project_assets()
+    for table, before in first.items():
+        assert rows(pipeline, table, document).equals(before), table
+    links_again = pipeline.tables.read_frame("entity_links", {"document_id": document}, order_by="mention_id")
+    assert links_again.equals(links_first)  # same mentions, same entity ids
+
+
+def test_two_documents_of_a_matter_share_entity_ids(pipeline, tmp_path):
+    filing = sample("ca5-filing-00516242060.pdf")
+    first = pipeline.add_document(pages_of(filing, [0, 1], tmp_path / "part-1.pdf"), project="st-pierre")
+    second = pipeline.add_document(pages_of(filing, [2, 3], tmp_path / "part-2.pdf"), project="st-pierre")
+    assert pipeline.run_document(first) and pipeline.run_document(second)
+    assert pipeline.update_project_assets()
+    links = pipeline.tables.read_frame("entity_links", {"project": "st-pierre"})
+    entities = pipeline.tables.read_frame("resolved_entities", {"project": "st-pierre"})
+    shared = entities[entities.document_count == 2]
+    assert len(shared) >= 1
+    for entity_id in shared.entity_id:
+        assert set(links[links.entity_id == entity_id].document_id) == {first, second}
+    mentions = pipeline.tables.read_frame("entity_mentions", {"document_id": first}).mention_id
+    assert set(mentions) <= set(links.mention_id)
+
+
+def test_the_graph_is_exported_as_graphml(pipeline):
+    document = pipeline.add_document(sample("dcolo-complaint-first-page.pdf"), project="graph")
+    assert pipeline.run_document(document)
+    assert pipeline.update_project_assets()
+    graph = nx.read_graphml(io.BytesIO(pipeline.store.get_bytes("entity_graph/graph/entity_graph.graphml")))
+    assert f"document:{document}" in graph
+    entities = pipeline.tables.read_frame("resolved_entities", {"project": "graph"})
+    assert set(entities.entity_id) <= set(graph.nodes)
+    assert pipeline.store.get_bytes("entity_graph/graph/nodes.csv").startswith(b":ID")
+
+
+def test_bad_files_fail_alone_with_their_cause(pipeline, tmp_path):
+    empty = tmp_path / "empty-production.pdf"
+    empty.write_bytes(b"")
+    letter = tmp_path / "cover-letter.pdf"
+    letter.write_text("Dear counsel, please find enclosed ...")
+    good = pipeline.add_document(sample("ca10-filing-010110462922.pdf"), project="mixed")
+    bad = {path.name: pipeline.add_document(path, project="mixed") for path in (empty, letter)}
+    assert pipeline.run_document(good)
+    for name, document in bad.items():
+        assert not pipeline.run_document(document)
+        failure = pipeline.tables.read_frame("document_failures", {"document_id": document}).iloc[0]
+        assert failure.stage == "source_documents"
+        assert failure.error.startswith(name)
+    assert pipeline.tables.read_frame("document_summary", {"document_id": good}).status.tolist() == ["completed"]
+
+
+def test_the_sensor_registers_each_upload_once_and_requests_its_run(pipeline):
+    store = pipeline.store
+    uploaded = upload_document(store, sample("ca10-filing-010110462922.pdf"), project="wombat", priority="high")
+    store.put_file("inbox/acme/exhibit-4.pdf", sample("dcolo-complaint-first-page.pdf"))
+    store.put_bytes("inbox/acme/notes.txt", b"not a pdf")
+    resources = pipeline.definitions.resources
+
+    def tick(cursor):
+        context = dg.build_sensor_context(instance=pipeline.instance, cursor=cursor, resources=resources)
+        return upload_sensor(context)
+
+    first = tick(None)
+    requested = {request.partition_key: request for request in first.run_requests}
+    assert len(requested) == 2 and uploaded in requested
+    assert requested[uploaded].tags["dagster/priority"] == "10"
+    added = first.dynamic_partitions_requests[0].partition_keys
+    assert set(added) == set(requested)
+    inbox_id = next(key for key in requested if key != uploaded)
+    record = pipeline.tables.read_frame("documents", {"document_id": inbox_id}).iloc[0]
+    assert (record.project, record.file_name) == ("acme", "exhibit-4.pdf")
+    assert json.loads(first.cursor)
+
+    second = tick(first.cursor)
+    assert second.run_requests == []
+    store.put_file("inbox/acme/exhibit-4.pdf", sample("ca10-filing-010110462922.pdf"))  # overwritten: new version
+    third = tick(second.cursor)
+    assert len(third.run_requests) == 1 and third.run_requests[0].partition_key not in requested
+
+
+def test_process_runs_local_files_end_to_end(embedded_settings):
+    with dg.instance_for_test() as instance:
+        result = process_files(
+            [sample("dcolo-complaint-first-page.pdf"), sample("cafc-header-only-text-layer.pdf")],
+            project="demo", settings=embedded_settings, instance=instance,
+        )
+    assert [d.status for d in result.documents] == ["completed", "completed"]
+    header_only = result.documents[1]
+    assert header_only.ocr_pages == 1 and header_only.mentions > 0
+    assert result.entities > 0
