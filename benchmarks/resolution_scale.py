@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/resolution_scale.py            # 10k and 100k mentions
     .venv/bin/python benchmarks/resolution_scale.py 1000000    # any sizes
 """
+
 from __future__ import annotations
 
 import random
@@ -12,18 +13,24 @@ import time
 
 from docassets.core.resolution import MentionRecord, resolve_mentions
 
-FIRST = ("Michael Michelle James Jennifer Robert Roberta Maria Carlos David Sarah Vanessa Thomas Karen "
-         "Christopher Elizabeth Daniel Danielle Anthony Patricia Jose Linda Kevin Nancy Brian Lisa Steven "
-         "Kristen Kristin Paul Paula Andrew Rebecca Joshua Laura Ryan Amanda Eric Erica Jonathan Stephanie "
-         "Sonia Clarence Samuel Neil Elena Brett Amy Ketanji Anthony Ruth").split()
-SURNAME_ROOTS = ("Paul Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez "
-                 "Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White "
-                 "Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres "
-                 "Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts "
-                 "Christensen Hansen Hanson Sotomayor Lucero Bordelon Herrmann Diaz Pierre").split()
-COMPANY_WORDS = ("Wombat Standard Pacific Atlantic Summit Pioneer Liberty Heritage Granite Cedar Harbor "
-                 "Meridian Sterling Keystone Frontier Beacon Evergreen Northern Southern Regional Water "
-                 "Insurance Holdings Capital Logistics Energy Partners Construct Medical Trust Realty").split()
+FIRST = (
+    "Michael Michelle James Jennifer Robert Roberta Maria Carlos David Sarah Vanessa Thomas Karen "
+    "Christopher Elizabeth Daniel Danielle Anthony Patricia Jose Linda Kevin Nancy Brian Lisa Steven "
+    "Kristen Kristin Paul Paula Andrew Rebecca Joshua Laura Ryan Amanda Eric Erica Jonathan Stephanie "
+    "Sonia Clarence Samuel Neil Elena Brett Amy Ketanji Anthony Ruth"
+).split()
+SURNAME_ROOTS = (
+    "Paul Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez "
+    "Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White "
+    "Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres "
+    "Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts "
+    "Christensen Hansen Hanson Sotomayor Lucero Bordelon Herrmann Diaz Pierre"
+).split()
+COMPANY_WORDS = (
+    "Wombat Standard Pacific Atlantic Summit Pioneer Liberty Heritage Granite Cedar Harbor "
+    "Meridian Sterling Keystone Frontier Beacon Evergreen Northern Southern Regional Water "
+    "Insurance Holdings Capital Logistics Energy Partners Construct Medical Trust Realty"
+).split()
 LEGAL_FORMS = ["Corp.", "Corporation", "Inc.", "LLC", "Co.", "Company", "L.L.C.", "Corp., Inc.", "LLP"]
 COURTS = ["ca5", "ca10", "ca4", "cafc", "scotus", "cod", "tax", "moctapp", "txwd", "nysd"]
 
@@ -33,7 +40,7 @@ def _surnames(n: int, rng: random.Random) -> list[str]:
     out = list(roots)
     while len(out) < n:  # synthetic but name-shaped surnames for big productions
         a, b = rng.choice(roots), rng.choice(roots)
-        out.append(a[: max(2, len(a) // 2)] + b[len(b) // 2:].lower())
+        out.append(a[: max(2, len(a) // 2)] + b[len(b) // 2 :].lower())
     return out
 
 
@@ -41,16 +48,21 @@ def _ocr(word: str, rng: random.Random) -> str:
     if len(word) < 10:
         return word
     k = rng.randrange(1, len(word) - 1)
-    return word[:k] + {"l": "1", "i": "l", "e": "c", "o": "0"}.get(word[k], "e") + word[k + 1:]
+    return word[:k] + {"l": "1", "i": "l", "e": "c", "o": "0"}.get(word[k], "e") + word[k + 1 :]
 
 
 def generate(n_mentions: int, seed: int = 7, per_document: int = 50) -> list[MentionRecord]:
     rng = random.Random(seed)
     n_people = max(200, n_mentions // 25)
     surnames = _surnames(max(60, n_people // 6), rng)
-    people = [(rng.choice(FIRST), rng.choice("ABCDEFGHJKLMNPRSTW"), rng.choice(surnames)) for _ in range(n_people)]
-    companies = [" ".join(rng.sample(COMPANY_WORDS, rng.choice((1, 2, 3)))) + f"{'' if rng.random() < .8 else ' ' + str(rng.randrange(2, 9))}"
-                 for _ in range(max(100, n_mentions // 60))]
+    people = [
+        (rng.choice(FIRST), rng.choice("ABCDEFGHJKLMNPRSTW"), rng.choice(surnames)) for _ in range(n_people)
+    ]
+    companies = [
+        " ".join(rng.sample(COMPANY_WORDS, rng.choice((1, 2, 3))))
+        + f"{'' if rng.random() < .8 else ' ' + str(rng.randrange(2, 9))}"
+        for _ in range(max(100, n_mentions // 60))
+    ]
     out: list[MentionRecord] = []
     doc = 0
     while len(out) < n_mentions:
@@ -63,15 +75,29 @@ def generate(n_mentions: int, seed: int = 7, per_document: int = 50) -> list[Men
             if kind < 0.45:
                 first, initial, last = people[rng.choice(cast)]
                 form = rng.random()
-                text = (f"{first} {last}" if form < .4 else f"{last}, {first}" if form < .55 else
-                        f"{first} {initial}. {last}" if form < .7 else f"{first} {last}".upper() if form < .8 else
-                        f"Mr. {last}" if form < .95 else f"{first} {_ocr(last, rng)}")
+                text = (
+                    f"{first} {last}"
+                    if form < 0.4
+                    else (
+                        f"{last}, {first}"
+                        if form < 0.55
+                        else (
+                            f"{first} {initial}. {last}"
+                            if form < 0.7
+                            else (
+                                f"{first} {last}".upper()
+                                if form < 0.8
+                                else f"Mr. {last}" if form < 0.95 else f"{first} {_ocr(last, rng)}"
+                            )
+                        )
+                    )
+                )
                 normalized = text if not text.startswith("Mr. ") else last
                 label = "PERSON"
             elif kind < 0.75:
                 name = companies[rng.choice(firms)]
                 text = f"{name} {rng.choice(LEGAL_FORMS)}"
-                text = text.upper() if rng.random() < .2 else text
+                text = text.upper() if rng.random() < 0.2 else text
                 normalized, label = text, "ORG"
             elif kind < 0.82:
                 text = normalized = rng.choice(COURTS)
@@ -99,14 +125,18 @@ def main(sizes: list[int]) -> None:
         result = resolve_mentions(data, project="bench")
         seconds = time.perf_counter() - started
         extra = generate(n + 50, seed=7)[n:]  # one more document on top
-        extra = [MentionRecord(r.mention_id + "-new", "doc-new", r.label, r.text, r.normalized) for r in extra]
+        extra = [
+            MentionRecord(r.mention_id + "-new", "doc-new", r.label, r.text, r.normalized) for r in extra
+        ]
         started = time.perf_counter()
         again = resolve_mentions(data + extra, project="bench", previous=result.links)
         incremental = time.perf_counter() - started
         kept = sum(again.links[m] == e for m, e in result.links.items()) / len(result.links)
-        print(f"{n:>9,} mentions: {seconds:7.2f} s  {n / seconds:10,.0f} mentions/s  "
-              f"{len(result.entities):,} entities | +1 document: {incremental:7.2f} s, "
-              f"{kept:.2%} of links kept, {len(again.merged)} merged, {len(again.split)} split")
+        print(
+            f"{n:>9,} mentions: {seconds:7.2f} s  {n / seconds:10,.0f} mentions/s  "
+            f"{len(result.entities):,} entities | +1 document: {incremental:7.2f} s, "
+            f"{kept:.2%} of links kept, {len(again.merged)} merged, {len(again.split)} split"
+        )
 
 
 if __name__ == "__main__":

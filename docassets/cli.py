@@ -29,8 +29,12 @@ def main() -> None:
 def process(files: tuple[Path, ...], project: str) -> None:
     """Run the whole pipeline on local FILES now, through Dagster, and print a summary per document."""
     from docassets.local_run import process_files
+    from docassets.preflight import StorageUnavailable
 
-    result = process_files(files, project=project, settings=_settings())
+    try:
+        result = process_files(files, project=project, settings=_settings())
+    except StorageUnavailable as error:
+        raise click.ClickException(str(error)) from None
     widths = (38, 9, 5, 4, 6, 8, 8, 9)
     click.echo("  ".join(f"{c:<{w}}" for c, w in zip(SUMMARY_COLUMNS, widths, strict=True)))
     for d in result.documents:

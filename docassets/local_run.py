@@ -5,6 +5,7 @@ partition and materialized by the same job the sensor launches; then the project
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +15,16 @@ import sqlalchemy as sa
 
 from docassets.defs.definitions import build_definitions, build_resources
 from docassets.defs.assets.project import entity_graph, resolved_entities
+from docassets.defs.failures import record_failure_unless_recorded
 from docassets.preflight import blob_store_for, verify_storage
 from docassets.settings import Settings
 from docassets.storage import tables as t
 from docassets.storage.registry import record_for, register, upload_document, upload_key
 from docassets.storage.tables import TableStore
+
+
+# Runs started from Python log warnings and errors only; the full event log is in the instance (UI).
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class ProcessResult:
 def dagster_instance(settings: Settings) -> dg.DagsterInstance:
     """DAGSTER_HOME's instance when set (what `make dev` shows), else one under the docassets home."""
     if os.environ.get("DAGSTER_HOME"):
+        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
         return dg.DagsterInstance.get()
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     return dg.DagsterInstance.local_temp(tempdir=str(settings.dagster_home))
@@ -77,12 +84,21 @@ class LocalPipeline:
     def run_document(self, document_id: str) -> bool:
         """Materialize every per-document stage; False when the run failed (the cause is recorded)."""
         job = self.definitions.resolve_job_def("process_document")
-        return job.execute_in_process(instance=self.instance, partition_key=document_id, raise_on_error=False).success
+        started = datetime.now(UTC)
+        result = job.execute_in_process(
+            instance=self.instance, partition_key=document_id, raise_on_error=False, run_config=QUIET
+        )
+        for event in result.all_events:
+            if event.is_step_failure:
+                cause = event.step_failure_data.error.message.strip() if event.step_failure_data.error else "failed"
+                record_failure_unless_recorded(self.tables, document_id, event.step_key, cause, since=started)
+        return result.success
 
     def update_project_assets(self) -> bool:
         """Recompute resolved entities and the graph over every completed document."""
         return dg.materialize(
-            [resolved_entities, entity_graph], resources=build_resources(self.settings), instance=self.instance
+            [resolved_entities, entity_graph], resources=build_resources(self.settings), instance=self.instance,
+            run_config=QUIET,
         ).success
 
 

@@ -115,8 +115,8 @@ def test_the_sensor_registers_each_upload_once_and_requests_its_run(pipeline):
     resources = pipeline.definitions.resources
 
     def tick(cursor):
-        context = dg.build_sensor_context(instance=pipeline.instance, cursor=cursor, resources=resources)
-        return upload_sensor(context)
+        with dg.build_sensor_context(instance=pipeline.instance, cursor=cursor, resources=resources) as context:
+            return upload_sensor(context)
 
     first = tick(None)
     requested = {request.partition_key: request for request in first.run_requests}

@@ -1,5 +1,4 @@
 """The blob stores (a folder, S3 over HTTP) and the tables (SQLite, PostgreSQL) behave alike."""
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa

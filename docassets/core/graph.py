@@ -4,6 +4,7 @@ Node ids: a document is "document:<document_id>", an entity is its `entity_id`. 
 by their type; the same (source, target, type) stated by several documents is one edge whose
 `count` adds up, whose `documents` lists them, and whose evidence is the most confident one.
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,8 +18,18 @@ from docassets.core.models import Entity, Relationship
 
 DOCUMENT_PREFIX = "document:"
 NODE_HEADER = [":ID", "name", "label", ":LABEL"]
-EDGE_HEADER = [":START_ID", ":END_ID", ":TYPE", "document_id", "documents", "document_count:int",
-               "chunk_index:int", "sentence", "confidence:float", "count:int"]
+EDGE_HEADER = [
+    ":START_ID",
+    ":END_ID",
+    ":TYPE",
+    "document_id",
+    "documents",
+    "document_count:int",
+    "chunk_index:int",
+    "sentence",
+    "confidence:float",
+    "count:int",
+]
 
 
 @dataclass(frozen=True)
@@ -39,8 +50,9 @@ def document_node(document_id: str) -> str:
     return f"{DOCUMENT_PREFIX}{document_id}"
 
 
-def graph_edge(document_id: str, relationship: Relationship,
-               entity_ids: Mapping[tuple[str, str, str], str]) -> GraphEdge:
+def graph_edge(
+    document_id: str, relationship: Relationship, entity_ids: Mapping[tuple[str, str, str], str]
+) -> GraphEdge:
     """A document's relationship as a graph edge; `entity_ids` maps (document_id, label,
     normalized) to the resolved entity id. Raises KeyError naming an unresolved key."""
 
@@ -50,30 +62,54 @@ def graph_edge(document_id: str, relationship: Relationship,
         try:
             return entity_ids[(document_id, key.label, key.normalized)]
         except KeyError:
-            raise KeyError(f"{document_id}: {relationship.type} edge refers to {key}, which resolution did not link; "
-                           "re-run resolved_entities for this project") from None
+            raise KeyError(
+                f"{document_id}: {relationship.type} edge refers to {key}, which resolution did not link; "
+                "re-run resolved_entities for this project"
+            ) from None
 
-    return GraphEdge(node(relationship.source), node(relationship.target), relationship.type, document_id,
-                     relationship.chunk_index, relationship.sentence, relationship.confidence, relationship.count)
+    return GraphEdge(
+        node(relationship.source),
+        node(relationship.target),
+        relationship.type,
+        document_id,
+        relationship.chunk_index,
+        relationship.sentence,
+        relationship.confidence,
+        relationship.count,
+    )
 
 
-def build_graph(documents: Iterable[tuple[str, str]], entities: Iterable[Entity],
-                edges: Iterable[GraphEdge]) -> nx.MultiDiGraph:
+def build_graph(
+    documents: Iterable[tuple[str, str]], entities: Iterable[Entity], edges: Iterable[GraphEdge]
+) -> nx.MultiDiGraph:
     """Documents (document_id, file_name), entities and edges as one MultiDiGraph.
     Raises ValueError naming the edge when one of its endpoints is neither."""
     graph = nx.MultiDiGraph()
     for document_id, file_name in documents:
-        graph.add_node(document_node(document_id), kind="document", label="DOCUMENT", name=file_name,
-                       document_id=document_id)
+        graph.add_node(
+            document_node(document_id),
+            kind="document",
+            label="DOCUMENT",
+            name=file_name,
+            document_id=document_id,
+        )
     for e in entities:
-        graph.add_node(e.entity_id, kind="entity", label=e.label, name=e.canonical_name,
-                       aliases="; ".join(e.aliases), mention_count=e.mention_count,
-                       document_count=e.document_count)
+        graph.add_node(
+            e.entity_id,
+            kind="entity",
+            label=e.label,
+            name=e.canonical_name,
+            aliases="; ".join(e.aliases),
+            mention_count=e.mention_count,
+            document_count=e.document_count,
+        )
     for edge in edges:
         for end in (edge.source_id, edge.target_id):
             if end not in graph:
-                raise ValueError(f"{edge.type} edge {edge.source_id} -> {edge.target_id} of document "
-                                 f"{edge.document_id}: node {end!r} is neither a document nor a resolved entity")
+                raise ValueError(
+                    f"{edge.type} edge {edge.source_id} -> {edge.target_id} of document "
+                    f"{edge.document_id}: node {end!r} is neither a document nor a resolved entity"
+                )
         if graph.has_edge(edge.source_id, edge.target_id, key=edge.type):
             data = graph.edges[edge.source_id, edge.target_id, edge.type]
             documents_seen = data["documents"].split("; ")
@@ -85,8 +121,16 @@ def build_graph(documents: Iterable[tuple[str, str]], entities: Iterable[Entity]
             if edge.confidence > data["confidence"]:
                 data.update(_evidence(edge))
         else:
-            graph.add_edge(edge.source_id, edge.target_id, key=edge.type, type=edge.type,
-                           documents=edge.document_id, document_count=1, count=edge.count, **_evidence(edge))
+            graph.add_edge(
+                edge.source_id,
+                edge.target_id,
+                key=edge.type,
+                type=edge.type,
+                documents=edge.document_id,
+                document_count=1,
+                count=edge.count,
+                **_evidence(edge),
+            )
     return graph
 
 
@@ -114,17 +158,32 @@ def graph_exports(graph: nx.MultiDiGraph) -> dict[str, bytes]:
     writer.writerow(NODE_HEADER)
     for node, data in sorted(graph.nodes(data=True), key=lambda nd: str(nd[0])):
         label = data.get("label", "")
-        neo_labels = "Document" if data.get("kind") == "document" else f"Entity;{label}" if label else "Entity"
+        neo_labels = (
+            "Document" if data.get("kind") == "document" else f"Entity;{label}" if label else "Entity"
+        )
         writer.writerow([node, data.get("name", ""), label, neo_labels])
 
     edges = io.StringIO()
     writer = csv.writer(edges, lineterminator="\n")
     writer.writerow(EDGE_HEADER)
-    for u, v, key, data in sorted(graph.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2]))):
+    for u, v, key, data in sorted(
+        graph.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2]))
+    ):
         chunk_index = data.get("chunk_index")
-        writer.writerow([u, v, data.get("type", key), data.get("document_id", ""), data.get("documents", ""),
-                         data.get("document_count", 1), "" if chunk_index is None else chunk_index,
-                         data.get("sentence", ""), data.get("confidence", ""), data.get("count", 1)])
+        writer.writerow(
+            [
+                u,
+                v,
+                data.get("type", key),
+                data.get("document_id", ""),
+                data.get("documents", ""),
+                data.get("document_count", 1),
+                "" if chunk_index is None else chunk_index,
+                data.get("sentence", ""),
+                data.get("confidence", ""),
+                data.get("count", 1),
+            ]
+        )
     return {
         "entity_graph.graphml": graphml.getvalue(),
         "nodes.csv": nodes.getvalue().encode("utf-8"),
@@ -132,8 +191,15 @@ def graph_exports(graph: nx.MultiDiGraph) -> dict[str, bytes]:
     }
 
 
-_LABEL_COLOURS = {"PERSON": "#4e79a7", "ORG": "#f28e2b", "COURT": "#59a14f", "CASE_NUMBER": "#e15759",
-                  "LOCATION": "#76b7b2", "CITATION": "#b07aa1", "STATUTE": "#9c755f"}
+_LABEL_COLOURS = {
+    "PERSON": "#4e79a7",
+    "ORG": "#f28e2b",
+    "COURT": "#59a14f",
+    "CASE_NUMBER": "#e15759",
+    "LOCATION": "#76b7b2",
+    "CITATION": "#b07aa1",
+    "STATUTE": "#9c755f",
+}
 
 
 def draw_top_entities(graph: nx.MultiDiGraph, n: int = 25) -> bytes:
@@ -142,7 +208,9 @@ def draw_top_entities(graph: nx.MultiDiGraph, n: int = 25) -> bytes:
     from matplotlib.figure import Figure
 
     entities = [node for node, kind in graph.nodes(data="kind") if kind == "entity"]
-    top = sorted(entities, key=lambda node: (-graph.degree(node), str(graph.nodes[node].get("name", node))))[:n]
+    top = sorted(entities, key=lambda node: (-graph.degree(node), str(graph.nodes[node].get("name", node))))[
+        :n
+    ]
     picture = nx.Graph(graph.subgraph(top))
     figure = Figure(figsize=(12, 9), dpi=100)
     FigureCanvasAgg(figure)
@@ -156,7 +224,9 @@ def draw_top_entities(graph: nx.MultiDiGraph, n: int = 25) -> bytes:
         degree = dict(graph.degree(top))
         nx.draw_networkx_edges(picture, position, ax=ax, alpha=0.35)
         nx.draw_networkx_nodes(
-            picture, position, ax=ax,
+            picture,
+            position,
+            ax=ax,
             node_size=[200 + 60 * degree[node] for node in picture],
             node_color=[_LABEL_COLOURS.get(graph.nodes[node].get("label"), "#bab0ac") for node in picture],
         )

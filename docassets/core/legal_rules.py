@@ -107,21 +107,32 @@ def court_matches(phrase: str) -> tuple[tuple[int, int, str], ...]:
     return tuple(sorted(chosen))
 
 
-def _collapse_with_map(text: str) -> tuple[str, list[int]]:
-    """Collapse whitespace runs to one space; return the new text and, per char, its old index."""
+def _collapse_with_map(text: str, comma_at_breaks: bool = False) -> tuple[str, list[int]]:
+    """Collapse whitespace runs to one space; return the new text and, per char, its old index.
+
+    With `comma_at_breaks`, a run holding a line break becomes ", " (a caption's "Missouri Court of
+    Appeals / Eastern District" is courts-db's "Missouri Court of Appeals, Eastern District").
+    """
     out: list[str] = []
     index: list[int] = []
-    in_space = False
-    for i, ch in enumerate(text):
+    i = 0
+    while i < len(text):
+        ch = text[i]
         if ch.isspace():
-            if not in_space:
+            j = i
+            while j < len(text) and text[j].isspace():
+                j += 1
+            if comma_at_breaks and "\n" in text[i:j] and out and out[-1] != ",":
+                out += [",", " "]
+                index += [i, i]
+            else:
                 out.append(" ")
                 index.append(i)
-            in_space = True
+            i = j
         else:
             out.append(ch)
             index.append(i)
-            in_space = False
+            i += 1
     return "".join(out), index
 
 
@@ -131,14 +142,20 @@ def find_courts(text: str) -> list[Candidate]:
         raw = run.group()
         if not _COURT_KEYWORD.search(raw):
             continue
-        phrase, index = _collapse_with_map(raw)
-        words = {w.strip(",.").lower() for w in phrase.split()}
-        if words <= _GENERIC_COURT_WORDS:
-            continue
-        for a, b, court_id in court_matches(phrase):
-            start = run.start() + index[a]
-            end = run.start() + index[b - 1] + 1
-            out.append(Candidate(start, end, "COURT", court_id, "courts-db", 0.95))
+        found: list[tuple[int, int, str]] = []
+        for variant in (False, True) if "\n" in raw else (False,):
+            phrase, index = _collapse_with_map(raw, comma_at_breaks=variant)
+            words = {w.strip(",.").lower() for w in phrase.split()}
+            if words <= _GENERIC_COURT_WORDS:
+                break
+            for a, b, court_id in court_matches(phrase):
+                found.append((run.start() + index[a], run.start() + index[b - 1] + 1, court_id))
+        # the longest match wins where the two readings overlap; the plain reading wins ties
+        chosen: list[tuple[int, int, str]] = []
+        for start, end, court_id in sorted(found, key=lambda f: f[0] - f[1]):
+            if not any(start < e and s < end for s, e, _ in chosen):
+                chosen.append((start, end, court_id))
+        out += [Candidate(s, e, "COURT", cid, "courts-db", 0.95) for s, e, cid in sorted(chosen)]
     return out
 
 
@@ -146,8 +163,8 @@ def find_courts(text: str) -> list[Candidate]:
 # Case numbers
 
 _NUM = (
-    r"(?:(?:[A-Z]{1,3}[ -]?)?\d[\dA-Za-z]*(?:[-\u2013\u2014:][\dA-Za-z]+)+|[A-Z]{1,3}\d{4,})"
-    r"(?![\w\-\u2013\u2014_])"
+    r"(?:(?:[A-Z]{1,3}[ -]?)?\d[\dA-Za-z]*(?:[-\u2013\u2014:/][\dA-Za-z]+)+|[A-Z]{1,3}\d{4,})"
+    r"(?![\w\-\u2013\u2014_/])"
 )
 _CASE_PREFIXED = re.compile(
     r"\b(?:(?:Civil|Criminal|CIVIL|CRIMINAL)\s+(?:Action|ACTION)\s+|(?:Case|CASE|Docket|DOCKET|Appeal|"
@@ -209,6 +226,9 @@ def find_citations(text: str) -> list[Candidate]:
         kind = type(cite).__name__
         if kind == "FullLawCitation":
             label, confidence = "STATUTE", 0.9
+            if (cite.groups or {}).get("reporter") == "Pub. L.":
+                continue  # eyecite reads "Pub. L. No. 111-203, 124 Stat." as section 124; rule:public_law
+
         elif kind in _CASE_CITATION_TYPES:
             label, confidence = "CITATION", 0.9 if kind == "FullCaseCitation" else 0.8
             if (cite.groups or {}).get("reporter") in _NOT_A_REPORTER:
@@ -220,7 +240,7 @@ def find_citations(text: str) -> list[Candidate]:
         end = start + len(trimmed)
         if end <= start:
             continue
-        normalized = collapse_ws(cite.corrected_citation())
+        normalized = "Id." if kind == "IdCitation" else collapse_ws(cite.corrected_citation())
         if label == "STATUTE":
             normalized = normalize_statute(normalized)
         out.append(Candidate(start, end, label, normalized, "eyecite", confidence))
@@ -239,7 +259,7 @@ _STATUTE_PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
     ), "rule:usc", 0.9),
     (re.compile(
         r"\bFed(?:eral)?\.?\s*R(?:ules?)?\.?\s*(?:of\s+)?(?:Civ(?:il)?|Crim(?:inal)?|App(?:ellate)?|Evid(?:ence)?|"
-        rf"Bankr(?:uptcy)?)\.?\s*(?:P(?:roc(?:edure)?)?\.?\s*)?\d+(?:\.\d+)?(?:\([\w]+\))*"
+        r"Bankr(?:uptcy)?)\.?\s*(?:P(?:roc(?:edure)?)?\.?\s*)?\d+(?:\.\d+)?(?:\([\w]+\))*"
     ), "rule:fed_rule", 0.9),
     (re.compile(
         r"\bFederal\s+Rules?\s+of\s+(?:Civil|Criminal|Appellate|Bankruptcy)\s+Procedure\s+\d+(?:\.\d+)?(?:\([\w]+\))*"
@@ -251,17 +271,17 @@ _STATUTE_PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
     ), "rule:state_code", 0.85),
     (re.compile(rf"\bI\.\s?R\.\s?C\.\s*(?:{_SECTION_SIGN}\s*)?{_SECTION}"), "rule:irc", 0.9),
     (re.compile(r"\bPub(?:lic)?\.?\s*L(?:aw)?\.?\s*(?:No\.?\s*)?\d{1,3}(?:[-\u2013]\d{1,4})?\b"), "rule:public_law", 0.9),
-    (re.compile(rf"\b(?:{_SECTION_SIGN[:-1]}|[A-Z][A-Za-z]*\.?)?\s*{_SECTION},?\s+RSMo\b"), "rule:state_code", 0.85),
+    (re.compile(rf"(?:(?:\u00a7\u00a7?|\b[Ss]ections?)\s*)?\b{_SECTION},?\s+RSMo\b"), "rule:state_code", 0.85),
     (re.compile(rf"\u00a7\u00a7?\s*{_SECTION}"), "rule:section", 0.6),
+    (re.compile(r"\b(?:[Ss]ections?|SECTIONS?|[Aa]rticles?)\s+\d+[A-Za-z]?(?:[.\-]\d+)*(?:\([\w]+\))*"), "rule:section", 0.6),
     (re.compile(
         r"\b(?:\d{1,2}(?:st|nd|rd|th)\s+Cir(?:cuit|\.)\s+|Local\s+|Supreme\s+Court\s+)?Rules?\s+\d+(?:\.\d+)*(?:\([\w]+\))*"
     ), "rule:court_rule", 0.6),
 )
-_ACT_WORD = r"(?:[A-Z][A-Za-z'\u2019\-]*|of|and|the|for|on|in|to|with|&)"
-_NAMED_ACT = re.compile(
-    rf"\b[A-Z][A-Za-z'\u2019\-]*(?:[ \t]*\n?[ \t]*{_ACT_WORD})*?[ \t]*\n?[ \t]*(?:Act|Code|Compact)\b"
-    r"(?:[ \t]*\n?[ \t]*of[ \t]+\d{4})?"
-)
+_ACT_KEYWORD = re.compile(r"\b(?:Act|Code|Compact)\b(?:[ \t]*\n?[ \t]*of[ \t]+\d{4})?")
+_ACT_WORD = re.compile(r"(?:[A-Z][A-Za-z'\u2019\-]*|of|and|the|for|on|in|to|with|&)")
+_ACT_TOKEN = re.compile(r"\S+")
+_ACT_BARRIER = frozenset("court opinion syllabus cite see cf under id ibid page".split())
 _ACT_LEAD_STOP = frozenset(
     "see cf under pursuant the in of and but this that these its his her their our also although "
     "because moreover if when while after before section a an as by for from to with whether "
@@ -277,21 +297,43 @@ def normalize_statute(raw: str) -> str:
     return text
 
 
+def _act_name_start(text: str, keyword_start: int) -> int | None:
+    """Where the name of the Act/Code ending at `keyword_start` begins; None if it has no name.
+
+    Walks back over capitalised words and connectors ("Ethics in Government Act"), at most one
+    line break apart, then drops leading stop words ("See the", "Under").
+    """
+    window_start = max(0, keyword_start - 150)
+    tokens = list(_ACT_TOKEN.finditer(text, window_start, keyword_start))
+    first = len(tokens)
+    gap_end = keyword_start
+    while first > 0:
+        token = tokens[first - 1]
+        if (not _ACT_WORD.fullmatch(token.group()) or text.count("\n", token.end(), gap_end) > 1
+                or token.group().lower().strip(":,") in _ACT_BARRIER):
+            break
+        first -= 1
+        gap_end = token.start()
+    for i in range(len(tokens) - 1, first, -1):  # "Once the Compact": the name starts after "the"
+        if tokens[i].group().lower() == "the":
+            first = i + 1
+            break
+    while first < len(tokens) and (tokens[first].group().lower() in _ACT_LEAD_STOP or not tokens[first].group()[0].isupper()):
+        first += 1
+    if first >= len(tokens):
+        return None
+    return tokens[first].start()
+
+
 def find_statutes(text: str) -> list[Candidate]:
     out: list[Candidate] = []
     for regex, method, confidence in _STATUTE_PATTERNS:
         for m in regex.finditer(text):
             out.append(Candidate(m.start(), m.end(), "STATUTE", normalize_statute(m.group()), method, confidence))
-    for m in _NAMED_ACT.finditer(text):
-        words = list(re.finditer(r"\S+", m.group()))
-        first = 0
-        while first < len(words) - 1 and words[first].group().lower() in _ACT_LEAD_STOP:
-            first += 1
-        # A name needs a capitalised word besides "Act"/"Code" itself.
-        if len(words) - first < 2 or not words[first].group()[0].isupper():
-            continue
-        start = m.start() + words[first].start()
-        out.append(Candidate(start, m.end(), "STATUTE", collapse_ws(text[start:m.end()]), "rule:named_act", 0.75))
+    for m in _ACT_KEYWORD.finditer(text):
+        start = _act_name_start(text, m.start())
+        if start is not None:
+            out.append(Candidate(start, m.end(), "STATUTE", collapse_ws(text[start:m.end()]), "rule:named_act", 0.75))
     return out
 
 
@@ -338,10 +380,11 @@ _DATE_PATTERNS = (
     re.compile(rf"\b{_MONTH}[ \t]+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?[ \t]*\n?[ \t]*(?P<year>\d{{4}})\b", re.I),
     re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?[ \t]+(?:day[ \t]+of[ \t]+)?{_MONTH},?[ \t]+(?P<year>\d{{4}})\b", re.I),
     re.compile(r"(?<![\d/\-])(?P<m>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4}|\d{2})(?![\d/])"),
+    re.compile(r"(?<![\d.\-])(?P<day>\d{1,2})\.(?P<m>\d{1,2})\.(?P<year>\d{4})(?![\d.]\d)"),
     re.compile(r"(?<![\d\-])(?P<year>\d{4})-(?P<m>\d{2})-(?P<day>\d{2})(?![\d\-])"),
-    re.compile(rf"\b{_MONTH}[ \t]+(?P<year>\d{{4}})\b", re.I),
+    re.compile(rf"\b{_MONTH},?[ \t]+(?P<year>\d{{4}})\b", re.I),
 )
-_YEAR_OR_MONTH = re.compile(rf"\b(?:1[6-9]|20)\d\d\b|\b{_MONTH}\b")
+YEAR = re.compile(r"(?<![\d\-/.,])(?:1[6-9]|20)\d\d(?![\d\-/])")
 
 
 def _month_number(word: str) -> int:
@@ -371,20 +414,12 @@ def find_dates(text: str) -> list[Candidate]:
             year = int(year_text) if len(year_text) == 4 else 2000 + int(year_text) if int(year_text) < 50 else 1900 + int(year_text)
             day = int(groups["day"]) if groups.get("day") else None
             iso = date_iso(year, month, day)
+            if iso is None and "/" in m.group() and day is not None:
+                iso = date_iso(year, day, month)  # "29/12/2004": day first where month first is impossible
             if iso is None:
                 continue
             out.append(Candidate(m.start(), m.end(), "DATE", iso, "rule:date", 0.95 if day else 0.85))
     return out
-
-
-def normalize_model_date(text: str) -> str | None:
-    """Normalise a date the model found; None means it names no calendar date worth keeping."""
-    if not _YEAR_OR_MONTH.search(text):
-        return None  # "the following day", "30 days", "thirty-six-year-old"
-    for candidate in find_dates(text):
-        return candidate.normalized
-    year = re.fullmatch(r"(?:(?:in|the|year|of)\s+)*((?:1[6-9]|20)\d\d)", text.strip(), re.I)
-    return year.group(1) if year else collapse_ws(text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -432,6 +467,16 @@ _ORG_WORDS = re.compile(
 _PARTY_TRAILER = re.compile(r"(?:[\s,;:]+|\s+(?:et\s+al\.?|ET\s+AL\.?))+$")
 _PARTY_LEADER = re.compile(r"^(?:In\s+re:?|IN\s+RE:?|In\s+the\s+Matter\s+of|IN\s+THE\s+MATTER\s+OF)\s*")
 _NAME_TOKEN = re.compile(r"^(?:[A-Z][A-Za-z'\u2019\-]+|[A-Z]\.|Jr\.|Sr\.|II|III|IV|St\.)$")
+
+
+US_STATES = frozenset(
+    """alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho
+    illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota
+    mississippi missouri montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas utah
+    vermont virginia washington wisconsin wyoming""".split()
+    + ["new hampshire", "new jersey", "new mexico", "new york", "north carolina", "north dakota",
+       "rhode island", "south carolina", "south dakota", "west virginia", "district of columbia"]
+)
 
 
 def looks_like_org(text: str) -> bool:
@@ -522,7 +567,7 @@ _BEFORE_JUDGES = re.compile(
 )
 _NAME_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
 _SUFFIX = re.compile(r"^(?:Jr\.?|Sr\.?|II|III|IV)$")
-_NAME = r"[A-Z][A-Za-z'\u2019\-]+(?:\s+(?:[A-Z]\.|[A-Z][A-Za-z'\u2019\-]+)){0,3}(?:,?\s+(?:Jr\.|Sr\.|II|III|IV)\b)?"
+_NAME = r"[A-Z][A-Za-z'\u2019\-]+(?:[ \t]+(?:[A-Z]\.|[A-Z][A-Za-z'\u2019\-]+)){0,3}(?:,?[ \t]+(?:Jr\.|Sr\.|II|III|IV)\b)?"
 _TITLED_JUDGE = re.compile(
     rf"\b(?:(?:Chief|Senior|Presiding|Circuit|District|Magistrate|Bankruptcy|Associate)\s+)?(?:Judge|Justice)\s+(?P<name>{_NAME})"
     r"|\b(?:CHIEF\s+)?JUSTICE\s+(?P<caps>[A-Z][A-Z'\u2019\-]+)\b"

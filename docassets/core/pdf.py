@@ -11,7 +11,8 @@ Per page the decision is:
 3. It has enough characters but is garbage (a broken font encoding, a bad earlier OCR layer):
    the page is OCRed too and the text with more word-like tokens is kept; ties keep the text
    layer, whose characters are exact.
-4. Neither gives a readable word: method "empty", text "".
+4. Neither gives a readable word: method "empty", text "" (a stamp or Bates number found on
+   the page is still recorded in `Page.stamp` / `Page.bates`).
 
 A stamp found in the text layer is exact, so it is recorded in `Page.stamp` and kept in the
 page text; when OCR did not read it (ca4-filing-17-scan.pdf prints it in pale red) it is put on
@@ -47,7 +48,6 @@ from docassets.core.ocr import OcrResult, ocr_image, render_page_png
 
 logger = logging.getLogger(__name__)
 
-_HASH_BLOCK = 1 << 20
 _SNIFF_BYTES = 1024  # readers accept "%PDF-" and "%%EOF" anywhere in the first / last 1 KiB
 # Ligatures are expanded ("ﬁ" -> "fi") so that words are searchable; the rest is PyMuPDF's default.
 _TEXT_FLAGS = pymupdf.TEXTFLAGS_TEXT & ~pymupdf.TEXT_PRESERVE_LIGATURES
@@ -93,8 +93,9 @@ class ExtractionSettings:
     # page of text, even a short order, has several hundred. 25 keeps a lone page number or
     # "Page 2 of 9" from counting as text while a one-line "EXHIBIT A" still is OCRed.
     min_text_chars: int = 25
-    # Text layers of the sample court filings have 0-4% non-word tokens; their OCR has under
-    # 6%; broken font encodings are mostly non-word. A third is far from both.
+    # Per page, the samples' text layers have at most 1.4% non-word tokens and their OCR at
+    # most 7% (a poorly scanned disclosure form, a rotated map); symbol soup from a broken
+    # font encoding is 90-100%. A third is far from both.
     max_garbage_ratio: float = 0.33
 
 
@@ -253,6 +254,9 @@ def extract_pages(
     The file is validated before this returns, so a bad file raises `DocumentUnreadable` here
     rather than at the first page. `on_progress(done, total)` is called each time a page is
     finished (OCR pages may finish out of order; `done` counts them).
+
+    With `settings.workers > 1` OCR worker processes are *spawned*, so a script calling this
+    needs the usual `if __name__ == "__main__":` guard; `workers=1` OCRs in this process.
     """
     path = Path(path)
     doc, _ = _open_checked(path, name)

@@ -20,6 +20,7 @@ Every edge names the sentence that supports it and the chunk that sentence start
   count = number of sentences. Sentences naming more than `MAX_COOCCURRING` entities (lists,
   tables, long captions) are left out: they say nothing about any particular pair.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -47,11 +48,12 @@ MAX_EVIDENCE_CHARS = 600  # longer "sentences" (PDF text without periods) are cu
 CAPTION_CHARS = 1500  # a court written this early is the court the document is filed in
 
 _REPRESENTS = re.compile(
-    r"\b(?:attorneys?|counsel|lawyers?)\s+(?:of\s+record\s+)?for\b|\bon\s+behalf\s+of\b|\brepresenting\b",
+    r"\b(?:attorneys?|counsel|lawyers?)\s+(?:of\s+record\s+)?for\b|\bon\s+behalf\s+of\b",
     re.IGNORECASE,
 )
 _ROLE_WORD = re.compile(
-    r"\s*(?:the\s+)?(?:named\s+)?(?P<role>plaintiffs?|defendants?|petitioners?|respondents?|appellants?|appellees?)"
+    r"\s*(?:the\s+)?(?:named\s+)?"
+    r"(?P<role>plaintiffs?|defendants?|petitioners?|respondents?|appellants?|appellees?)"
     r"(?:\s*[-–/]\s*(?P<role2>appellants?|appellees?|petitioners?|respondents?|cross-appellants?))?",
     re.IGNORECASE,
 )
@@ -60,8 +62,9 @@ _FIRM = re.compile(
     r"associates|legal|counsel(?:ors)?)\b\.?|&|\blaw\b",
     re.IGNORECASE,
 )
-_SIGNATURE_NOISE = re.compile(r"/s/|\bby:|\besq\.?|\b(?:bar|sbn|state bar)\s*(?:no\.?|number|#)?\s*[\d-]+|[,.:()\[\]]",
-                              re.IGNORECASE)
+_SIGNATURE_NOISE = re.compile(
+    r"/s/|\bby:|\besq\.?|\b(?:bar|sbn|state bar)\s*(?:no\.?|number|#)?\s*[\d-]+|[,.:()\[\]]", re.IGNORECASE
+)
 
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr jr sr st v vs no nos inc corp co ltd llc llp cir ct app supp fed id cf e g i "
@@ -78,7 +81,7 @@ def split_sentences_local(text: str) -> list[tuple[int, int]]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         if match.group(0).strip() and match.group(0)[0] == ".":
-            word = re.search(r"([\w.]+)$", text[start:match.start()])
+            word = re.search(r"([\w.]+)$", text[start : match.start()])
             token = word.group(1).split(".")[-1].casefold() if word else ""
             if token in _ABBREVIATIONS or len(token) == 1:
                 continue
@@ -147,7 +150,8 @@ class _Document:
 
 
 def _key(m: Mention) -> EntityKey:
-    return EntityKey(m.label, m.normalized or m.text)
+    """The mention's entity key exactly as stored, so edges join to (document, label, normalized)."""
+    return EntityKey(m.label, m.normalized)
 
 
 def _roles(m: Mention) -> list[str]:
@@ -156,16 +160,24 @@ def _roles(m: Mention) -> list[str]:
     return [r.strip().casefold().rstrip("s") for r in re.split(r"[-/,\s]+", m.role) if r.strip()]
 
 
-def find_relationships(document_id: str, text: str, chunks: Sequence[Chunk],
-                       mentions: Sequence[Mention]) -> list[Relationship]:
+def find_relationships(
+    document_id: str, text: str, chunks: Sequence[Chunk], mentions: Sequence[Mention]
+) -> list[Relationship]:
     """Every relationship one document states between its entities, with evidence."""
     doc = _Document(text, chunks)
     mentions = sorted(mentions, key=lambda m: (m.start, m.end))
     document = EntityKey("DOCUMENT", document_id)
     edges: dict[tuple[str, EntityKey, EntityKey], _Evidence] = {}
 
-    def add(kind: str, source: EntityKey, target: EntityKey, start: int, end: int | None,
-            confidence: float, count: int = 1) -> None:
+    def add(
+        kind: str,
+        source: EntityKey,
+        target: EntityKey,
+        start: int,
+        end: int | None,
+        confidence: float,
+        count: int = 1,
+    ) -> None:
         if source == target:
             return
         key = (kind, source, target)
@@ -187,7 +199,9 @@ def find_relationships(document_id: str, text: str, chunks: Sequence[Chunk],
     dockets = [m for m in mentions if m.label == "CASE_NUMBER"]
     if dockets:
         frequency = Counter(_key(m) for m in dockets)
-        case = max(frequency, key=lambda k: (frequency[k], -next(i for i, m in enumerate(dockets) if _key(m) == k)))
+        case = max(
+            frequency, key=lambda k: (frequency[k], -next(i for i, m in enumerate(dockets) if _key(m) == k))
+        )
         first = next(m for m in dockets if _key(m) == case)
         add("FILED_IN", document, case, first.start, first.end, 0.9 * first.confidence, frequency[case])
     else:
@@ -195,8 +209,14 @@ def find_relationships(document_id: str, text: str, chunks: Sequence[Chunk],
     courts = [m for m in mentions if m.label == "COURT"]
     if courts:
         court = courts[0]
-        add("FILED_IN", document, _key(court), court.start, court.end,
-            (0.9 if court.start < CAPTION_CHARS else 0.6) * court.confidence)
+        add(
+            "FILED_IN",
+            document,
+            _key(court),
+            court.start,
+            court.end,
+            (0.9 if court.start < CAPTION_CHARS else 0.6) * court.confidence,
+        )
 
     # party roles and judges
     parties: dict[str, list[Mention]] = defaultdict(list)
@@ -216,21 +236,32 @@ def find_relationships(document_id: str, text: str, chunks: Sequence[Chunk],
     _co_occurs(doc, mentions, add)
 
     return [
-        Relationship(type=kind, source=source, target=target, chunk_index=ev.chunk_index,
-                     sentence=ev.sentence, confidence=round(min(1.0, max(0.0, _confidence(kind, ev))), 4),
-                     count=ev.count)
+        Relationship(
+            type=kind,
+            source=source,
+            target=target,
+            chunk_index=ev.chunk_index,
+            sentence=ev.sentence,
+            confidence=round(min(1.0, max(0.0, _confidence(kind, ev))), 4),
+            count=ev.count,
+        )
         for (kind, source, target), ev in edges.items()
     ]
 
 
 def _confidence(kind: str, ev: _Evidence) -> float:
     if kind == "CO_OCCURS":  # weak alone; each further sentence halves the doubt
-        return 1.0 - 0.5 ** ev.count
+        return 1.0 - 0.5**ev.count
     return ev.confidence
 
 
-def _represents(doc: _Document, mentions: list[Mention], parties: dict[str, list[Mention]],
-                party_keys: set[EntityKey], add) -> None:
+def _represents(
+    doc: _Document,
+    mentions: list[Mention],
+    parties: dict[str, list[Mention]],
+    party_keys: set[EntityKey],
+    add,
+) -> None:
     starts = [m.start for m in mentions]
     previous_end = 0
     for phrase in _REPRESENTS.finditer(doc.text):
@@ -240,8 +271,11 @@ def _represents(doc: _Document, mentions: list[Mention], parties: dict[str, list
         if role_match:
             after = role_match.end()
         k = bisect.bisect_left(starts, phrase.end())
-        named = [m for m in mentions[k:k + 3]
-                 if m.label in PARTY_LABELS and m.start - after <= 3 and "\n" not in doc.text[after:m.start]]
+        named = [
+            m
+            for m in mentions[k : k + 3]
+            if m.label in PARTY_LABELS and m.start - after <= 3 and "\n" not in doc.text[after : m.start]
+        ]
         if named:
             targets = [named[0]]
         elif role_match:
@@ -254,11 +288,18 @@ def _represents(doc: _Document, mentions: list[Mention], parties: dict[str, list
         # the counsel: the block above the phrase (and the phrase's own line before it)
         line = doc.line(phrase.start())
         first_line = line
-        while first_line > 0 and line - first_line < SIGNATURE_LINES and doc.line_text(first_line - 1).strip():
+        while (
+            first_line > 0 and line - first_line < SIGNATURE_LINES and doc.line_text(first_line - 1).strip()
+        ):
             first_line -= 1
-        block_start = max(previous_end, doc.newlines[first_line - 1] + 1 if first_line > 0 else 0,
-                          doc.sentences[doc.sentence_index(phrase.start())][0])
-        in_block = [m for m in mentions if block_start <= m.start < phrase.start() and m.label in PARTY_LABELS]
+        block_start = max(
+            previous_end,
+            doc.newlines[first_line - 1] + 1 if first_line > 0 else 0,
+            doc.sentences[doc.sentence_index(phrase.start())][0],
+        )
+        in_block = [
+            m for m in mentions if block_start <= m.start < phrase.start() and m.label in PARTY_LABELS
+        ]
         counsel = [m for m in in_block if "counsel" in _roles(m)]
         confidence = 0.9
         if not counsel:
@@ -280,8 +321,14 @@ def _name_line(doc: _Document, m: Mention) -> bool:
 
 
 def _member_of(doc: _Document, mentions: list[Mention], party_keys: set[EntityKey], add) -> None:
-    firms = [m for m in mentions if m.label == "ORG" and _key(m) not in party_keys
-             and (_FIRM.search(m.text) or "counsel" in _roles(m)) and _name_line(doc, m)]
+    firms = [
+        m
+        for m in mentions
+        if m.label == "ORG"
+        and _key(m) not in party_keys
+        and (_FIRM.search(m.text) or "counsel" in _roles(m))
+        and _name_line(doc, m)
+    ]
     if not firms:
         return
     people = [m for m in mentions if m.label == "PERSON" and _key(m) not in party_keys and _name_line(doc, m)]
@@ -303,7 +350,14 @@ def _member_of(doc: _Document, mentions: list[Mention], party_keys: set[EntityKe
         if best is not None:
             confidence = 0.85 if "counsel" in _roles(person) else 0.7
             start, end = sorted((person.start, best.start))[0], max(person.end, best.end)
-            add("MEMBER_OF", _key(person), _key(best), start, end, confidence * min(person.confidence, best.confidence))
+            add(
+                "MEMBER_OF",
+                _key(person),
+                _key(best),
+                start,
+                end,
+                confidence * min(person.confidence, best.confidence),
+            )
 
 
 def _co_occurs(doc: _Document, mentions: list[Mention], add) -> None:
@@ -318,5 +372,5 @@ def _co_occurs(doc: _Document, mentions: list[Mention], add) -> None:
         keys = sorted(found, key=str)
         start = doc.sentences[index][0]
         for i, a in enumerate(keys):
-            for b in keys[i + 1:]:
+            for b in keys[i + 1 :]:
                 add("CO_OCCURS", a, b, max(start, min(found[a].start, found[b].start)), None, 0.5)

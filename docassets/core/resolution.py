@@ -22,6 +22,7 @@ Fuzzy comparisons only happen inside blocks (surname first letters, name prefixe
 scored with rapidfuzz, and clusters are grown around their most frequent spelling so that a chain
 of small differences never joins two distinct names.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,8 @@ from rapidfuzz import fuzz, process
 
 from docassets.core.models import Entity
 
-ENTITY_NAMESPACE = uuid.UUID("5b0f3c52-31a4-4f0e-9d0c-6a1c2a7e8d11")  # fixed forever: entity ids derive from it
+# fixed forever: every entity id derives from it
+ENTITY_NAMESPACE = uuid.UUID("5b0f3c52-31a4-4f0e-9d0c-6a1c2a7e8d11")
 
 EXACT_LABELS = frozenset({"COURT", "CASE_NUMBER", "CITATION", "STATUTE", "MONEY", "DATE", "BATES"})
 
@@ -265,8 +267,9 @@ def _centre_clusters(
     neighbours: dict[int, list[tuple[float, int]]] = defaultdict(list)
     for block in _blocks(keys, max_block):
         block_keys = [keys[i] for i in block]
-        scores = process.cdist(block_keys, block_keys, scorer=fuzz.ratio, score_cutoff=threshold,
-                               dtype=np.uint8, workers=1)
+        scores = process.cdist(
+            block_keys, block_keys, scorer=fuzz.ratio, score_cutoff=threshold, dtype=np.uint8, workers=1
+        )
         rows, cols = np.nonzero(scores)
         for r, c in zip(rows.tolist(), cols.tolist()):
             if r < c:
@@ -331,8 +334,9 @@ def _cluster_exact(groups: list[_Group], indices: list[int], clusters: _Clusters
         clusters.new(by_key[key])
 
 
-def _cluster_people(groups: list[_Group], indices: list[int], clusters: _Clusters,
-                    settings: ResolutionSettings) -> None:
+def _cluster_people(
+    groups: list[_Group], indices: list[int], clusters: _Clusters, settings: ResolutionSettings
+) -> None:
     names = {i: _parse_person(groups[i].normalized) for i in indices}
     unparsed = [i for i in indices if not names[i].surname]
     for i in unparsed:
@@ -346,7 +350,9 @@ def _cluster_people(groups: list[_Group], indices: list[int], clusters: _Cluster
     surnames = sorted(surname_weight)
     min_len = settings.min_fuzzy_name_length
     centre = _centre_clusters(
-        surnames, [surname_weight[s] for s in surnames], settings.name_similarity,
+        surnames,
+        [surname_weight[s] for s in surnames],
+        settings.name_similarity,
         settings.max_block_size,
         accept=lambda a, b: min(len(a), len(b)) >= min_len and not (a.startswith(b) or b.startswith(a)),
     )
@@ -368,9 +374,15 @@ def _cluster_people(groups: list[_Group], indices: list[int], clusters: _Cluster
     strong_members: dict[int, list[_PersonName]] = {}
     ambiguous: list[tuple[_PersonName, list[int]]] = []
     for block_key in sorted(blocks):
-        sigs = sorted(blocks[block_key], key=lambda s: (
-            tuple(-x for x in s.specificity),
-            -sum(len(groups[i].mention_ids) for i in by_signature[s]), s.given, s.suffix))
+        sigs = sorted(
+            blocks[block_key],
+            key=lambda s: (
+                tuple(-x for x in s.specificity),
+                -sum(len(groups[i].mention_ids) for i in by_signature[s]),
+                s.given,
+                s.suffix,
+            ),
+        )
         local: list[int] = []
         for sig in sigs:
             fits = [c for c in local if all(_person_compatible(sig, m, settings) for m in strong_members[c])]
@@ -409,7 +421,8 @@ def _cluster_people(groups: list[_Group], indices: list[int], clusters: _Cluster
             continue
         surname = canonical_surname[n.surname]
         fits = [
-            c for c in sorted(doc_clusters[groups[i].document_id])
+            c
+            for c in sorted(doc_clusters[groups[i].document_id])
             if all(m.surname == surname and _person_compatible(n, m, settings) for m in strong_members[c])
         ]
         if len(fits) == 1:
@@ -418,8 +431,9 @@ def _cluster_people(groups: list[_Group], indices: list[int], clusters: _Cluster
             clusters.new([i])
 
 
-def _cluster_orgs(groups: list[_Group], indices: list[int], clusters: _Clusters,
-                  settings: ResolutionSettings) -> None:
+def _cluster_orgs(
+    groups: list[_Group], indices: list[int], clusters: _Clusters, settings: ResolutionSettings
+) -> None:
     keys = {i: _org_key(groups[i].normalized) for i in indices}
     acronyms = {i: _acronym(groups[i].normalized, settings) for i in indices}
     named = {keys[i] for i in indices if acronyms[i] is None}
@@ -433,8 +447,12 @@ def _cluster_orgs(groups: list[_Group], indices: list[int], clusters: _Clusters,
     distinct = sorted(weight)
     min_len = settings.min_fuzzy_org_length
     centre = _centre_clusters(
-        distinct, [weight[k] for k in distinct], settings.org_similarity, settings.max_block_size,
-        accept=lambda a, b: min(len(a), len(b)) >= min_len and _identifying_tokens(a) == _identifying_tokens(b),
+        distinct,
+        [weight[k] for k in distinct],
+        settings.org_similarity,
+        settings.max_block_size,
+        accept=lambda a, b: min(len(a), len(b)) >= min_len
+        and _identifying_tokens(a) == _identifying_tokens(b),
     )
     cluster_of_key: dict[str, int] = {}
     for k, key in enumerate(distinct):
@@ -454,8 +472,11 @@ def _cluster_orgs(groups: list[_Group], indices: list[int], clusters: _Clusters,
         members = sorted(by_acronym[acronym], key=lambda i: (groups[i].document_id, groups[i].normalized))
         defined: dict[int, int] = {}
         for i in members:
-            expansions = {clusters.of[j] for j in by_document[groups[i].document_id]
-                          if acronym in _initials(groups[j].normalized)}
+            expansions = {
+                clusters.of[j]
+                for j in by_document[groups[i].document_id]
+                if acronym in _initials(groups[j].normalized)
+            }
             if len(expansions) == 1:
                 defined[i] = expansions.pop()
         agreed = set(defined.values())
@@ -475,8 +496,9 @@ def _cluster_orgs(groups: list[_Group], indices: list[int], clusters: _Clusters,
 # canonical names and stable ids
 
 
-def _canonical_name(groups: list[_Group], members: list[int], label: str,
-                    settings: ResolutionSettings) -> str:
+def _canonical_name(
+    groups: list[_Group], members: list[int], label: str, settings: ResolutionSettings
+) -> str:
     """Most frequent full form (ties: longest, then alphabetical). Full forms are written-out
     names for people and non-acronyms for organisations; all-capital forms (captions) only count
     when nothing else was written."""
@@ -492,14 +514,20 @@ def _canonical_name(groups: list[_Group], members: list[int], label: str,
         return True
 
     def rank(form: str):
-        return (not full(form), form.isupper() and any(c.isalpha() for c in form),
-                -counts[form], -len(form), form)
+        return (
+            not full(form),
+            form.isupper() and any(c.isalpha() for c in form),
+            -counts[form],
+            -len(form),
+            form,
+        )
 
     return min(counts, key=rank)
 
 
-def _entity_key(label: str, groups: list[_Group], members: list[int], canonical: str,
-                document_local: bool) -> str:
+def _entity_key(
+    label: str, groups: list[_Group], members: list[int], canonical: str, document_local: bool
+) -> str:
     if label == "PERSON":
         n = _parse_person(canonical)
         key = " ".join((*n.given, n.surname, n.suffix)).strip()
@@ -533,14 +561,16 @@ def resolve_mentions(
     seen: set[str] = set()
     for r in records:
         if r.mention_id in seen:
-            raise ValueError(f"mention {r.mention_id!r} occurs twice in the input; every mention must be unique")
+            raise ValueError(
+                f"mention {r.mention_id!r} occurs twice in the input; every mention must be unique"
+            )
         seen.add(r.mention_id)
-        normalized = " ".join((r.normalized or r.text).split())
-        key = (r.document_id, r.label, normalized)
+        key = (r.document_id, r.label, r.normalized)  # the invariant holds for the stored value
         gi = group_of.get(key)
         if gi is None:
             gi = group_of[key] = len(groups)
-            groups.append(_Group(r.document_id, r.label, normalized))
+            comparable = " ".join((r.normalized or r.text).split())
+            groups.append(_Group(r.document_id, r.label, comparable))
         groups[gi].mention_ids.append(r.mention_id)
         groups[gi].texts[r.text] += 1
 
@@ -585,8 +615,9 @@ def resolve_mentions(
 
     entity_of: dict[int, str] = {}
     used: set[str] = set()
-    for (cid, old), n in sorted(overlap.items(), key=lambda kv: (-kv[1], -previous_size[kv[0][1]],
-                                                                   kv[0][1], info[kv[0][0]][2])):
+    for (cid, old), n in sorted(
+        overlap.items(), key=lambda kv: (-kv[1], -previous_size[kv[0][1]], kv[0][1], info[kv[0][0]][2])
+    ):
         if cid not in entity_of and old not in used:
             entity_of[cid] = old
             used.add(old)
@@ -610,14 +641,16 @@ def resolve_mentions(
             texts.update(groups[gi].texts)
             for m in groups[gi].mention_ids:
                 links[m] = entity_of[cid]
-        entities.append(Entity(
-            entity_id=entity_of[cid],
-            label=label,
-            canonical_name=canonical,
-            aliases=tuple(sorted(texts, key=lambda t: (-texts[t], t))),
-            mention_count=sum(texts.values()),
-            document_count=len({groups[gi].document_id for gi in members}),
-        ))
+        entities.append(
+            Entity(
+                entity_id=entity_of[cid],
+                label=label,
+                canonical_name=canonical,
+                aliases=tuple(sorted(texts, key=lambda t: (-texts[t], t))),
+                mention_count=sum(texts.values()),
+                document_count=len({groups[gi].document_id for gi in members}),
+            )
+        )
     entities.sort(key=lambda e: (e.label, e.canonical_name, e.entity_id))
     merged = sorted(tuple(sorted(olds)) for olds in olds_of_cluster.values() if len(olds) > 1)
     split = sorted(old for old, cids in clusters_of_old.items() if len(cids) > 1)
@@ -628,8 +661,13 @@ def resolve_names(items: Sequence[tuple[str, str]]) -> list[int]:
     """One cluster id per (name, label) pair, numbered by first appearance; equal ids are the
     same real-world entity. Each item counts as its own document."""
     records = [
-        MentionRecord(mention_id=str(k), document_id=f"item-{k}", label=label.strip().upper(),
-                      text=name, normalized=name)
+        MentionRecord(
+            mention_id=str(k),
+            document_id=f"item-{k}",
+            label=label.strip().upper(),
+            text=name,
+            normalized=name,
+        )
         for k, (name, label) in enumerate(items)
     ]
     links = resolve_mentions(records, project="resolve_names").links

@@ -18,6 +18,20 @@ def record_failure(tables: TableStore, document_id: str, stage: str, error: str)
     )
 
 
+def record_failure_unless_recorded(
+    tables: TableStore, document_id: str, stage: str, error: str, since: datetime
+) -> None:
+    """Record a run's failure, keeping the more precise cause a stage already recorded during that run."""
+    existing = tables.read_frame("document_failures", {"document_id": document_id})
+    if existing.empty or _aware(existing.failed_at.iloc[0]) < since:
+        record_failure(tables, document_id, stage, error)
+
+
+def _aware(moment) -> datetime:
+    moment = moment.to_pydatetime() if hasattr(moment, "to_pydatetime") else moment
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite drops the zone
+
+
 @contextmanager
 def failures_recorded(tables: TableStore, document_id: str, file_name: str, stage: str) -> Iterator[None]:
     """Turn any error in a stage into a recorded, explained failure of that document alone."""

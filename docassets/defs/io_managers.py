@@ -3,7 +3,6 @@
 A partitioned asset's rows are those of its document: writing replaces them in one transaction,
 reading selects them with a bound `document_id`.
 """
-from __future__ import annotations
 
 import io
 from collections.abc import Mapping

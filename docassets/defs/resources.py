@@ -1,5 +1,4 @@
 """Dagster resources over docassets' storage and tuning."""
-from __future__ import annotations
 
 from functools import cache
 from pathlib import Path

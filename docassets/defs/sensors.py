@@ -1,11 +1,11 @@
 """Uploads become partitions and runs; failed runs are recorded against their document."""
-from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import dagster as dg
 
-from docassets.defs.failures import record_failure
+from docassets.defs.failures import record_failure_unless_recorded
 from docassets.defs.jobs import PRIORITY_TAG, process_document
 from docassets.defs.partitions import documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource
@@ -59,7 +59,11 @@ def upload_sensor(context: dg.SensorEvaluationContext, blob_store: BlobStoreReso
 def record_failed_documents(context: dg.RunFailureSensorContext, database: DatabaseResource):
     """A run that failed for any reason leaves its cause against the document."""
     document_id = context.dagster_run.tags.get("dagster/partition")
-    if document_id:
-        failure = context.failure_event.message or "run failed"
-        step = context.failure_event.step_key or "run"
-        record_failure(database.tables(), document_id, step, failure)
+    if not document_id:
+        return
+    stats = context.instance.get_run_stats(context.dagster_run.run_id)
+    started = datetime.fromtimestamp(stats.start_time or stats.enqueued_time or 0, UTC)
+    record_failure_unless_recorded(
+        database.tables(), document_id, context.failure_event.step_key or "run",
+        context.failure_event.message or "the run failed", since=started,
+    )

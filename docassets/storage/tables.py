@@ -6,6 +6,7 @@ retry or a re-materialization never leaves duplicates or a half-written document
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -152,8 +153,11 @@ class TableStore:
     def __init__(self, url: str, *, shown_url: str | None = None):
         self.shown_url = shown_url or sa.make_url(url).render_as_string(hide_password=True)
         kwargs: dict[str, Any] = {"pool_pre_ping": True}
-        if url.startswith("sqlite"):
-            kwargs["connect_args"] = {"timeout": 60}
+        parsed = sa.make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            kwargs["connect_args"] = {"timeout": 60}  # concurrent runs wait for the write lock
+            if parsed.database:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = sa.create_engine(url, **kwargs)
 
     def table(self, name: str) -> sa.Table:

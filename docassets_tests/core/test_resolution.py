@@ -1,4 +1,5 @@
 """Entity resolution: who is who across a project's documents, with ids that stay put."""
+
 import uuid
 
 from docassets.core.resolution import (
@@ -26,10 +27,14 @@ def entity_of(resolution, mention_id):
 
 
 def test_written_forms_of_one_lawyer_are_one_person():
-    assert resolve_names([
-        ("Paul, Michael", "PERSON"), ("Michael Paul", "PERSON"), ("Michael J. Paul", "PERSON"),
-        ("MICHAEL PAUL", "PERSON"),
-    ]) == [0, 0, 0, 0]
+    assert resolve_names(
+        [
+            ("Paul, Michael", "PERSON"),
+            ("Michael Paul", "PERSON"),
+            ("Michael J. Paul", "PERSON"),
+            ("MICHAEL PAUL", "PERSON"),
+        ]
+    ) == [0, 0, 0, 0]
 
 
 def test_different_given_names_and_middle_initials_stay_apart():
@@ -37,40 +42,77 @@ def test_different_given_names_and_middle_initials_stay_apart():
     assert ids[0] != ids[1]
     ids = resolve_names([("Michael J. Paul", "PERSON"), ("Michael K. Paul", "PERSON")])
     assert ids[0] != ids[1]
-    ids = resolve_names([("Robert Castillo", "PERSON"), ("Roberta Castillo", "PERSON"),
-                         ("John Smith Jr.", "PERSON"), ("John Smith Sr.", "PERSON")])
+    ids = resolve_names(
+        [
+            ("Robert Castillo", "PERSON"),
+            ("Roberta Castillo", "PERSON"),
+            ("John Smith Jr.", "PERSON"),
+            ("John Smith Sr.", "PERSON"),
+        ]
+    )
     assert len(set(ids)) == 4
 
 
 def test_ocr_slip_in_a_long_surname_joins_but_similar_real_names_do_not():
-    ids = resolve_names([("Karen Christensen", "PERSON"), ("Karen Christensem", "PERSON"),
-                         ("Karen Christensen", "PERSON"), ("Kristen Hansen", "PERSON"), ("Kristin Hansen", "PERSON"),
-                         ("Erik Hanson", "PERSON"), ("Erik Hansen", "PERSON")])
+    ids = resolve_names(
+        [
+            ("Karen Christensen", "PERSON"),
+            ("Karen Christensem", "PERSON"),
+            ("Karen Christensen", "PERSON"),
+            ("Kristen Hansen", "PERSON"),
+            ("Kristin Hansen", "PERSON"),
+            ("Erik Hanson", "PERSON"),
+            ("Erik Hansen", "PERSON"),
+        ]
+    )
     assert ids[0] == ids[1] == ids[2]
     assert len({ids[3], ids[4], ids[5], ids[6]}) == 4
 
 
 def test_company_legal_forms_and_punctuation_do_not_make_new_companies():
-    ids = resolve_names([
-        ("Wombat Corp", "ORG"), ("Wombat Corporation", "ORG"), ("WOMBAT CORP.", "ORG"), ("Wombat Corp., Inc.", "ORG"),
-        ("Standard Insurance Company", "ORG"), ("STANDARD INSURANCE CO.", "ORG"), ("Standard lnsurance Company", "ORG"),
-        ("Create and Construct, LLC", "ORG"), ("Create & Construct LLC", "ORG"),
-    ])
+    ids = resolve_names(
+        [
+            ("Wombat Corp", "ORG"),
+            ("Wombat Corporation", "ORG"),
+            ("WOMBAT CORP.", "ORG"),
+            ("Wombat Corp., Inc.", "ORG"),
+            ("Standard Insurance Company", "ORG"),
+            ("STANDARD INSURANCE CO.", "ORG"),
+            ("Standard lnsurance Company", "ORG"),
+            ("Create and Construct, LLC", "ORG"),
+            ("Create & Construct LLC", "ORG"),
+        ]
+    )
     assert ids[:4] == [0, 0, 0, 0]
     assert ids[4] == ids[5] == ids[6] != ids[0]
     assert ids[7] == ids[8] not in (ids[0], ids[4])
 
 
 def test_numbered_funds_and_short_names_are_not_fuzzy_matched():
-    ids = resolve_names([("Blackstone Real Estate Partners VII", "ORG"), ("Blackstone Real Estate Partners VIII", "ORG"),
-                         ("Acme Inc.", "ORG"), ("Acne Inc.", "ORG")])
+    ids = resolve_names(
+        [
+            ("Blackstone Real Estate Partners VII", "ORG"),
+            ("Blackstone Real Estate Partners VIII", "ORG"),
+            ("Acme Inc.", "ORG"),
+            ("Acne Inc.", "ORG"),
+        ]
+    )
     assert len(set(ids)) == 4
 
 
 def test_a_label_is_part_of_identity_and_exact_labels_compare_exactly():
-    ids = resolve_names([("Paul", "PERSON"), ("Paul", "ORG"), ("ca5", "COURT"), ("ca5", "COURT"),
-                         ("21-50498", "CASE_NUMBER"), ("21-50499", "CASE_NUMBER"),
-                         ("569 U.S. 614", "CITATION"), ("569 U.S. 614", "CITATION")])
+    ids = resolve_names(
+        [
+            ("Paul", "PERSON"),
+            ("Paul", "ORG"),
+            ("ca5", "COURT"),
+            ("ca5", "COURT"),
+            ("21-50498", "CASE_NUMBER"),
+            ("21-50499", "CASE_NUMBER"),
+            ("569 U.S. 614", "CITATION"),
+            ("569 U.S. 614", "CITATION"),
+        ]
+    )
     assert ids[0] != ids[1]
     assert ids[2] == ids[3]
     assert ids[4] != ids[5]
@@ -79,7 +121,9 @@ def test_a_label_is_part_of_identity_and_exact_labels_compare_exactly():
 
 def test_surname_alone_joins_only_the_one_person_of_its_document():
     one = records("doc-a", ("PERSON", "Michael Paul"), ("PERSON", "Mr. Paul", "Paul"))
-    two = records("doc-b", ("PERSON", "Michael Paul"), ("PERSON", "Michelle Paul"), ("PERSON", "Mr. Paul", "Paul"))
+    two = records(
+        "doc-b", ("PERSON", "Michael Paul"), ("PERSON", "Michelle Paul"), ("PERSON", "Mr. Paul", "Paul")
+    )
     three = records("doc-c", ("PERSON", "Mr. Paul", "Paul"))
     result = resolve_mentions(one + two + three, project="wombat")
     michael = result.links["doc-a-m0"]
@@ -95,7 +139,8 @@ def test_an_unspecific_name_fitting_two_people_follows_its_own_document():
         records("d1", ("PERSON", "Michael J. Paul"), ("PERSON", "Michael Paul"))
         + records("d2", ("PERSON", "Michael K. Paul"))
         + records("d3", ("PERSON", "Michael Paul")),
-        project="wombat")
+        project="wombat",
+    )
     assert result.links["d1-m1"] == result.links["d1-m0"]
     assert result.links["d1-m0"] != result.links["d2-m0"]
     assert result.links["d3-m0"] not in (result.links["d1-m0"], result.links["d2-m0"])
@@ -110,7 +155,8 @@ def test_acronym_joins_the_organisation_it_abbreviates_only_where_defined():
         + records("d5", ("ORG", "ABC"))
         + records("d6", ("ORG", "Federal Bureau of Investigation"))
         + records("d7", ("ORG", "F.B.I.")),
-        project="wombat")
+        project="wombat",
+    )
     irs = result.links["d1-m0"]
     assert result.links["d1-m1"] == irs
     assert result.links["d2-m0"] == irs  # every defining document agrees
@@ -122,12 +168,22 @@ def test_acronym_joins_the_organisation_it_abbreviates_only_where_defined():
 
 
 def test_every_mention_is_linked_once_and_groups_stay_together():
-    data = (records("d1", ("PERSON", "Vanessa St. Pierre"), ("PERSON", "VANESSA ST. PIERRE", "Vanessa St. Pierre"),
-                    ("ORG", "Standard Insurance Company"), ("COURT", "Fifth Circuit", "ca5"),
-                    ("CASE_NUMBER", "No. 21-50498", "21-50498"), ("PERSON", "Mr. Paul", "Paul"),
-                    ("PERSON", "Mr. Paul", "Paul"))
-            + records("d2", ("PERSON", "St. Pierre", "St. Pierre"), ("ORG", "STANDARD INSURANCE CO."),
-                      ("COURT", "5th Cir.", "ca5"), ("MONEY", "$10,000", "10000.00")))
+    data = records(
+        "d1",
+        ("PERSON", "Vanessa St. Pierre"),
+        ("PERSON", "VANESSA ST. PIERRE", "Vanessa St. Pierre"),
+        ("ORG", "Standard Insurance Company"),
+        ("COURT", "Fifth Circuit", "ca5"),
+        ("CASE_NUMBER", "No. 21-50498", "21-50498"),
+        ("PERSON", "Mr. Paul", "Paul"),
+        ("PERSON", "Mr. Paul", "Paul"),
+    ) + records(
+        "d2",
+        ("PERSON", "St. Pierre", "St. Pierre"),
+        ("ORG", "STANDARD INSURANCE CO."),
+        ("COURT", "5th Cir.", "ca5"),
+        ("MONEY", "$10,000", "10000.00"),
+    )
     result = resolve_mentions(data, project="wombat")
     assert set(result.links) == {r.mention_id for r in data}
     assert sum(e.mention_count for e in result.entities) == len(data)
@@ -141,15 +197,28 @@ def test_every_mention_is_linked_once_and_groups_stay_together():
     assert result.links["d2-m0"] != st_pierre.entity_id
     insurer = entity_of(result, "d2-m1")
     assert insurer.entity_id == result.links["d1-m2"]
-    assert (insurer.canonical_name, insurer.mention_count, insurer.document_count) == ("Standard Insurance Company", 2, 2)
+    assert (insurer.canonical_name, insurer.mention_count, insurer.document_count) == (
+        "Standard Insurance Company",
+        2,
+        2,
+    )
     assert entity_of(result, "d2-m2").canonical_name == "ca5"
 
 
 def test_canonical_name_is_the_most_frequent_full_form():
-    data = records("d1", ("PERSON", "Michael J. Paul"), ("PERSON", "Michael Paul"), ("PERSON", "Michael Paul"),
-                   ("PERSON", "MICHAEL PAUL"), ("PERSON", "MICHAEL PAUL"), ("PERSON", "MICHAEL PAUL"),
-                   ("PERSON", "Mr. Paul", "Paul"), ("PERSON", "Mr. Paul", "Paul"), ("PERSON", "Mr. Paul", "Paul"),
-                   ("PERSON", "Mr. Paul", "Paul"))
+    data = records(
+        "d1",
+        ("PERSON", "Michael J. Paul"),
+        ("PERSON", "Michael Paul"),
+        ("PERSON", "Michael Paul"),
+        ("PERSON", "MICHAEL PAUL"),
+        ("PERSON", "MICHAEL PAUL"),
+        ("PERSON", "MICHAEL PAUL"),
+        ("PERSON", "Mr. Paul", "Paul"),
+        ("PERSON", "Mr. Paul", "Paul"),
+        ("PERSON", "Mr. Paul", "Paul"),
+        ("PERSON", "Mr. Paul", "Paul"),
+    )
     entity = entity_of(resolve_mentions(data, project="wombat"), "d1-m0")
     assert entity.canonical_name == "Michael Paul"
     assert entity.mention_count == 10
@@ -157,8 +226,9 @@ def test_canonical_name_is_the_most_frequent_full_form():
 
 
 def test_ids_are_deterministic_uuid5_and_stable_when_a_document_is_added():
-    first_docs = (records("d1", ("PERSON", "Michael Paul"), ("ORG", "Wombat Corp."), ("COURT", "ca5", "ca5"))
-                  + records("d2", ("PERSON", "Paul, Michael"), ("ORG", "WOMBAT CORPORATION")))
+    first_docs = records(
+        "d1", ("PERSON", "Michael Paul"), ("ORG", "Wombat Corp."), ("COURT", "ca5", "ca5")
+    ) + records("d2", ("PERSON", "Paul, Michael"), ("ORG", "WOMBAT CORPORATION"))
     first = resolve_mentions(first_docs, project="wombat")
     again = resolve_mentions(list(reversed(first_docs)), project="wombat")
     assert again.links == first.links
@@ -166,7 +236,9 @@ def test_ids_are_deterministic_uuid5_and_stable_when_a_document_is_added():
     assert all(uuid.UUID(eid).version == 5 for eid in first.links.values())
     assert resolve_mentions(first_docs, project="other").links["d1-m2"] != first.links["d1-m2"]
 
-    third = records("d3", ("PERSON", "Michael J. Paul"), ("ORG", "Wombat Corp., Inc."), ("PERSON", "Michelle Paul"))
+    third = records(
+        "d3", ("PERSON", "Michael J. Paul"), ("ORG", "Wombat Corp., Inc."), ("PERSON", "Michelle Paul")
+    )
     second = resolve_mentions(first_docs + third, project="wombat", previous=first.links)
     for mention_id, eid in first.links.items():
         assert second.links[mention_id] == eid
@@ -177,8 +249,9 @@ def test_ids_are_deterministic_uuid5_and_stable_when_a_document_is_added():
 
 
 def test_merge_keeps_the_larger_previous_id_and_reports_it():
-    data = (records("d1", ("PERSON", "Michael J. Paul"), ("PERSON", "Michael J. Paul", "Michael J. Paul"))
-            + records("d2", ("PERSON", "Michael Paul")))
+    data = records(
+        "d1", ("PERSON", "Michael J. Paul"), ("PERSON", "Michael J. Paul", "Michael J. Paul")
+    ) + records("d2", ("PERSON", "Michael Paul"))
     strict = ResolutionSettings()
     # last run: a hand-made state in which the two forms were separate entities
     previous = {"d1-m0": "id-big", "d1-m1": "id-big", "d2-m0": "id-small"}
@@ -189,8 +262,9 @@ def test_merge_keeps_the_larger_previous_id_and_reports_it():
 
 
 def test_split_keeps_the_id_on_the_largest_part_and_reports_it():
-    first_docs = (records("d1", ("PERSON", "Michael Paul"), ("PERSON", "Michael Paul"))
-                  + records("d2", ("PERSON", "Michael K. Paul")))
+    first_docs = records("d1", ("PERSON", "Michael Paul"), ("PERSON", "Michael Paul")) + records(
+        "d2", ("PERSON", "Michael K. Paul")
+    )
     first = resolve_mentions(first_docs, project="wombat")
     old = first.links["d1-m0"]
     assert first.links["d2-m0"] == old
@@ -204,6 +278,67 @@ def test_split_keeps_the_id_on_the_largest_part_and_reports_it():
 
 
 def test_resolve_names_numbers_clusters_by_first_appearance():
-    assert resolve_names([("Standard Insurance Company", "ORG"), ("Vanessa St. Pierre", "PERSON"),
-                          ("ST. PIERRE, VANESSA", "person"), ("Standard Insurance Co.", "ORG")]) == [0, 1, 1, 0]
+    assert resolve_names(
+        [
+            ("Standard Insurance Company", "ORG"),
+            ("Vanessa St. Pierre", "PERSON"),
+            ("ST. PIERRE, VANESSA", "person"),
+            ("Standard Insurance Co.", "ORG"),
+        ]
+    ) == [0, 1, 1, 0]
     assert resolve_names([]) == []
+
+
+def _production(n_documents):
+    people = [
+        "Michael Paul",
+        "Paul, Michael",
+        "MICHAEL J. PAUL",
+        "Michelle Paul",
+        "Karen Christensen",
+        "Jennifer Hansen",
+        "HANSEN, JENNIFER",
+        "Carlos F. Lucero",
+        "Vanessa St. Pierre",
+    ]
+    orgs = [
+        "Wombat Corp.",
+        "WOMBAT CORPORATION",
+        "Standard Insurance Company",
+        "Standard Insurance Co.",
+        "Summit Legal Group, P.C.",
+        "Internal Revenue Service",
+        "IRS",
+    ]
+    out = []
+    for d in range(n_documents):
+        document_id = f"doc-{d:03d}"
+        rows = [("PERSON", people[(d + k) % len(people)]) for k in range(4)]
+        rows += [("ORG", orgs[(d * 3 + k) % len(orgs)]) for k in range(3)]
+        rows += [
+            ("PERSON", "Mr. Paul", "Paul"),
+            ("COURT", "Fifth Circuit", "ca5"),
+            ("CASE_NUMBER", f"No. 21-5049{d % 4}", f"21-5049{d % 4}"),
+        ]
+        out += records(document_id, *rows)
+    return out
+
+
+def test_invariants_hold_on_a_production_and_survive_one_more_document():
+    data = _production(40)
+    first = resolve_mentions(data, project="wombat")
+    assert sorted(first.links) == sorted(r.mention_id for r in data)
+    by_group = {}
+    for r in data:
+        assert (
+            by_group.setdefault((r.document_id, r.label, r.normalized), first.links[r.mention_id])
+            == first.links[r.mention_id]
+        )
+    assert {e.entity_id for e in first.entities} == set(first.links.values())
+    assert sum(e.mention_count for e in first.entities) == len(data)
+
+    extra = _production(41)[len(data) :]
+    second = resolve_mentions(data + extra, project="wombat", previous=first.links)
+    changed = {first.links[m] for m in first.links if second.links[m] != first.links[m]}
+    assert changed == set()  # one more ordinary document changes nobody
+    assert second.merged == [] and second.split == []

@@ -1,5 +1,4 @@
 """The validated original of each document."""
-from __future__ import annotations
 
 import dagster as dg
 import pandas as pd

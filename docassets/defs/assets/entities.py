@@ -1,5 +1,4 @@
 """Entity mentions with exact document offsets, and the evidenced relationships between them."""
-from __future__ import annotations
 
 import bisect
 

@@ -4,7 +4,6 @@ These assets read the per-document tables with SQL, one project at a time, never
 partition through an IO manager. They update by declarative automation after documents complete;
 `eager` waits while upstream runs are in flight, which coalesces a burst of uploads into few runs.
 """
-from __future__ import annotations
 
 import base64
 import json
@@ -14,15 +13,12 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from docassets.core.graph import GraphEdge, build_graph, draw_top_entities
+from docassets.core.graph import GraphEdge, build_graph, document_node, draw_top_entities
 from docassets.core.models import Entity
 from docassets.core.resolution import MentionRecord, resolve_mentions
 from docassets.defs.assets.entities import entity_mentions, relationships
 from docassets.defs.resources import DatabaseResource
 from docassets.storage import tables as t
-
-DOCUMENT_NODE = "document:{}"
-
 
 def _project_mentions(tables: t.TableStore) -> dict[str, list[MentionRecord]]:
     query = (
@@ -117,7 +113,7 @@ def _entity_of_key(tables: t.TableStore) -> dict[tuple[str, str, str], str]:
 
 def _node(document_id: str, label: str, name: str, entity_of_key: dict) -> str | None:
     if label == "DOCUMENT":
-        return DOCUMENT_NODE.format(name)
+        return document_node(name)
     return entity_of_key.get((document_id, label, name))
 
 

@@ -1,5 +1,4 @@
 """The finalisation of one document: what each stage produced, and that it completed."""
-from __future__ import annotations
 
 from datetime import UTC, datetime
 

@@ -1,5 +1,4 @@
 """Page text (text layer or Tesseract OCR) and the sentence-aware chunks built from it."""
-from __future__ import annotations
 
 import time
 

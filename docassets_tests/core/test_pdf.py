@@ -1,0 +1,269 @@
+"""Validating PDFs and reading their pages from the text layer or by OCR, on the real samples."""
+import hashlib
+import itertools
+import os
+import random
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from docassets.core.models import Page
+from docassets.core.pdf import (
+    DocumentUnreadable,
+    ExtractionSettings,
+    extract_pages,
+    garbage_ratio,
+    inspect_pdf,
+)
+
+SAMPLES = Path(__file__).parents[2] / "samples"
+IN_PROCESS = ExtractionSettings(workers=1)
+CAFC_STAMP = "Case: 21-1298 Document: 42 Page: 1 Date Filed: 08/31/2022"
+# Scans and header-only layers, with a text page between them, as one 4-page file:
+# OCR is the slow part, so each scanned sample is OCRed once per pool size.
+MIXED = [
+    "tn-workers-comp-order-scan.pdf",
+    "dcolo-complaint-first-page.pdf",
+    "cafc-header-only-text-layer.pdf",
+    "ca4-filing-17-scan.pdf",
+]
+
+
+def _combine(samples: list[str], path: Path) -> Path:
+    out = pymupdf.open()
+    for sample in samples:
+        with pymupdf.open(SAMPLES / sample) as doc:
+            out.insert_pdf(doc)
+    out.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def mixed_pdf(tmp_path_factory) -> Path:
+    return _combine(MIXED, tmp_path_factory.mktemp("mixed") / "mixed.pdf")
+
+
+@pytest.fixture(scope="module")
+def mixed_in_process(mixed_pdf) -> tuple[list[Page], list[tuple[int, int]]]:
+    progress: list[tuple[int, int]] = []
+    pages = list(
+        extract_pages(mixed_pdf, name="mixed.pdf", settings=IN_PROCESS,
+                      on_progress=lambda done, total: progress.append((done, total)))
+    )
+    return pages, progress
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def test_a_real_pdf_is_measured():
+    path = SAMPLES / "mo-court-of-appeals-opinion.pdf"
+    info = inspect_pdf(path, name=path.name)
+    assert info.page_count == 5
+    assert info.size == path.stat().st_size
+    assert info.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert info.encrypted is False
+
+
+def _unreadable(path: Path) -> str:
+    """The message of the DocumentUnreadable both entry points raise for `path`."""
+    with pytest.raises(DocumentUnreadable) as inspected:
+        inspect_pdf(path, name="brief.pdf")
+    # raised by the call itself, before any page is asked for
+    with pytest.raises(DocumentUnreadable) as extracted:
+        extract_pages(path, name="brief.pdf")
+    assert str(extracted.value) == str(inspected.value)
+    message = str(inspected.value)
+    assert message.startswith("brief.pdf: ")
+    return message
+
+
+def test_a_zero_byte_file_is_unreadable(tmp_path):
+    path = tmp_path / "empty.pdf"
+    path.write_bytes(b"")
+    assert "empty (0 bytes)" in _unreadable(path)
+
+
+def test_random_bytes_are_not_a_pdf(tmp_path):
+    path = tmp_path / "noise.pdf"
+    path.write_bytes(random.Random(7).randbytes(4096))
+    assert "not a PDF" in _unreadable(path)
+
+
+def test_a_pdf_header_followed_by_garbage_is_corrupt(tmp_path):
+    path = tmp_path / "garbage.pdf"
+    path.write_bytes(b"%PDF-1.7\n" + random.Random(7).randbytes(4096))
+    assert "corrupt" in _unreadable(path)
+
+
+@pytest.mark.parametrize("sample", ["ca5-filing-00516242060.pdf", "tn-appeals-board-diaz-opinion.pdf"])
+def test_a_truncated_copy_of_a_real_pdf_is_unreadable(tmp_path, sample):
+    # Cut in half, ca5 still "opens" in MuPDF with 10 pages whose content is gone.
+    data = (SAMPLES / sample).read_bytes()
+    path = tmp_path / sample
+    path.write_bytes(data[: len(data) // 2])
+    message = _unreadable(path)
+    assert "truncated" in message or "no pages" in message
+    assert "upload" in message
+
+
+def _encrypted_copy(tmp_path: Path, user_pw: str) -> Path:
+    path = tmp_path / f"encrypted-{user_pw or 'empty'}.pdf"
+    with pymupdf.open(SAMPLES / "tn-appeals-board-diaz-opinion.pdf") as doc:
+        doc.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="owner-secret", user_pw=user_pw)
+    return path
+
+
+def test_a_pdf_with_a_user_password_is_unreadable(tmp_path):
+    message = _unreadable(_encrypted_copy(tmp_path, "s3cret"))
+    assert "encrypted with a user password" in message
+    assert "remove it" in message
+
+
+def test_a_pdf_with_an_empty_user_password_is_encrypted_but_readable(tmp_path):
+    path = _encrypted_copy(tmp_path, "")
+    info = inspect_pdf(path, name=path.name)
+    assert info.encrypted is True
+    assert info.page_count == 3
+    pages = list(extract_pages(path, name=path.name, settings=IN_PROCESS))
+    assert [page.method for page in pages] == ["text"] * 3
+    assert "Ruben Diaz" in pages[0].text
+
+
+# --- text layer -------------------------------------------------------------------------------
+
+
+def test_opinion_pages_with_a_text_layer_are_read_from_it():
+    path = SAMPLES / "scotus-tarrant-opinion.pdf"
+    # the first 28 pages; 29-30 are map images and would be OCRed
+    pages = list(itertools.islice(extract_pages(path, name=path.name, settings=IN_PROCESS), 28))
+    assert [page.number for page in pages] == list(range(1, 29))
+    assert {page.method for page in pages} == {"text"}
+    assert {page.ocr_confidence for page in pages} == {None}
+    assert "TARRANT REGIONAL WATER" in pages[1].text
+    assert "Red River Compact" in pages[0].text
+    assert all("\n\n\n" not in page.text and page.text == page.text.strip() for page in pages)
+
+
+def test_a_text_page_keeps_its_cm_ecf_stamp_in_text_and_record():
+    path = SAMPLES / "ca5-filing-00516242060.pdf"
+    pages = list(extract_pages(path, name=path.name, settings=IN_PROCESS))
+    assert len(pages) == 10 and {page.method for page in pages} == {"text"}
+    for page in pages:
+        assert page.stamp == (
+            f"Case: 21-50498      Document: 00516242060     Page: {page.number}     Date Filed: 03/16/2022"
+        )
+        assert page.stamp in page.text
+
+
+def test_a_blank_page_is_empty_even_with_a_stamp(tmp_path):
+    doc = pymupdf.open()
+    doc.new_page()
+    doc.new_page().insert_text((72, 40), CAFC_STAMP, fontsize=9)
+    path = tmp_path / "blank.pdf"
+    doc.save(path)
+    pages = list(extract_pages(path, name=path.name, settings=IN_PROCESS))
+    assert [(page.method, page.text) for page in pages] == [("empty", ""), ("empty", "")]
+    assert pages[1].stamp == CAFC_STAMP
+
+
+# --- OCR --------------------------------------------------------------------------------------
+
+
+def test_a_scanned_order_is_ocred_with_the_courts_name_and_a_confidence(mixed_in_process):
+    order = mixed_in_process[0][0]
+    assert order.method == "ocr"
+    assert "TENNESSEE BUREAU OF WORKERS" in order.text
+    assert "Charles R. Goodwin" in order.text
+    assert "summary judgment" in order.text
+    assert order.ocr_confidence is not None and 80 < order.ocr_confidence <= 100
+    assert order.stamp is None and order.bates is None
+
+
+def test_a_text_page_between_scans_stays_text(mixed_in_process):
+    complaint = mixed_in_process[0][1]
+    assert complaint.method == "text" and complaint.ocr_confidence is None
+    assert "BERKSHIRE LIFE INSURANCE COMPANY OF AMERICA" in complaint.text
+    assert complaint.stamp.startswith("Case 1:21-cv-01061-KLM")
+
+
+def test_header_only_text_layers_are_ocred_and_keep_their_stamp(mixed_in_process):
+    cafc, ca4 = mixed_in_process[0][2:]
+    assert cafc.method == "ocr" and ca4.method == "ocr"
+    assert cafc.stamp == CAFC_STAMP
+    assert "UNITED" in cafc.text.splitlines()
+    assert ca4.stamp == "Appeal: 17-2218      Doc: 17            Filed: 10/31/2017      Pg: 1 of 1"
+    assert "APPEARANCE OF COUNSEL FORM" in ca4.text
+    assert "Stephen M. Russell" in ca4.text
+    # ca4's stamp is printed in pale red and OCR misses it; the text layer's copy leads the text
+    assert ca4.text.splitlines()[0] == ca4.stamp
+    assert cafc.ocr_confidence > 80 and ca4.ocr_confidence > 80
+
+
+def test_page_numbers_run_in_order_and_progress_counts_every_page(mixed_in_process):
+    pages, progress = mixed_in_process
+    assert [page.number for page in pages] == [1, 2, 3, 4]
+    assert progress == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+def test_parallel_ocr_gives_the_same_pages_as_in_process_ocr(mixed_pdf, mixed_in_process):
+    progress: list[tuple[int, int]] = []
+    pages = list(
+        extract_pages(mixed_pdf, name="mixed.pdf", settings=ExtractionSettings(workers=2),
+                      on_progress=lambda done, total: progress.append((done, total)))
+    )
+    assert pages == mixed_in_process[0]
+    assert progress == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+def test_a_garbage_text_layer_is_replaced_by_ocr(tmp_path):
+    """An invisible layer of symbol soup, as a broken font encoding or a bad old OCR leaves."""
+    rng = random.Random(3)
+    symbols = "!#$%&*+<=>@^{|}~¤¦¨¬±²³µ¶·¸¹º¼½¾×÷"
+    with pymupdf.open(SAMPLES / "tn-workers-comp-order-scan.pdf") as doc:
+        page = doc[0]
+        for row in range(30):
+            soup = " ".join("".join(rng.choices(symbols, k=rng.randint(2, 6))) for _ in range(10))
+            page.insert_text((40, 60 + 22 * row), soup, fontsize=9, render_mode=3)
+        layer = page.get_text()
+        path = tmp_path / "garbage-layer.pdf"
+        doc.save(path)
+    assert garbage_ratio(layer) > 0.9
+
+    (read,) = extract_pages(path, name=path.name, settings=IN_PROCESS)
+
+    assert read.method == "ocr"
+    assert "TENNESSEE BUREAU OF WORKERS" in read.text
+    assert garbage_ratio(read.text) < 0.1
+
+
+def test_a_scanned_page_with_a_bates_overlay_is_ocred_and_keeps_its_number(tmp_path):
+    with pymupdf.open(SAMPLES / "cafc-header-only-text-layer.pdf") as doc:
+        page = doc[0]
+        page.insert_text((page.rect.width - 140, page.rect.height - 20), "WOMBAT 000454", fontsize=10)
+        path = tmp_path / "WOMBAT 000454.pdf"
+        doc.save(path)
+
+    (read,) = extract_pages(path, name=path.name, settings=IN_PROCESS)
+
+    assert read.method == "ocr"
+    assert (read.bates, read.stamp) == ("WOMBAT 000454", CAFC_STAMP)
+    assert "UNITED" in read.text and "WOMBAT 000454" in read.text
+
+
+@pytest.mark.parametrize(
+    ("text", "garbage"),
+    [
+        ("The court held that 42 U.S.C. § 1983 applies; see Fed. R. Civ. P. 12(b)(6).", False),
+        ("P-H’s LLC’s “[i]f 153–54 clerk@tn.gov 1:21-cv-01061-KLM $50,174 (PRWBX) ______ ) )", False),
+        ("¤¦¨ ±²³µ ·¸¹º ¼½¾× ÷!#$ %&*+ Court", True),
+        ("", False),
+    ],
+)
+def test_garbage_ratio_tells_legal_text_from_symbol_soup(text, garbage):
+    assert (garbage_ratio(text) > ExtractionSettings().max_garbage_ratio) is garbage
+
+
+def test_default_workers_use_every_core():
+    assert ExtractionSettings().workers == (os.cpu_count() or 1)
