@@ -64,28 +64,83 @@ def upload(files: tuple[Path, ...], project: str, priority: str) -> None:
 
 
 @main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--project", required=True, help="The matter the documents belong to.")
+@click.option("--priority", type=click.Choice(["high", "normal", "low"]), default="normal", show_default=True)
+@click.option("--force", is_flag=True, help="Reprocess files the project already has (their rows are replaced).")
+def submit(files: tuple[Path, ...], project: str, priority: str, force: bool) -> None:
+    """Upload a batch of FILES and queue their runs; refuses when the runs could not start."""
+    from docassets.preflight import SUBMIT_CHECKS, run_checks
+    from docassets.submission import submit_files
+
+    settings = _settings()
+    problems = [result for result in run_checks(settings, SUBMIT_CHECKS) if not result.ok]
+    if problems:
+        raise click.ClickException(
+            "not submitting, the runs could not start:\n" + "\n".join(f"  {r.name}: {r.detail}" for r in problems)
+        )
+    total = sum(path.stat().st_size for path in files)
+    with click.progressbar(length=total, label=f"uploading {len(files)} files") as bar:
+        batch = submit_files(settings, files, project=project, priority=priority, force=force, on_bytes=bar.update)
+    for item in batch.files:
+        click.echo(f"{item.document_id}  {item.outcome:<12}  {item.path.name}")
+    duplicates = sum(item.outcome == "duplicate" for item in batch.files)
+    click.echo(f"batch {batch.batch_id}: {len(batch.files) - duplicates} queued at {priority} priority, "
+               f"{duplicates} duplicates skipped{' (use --force to reprocess them)' if duplicates else ''}")
+    click.echo(f"follow it with: docassets status --batch {batch.batch_id}")
+
+
+@main.command()
 @click.option("--project", default=None, help="Only this project's documents.")
+@click.option("--batch", "batch_id", default=None, help="Only this batch (printed by submit).")
 @click.option("--document", "document_id", default=None, help="Only this document.")
-def status(project: str | None, document_id: str | None) -> None:
-    """Show each registered document's state: completed, failed (with the cause) or pending."""
+def status(project: str | None, batch_id: str | None, document_id: str | None) -> None:
+    """Per-document progress through the stages, failures with their causes, and an ETA."""
+    from docassets.progress import STAGES, read_progress
     from docassets.storage.tables import TableStore
 
     tables = TableStore(_settings().database_url)
     tables.create_schema()
-    registered = tables.read_frame("documents", {"project": project} if project else None)
-    if document_id:
-        registered = registered[registered.document_id == document_id]
-    done = set(tables.read_frame("document_summary").document_id)
-    failures = {row.document_id: row for row in tables.read_frame("document_failures").itertuples()}
-    total = len(registered)
-    for row in registered.sort_values("registered_at").itertuples():
-        state = "completed" if row.document_id in done else "failed" if row.document_id in failures else "pending"
-        click.echo(f"{row.document_id}  {state:<9}  {row.project:<12}  {row.file_name}")
-        if state == "failed":
-            failure = failures[row.document_id]
-            click.echo(f"    {failure.stage}: {failure.error}")
-    completed = sum(1 for d in registered.document_id if d in done)
-    click.echo(f"{completed}/{total} completed, {sum(1 for d in registered.document_id if d in failures and d not in done)} failed")
+    progress = read_progress(tables, project=project, batch_id=batch_id, document_id=document_id)
+    if not progress.documents:
+        raise click.ClickException("no documents registered for that selection")
+    stage_names = [name for name, _ in STAGES]
+    for d in progress.documents:
+        reached = stage_names.index(d.last_stage) + 1 if d.last_stage else 0
+        bar = "#" * reached + "-" * (len(stage_names) - reached)
+        click.echo(f"{d.document_id}  [{bar}] {d.state:<9}  {d.project:<12}  {d.file_name}")
+        if d.state == "failed":
+            click.echo(f"    failed in {d.failed_stage}: {d.error}")
+    total = len(progress.documents)
+    done = progress.count("completed") + progress.count("failed")
+    filled = round(30 * done / total)
+    eta = f", about {progress.eta.total_seconds() / 60:.0f} min left" if progress.eta else ""
+    click.echo(f"[{'#' * filled}{'-' * (30 - filled)}] {progress.count('completed')}/{total} completed, "
+               f"{progress.count('failed')} failed, {progress.count('running')} running, "
+               f"{progress.count('queued')} queued{eta}")
+
+
+@main.command()
+@click.option("--project", default=None, help="Every document of this project.")
+@click.option("--document", "document_ids", multiple=True, help="This document (repeatable).")
+@click.option("--failed", is_flag=True, help="Only documents whose last run failed.")
+def reprocess(project: str | None, document_ids: tuple[str, ...], failed: bool) -> None:
+    """Backfill: run the chosen documents again (the sensor requests the runs; rows are replaced)."""
+    from docassets.progress import read_progress
+    from docassets.storage.registry import request_reruns
+    from docassets.storage.tables import TableStore
+
+    if not project and not document_ids:
+        raise click.ClickException("choose documents with --project or --document")
+    tables = TableStore(_settings().database_url)
+    tables.create_schema()
+    chosen = [
+        d.document_id
+        for d in read_progress(tables, project=project).documents
+        if (not document_ids or d.document_id in document_ids) and (not failed or d.state == "failed")
+    ]
+    request_reruns(tables, chosen)
+    click.echo(f"{len(chosen)} documents queued for reprocessing")
 
 
 @main.command()

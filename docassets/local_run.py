@@ -4,7 +4,6 @@ partition and materialized by the same job the sensor launches; then the project
 """
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 from docassets.defs.definitions import build_definitions, build_resources
 from docassets.defs.assets.project import entity_graph, resolved_entities
 from docassets.defs.failures import record_failure_unless_recorded
-from docassets.preflight import blob_store_for, verify_storage
+from docassets.preflight import blob_store_for, dagster_instance, verify_storage
 from docassets.settings import Settings
 from docassets.storage import tables as t
 from docassets.storage.registry import record_for, register, upload_document, upload_key
@@ -53,15 +52,6 @@ class ProcessResult:
         return [d for d in self.documents if d.status != "completed"]
 
 
-def dagster_instance(settings: Settings) -> dg.DagsterInstance:
-    """DAGSTER_HOME's instance when set (what `make dev` shows), else one under the docassets home."""
-    if os.environ.get("DAGSTER_HOME"):
-        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-        return dg.DagsterInstance.get()
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    return dg.DagsterInstance.local_temp(tempdir=str(settings.dagster_home))
-
-
 class LocalPipeline:
     """The pipeline over one configuration and Dagster instance, driven from Python."""
 
@@ -77,7 +67,7 @@ class LocalPipeline:
         """Upload a file and register it as a partition, as the upload sensor would."""
         document_id = upload_document(self.store, path, project=project)
         key = upload_key(document_id)
-        register(self.tables, record_for(self.store.location, key, self.store.head(key)))
+        register(self.tables, record_for(self.store.location, key, self.store.head(key)), run_requested=True)
         self.instance.add_dynamic_partitions("documents", [document_id])
         return document_id
 

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from docassets.settings import Settings
 
@@ -71,8 +72,77 @@ def check_spacy_model(_: Settings) -> CheckResult:
     return CheckResult("spacy model", True, f"{nlp.meta['name']} {nlp.meta['version']}")
 
 
+DAEMON_STALE_SECONDS = 300  # the daemon beats every 30 s; five minutes of silence means it is gone
+DAEMON_FIX = "start it with `make dev` or `dagster-daemon run -w workspace.yaml` (same DAGSTER_HOME)"
+
+
+def check_dagster_instance(settings: Settings) -> CheckResult:
+    try:
+        instance = dagster_instance(settings)
+        instance.get_runs_count()
+    except Exception as error:  # any failure here means runs cannot be stored or queued
+        return CheckResult("dagster instance", False, f"cannot use DAGSTER_HOME ({error}); check dagster.yaml there")
+    storage = type(instance.run_storage).__name__
+    return CheckResult("dagster instance", True, f"{instance.root_directory}: {storage}")
+
+
+def check_daemon(settings: Settings) -> CheckResult:
+    """Without a live daemon the sensor never ticks and queued runs stay queued forever."""
+    import time
+
+    instance = dagster_instance(settings)
+    heartbeats = instance.get_daemon_heartbeats()
+    now = time.time()
+    stale = sorted(
+        name for name in instance.get_required_daemon_types()
+        if name not in heartbeats or now - heartbeats[name].timestamp > DAEMON_STALE_SECONDS
+    )
+    if not heartbeats:
+        return CheckResult("dagster daemon", False, f"no dagster-daemon heartbeat: {DAEMON_FIX}")
+    if stale:
+        age = int(now - max(beat.timestamp for beat in heartbeats.values()))
+        return CheckResult("dagster daemon", False,
+                           f"no heartbeat from {', '.join(stale)} for {age // 60} minutes: {DAEMON_FIX}")
+    return CheckResult("dagster daemon", True, f"{len(heartbeats)} daemons alive")
+
+
+DOCASSETS_SENSORS = ("upload_sensor", "project_automation", "record_failed_documents")
+
+
+def check_sensors(settings: Settings) -> CheckResult:
+    from dagster._core.scheduler.instigation import InstigatorStatus, InstigatorType
+
+    stopped = sorted(
+        state.instigator_name
+        for state in dagster_instance(settings).all_instigator_state(instigator_type=InstigatorType.SENSOR)
+        if state.status == InstigatorStatus.STOPPED and state.instigator_name in DOCASSETS_SENSORS
+    )
+    if stopped:
+        return CheckResult("sensors", False, f"{', '.join(stopped)} stopped: start it in the UI (Automation) "
+                                             f"or with `dagster sensor start {stopped[0]} -w workspace.yaml`")
+    return CheckResult("sensors", True, f"{', '.join(DOCASSETS_SENSORS)} running; executor in-process "
+                                        "(no queues to consume)")
+
+
+def dagster_instance(settings: Settings):
+    """DAGSTER_HOME's instance when set (what `make dev` shows), else one under the docassets home."""
+    import os
+
+    import dagster as dg
+
+    home = os.environ.get("DAGSTER_HOME")
+    if home:
+        Path(home).mkdir(parents=True, exist_ok=True)
+        return dg.DagsterInstance.get()
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.local_temp(tempdir=str(settings.dagster_home))
+
+
 STORAGE_CHECKS: list[Callable[[Settings], CheckResult]] = [check_database, check_blob_store]
-ALL_CHECKS: list[Callable[[Settings], CheckResult]] = [*STORAGE_CHECKS, check_tesseract, check_spacy_model]
+SUBMIT_CHECKS: list[Callable[[Settings], CheckResult]] = [*STORAGE_CHECKS, check_daemon, check_sensors]
+ALL_CHECKS: list[Callable[[Settings], CheckResult]] = [
+    *STORAGE_CHECKS, check_dagster_instance, check_daemon, check_sensors, check_tesseract, check_spacy_model,
+]
 
 
 def run_checks(settings: Settings, checks=ALL_CHECKS) -> list[CheckResult]:

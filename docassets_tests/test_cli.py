@@ -14,19 +14,22 @@ def run(*arguments: str, home: Path, **environment: str) -> subprocess.Completed
     return subprocess.run([str(DOCASSETS), *arguments], env=env, capture_output=True, text=True, timeout=600)
 
 
-def test_doctor_passes_on_the_embedded_default(tmp_path):
+def test_doctor_checks_everything_and_says_the_daemon_is_missing(tmp_path):
     checked = run("doctor", home=tmp_path)
-    assert checked.returncode == 0, checked.stdout
+    assert checked.returncode == 1, checked.stdout
     lines = checked.stdout.splitlines()
     assert [line.split(":")[0] for line in lines] == [
-        "ok    configuration", "ok    database", "ok    blob store", "ok    tesseract", "ok    spacy model"]
+        "ok    configuration", "ok    database", "ok    blob store", "ok    dagster instance",
+        "FAIL  dagster daemon", "ok    sensors", "ok    tesseract", "ok    spacy model"]
+    assert "no dagster-daemon heartbeat: start it with `make dev`" in checked.stdout
 
 
 def test_doctor_fails_and_names_an_unreachable_database(tmp_path):
     checked = run("doctor", home=tmp_path, DOCASSETS_DATABASE_URL="postgresql://postgres:pw@127.0.0.1:1/docs")
     assert checked.returncode == 1
     failing = [line for line in checked.stdout.splitlines() if line.startswith("FAIL")]
-    assert len(failing) == 1 and "DOCASSETS_DATABASE_URL" in failing[0] and "pw@" not in checked.stdout
+    assert failing[0].startswith("FAIL  database") and "DOCASSETS_DATABASE_URL" in failing[0]
+    assert "pw@" not in checked.stdout
 
 
 def test_process_prints_a_summary_and_fails_on_a_bad_file(tmp_path):

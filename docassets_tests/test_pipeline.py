@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import io
-import json
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dagster as dg
@@ -107,33 +109,61 @@ def test_bad_files_fail_alone_with_their_cause(pipeline, tmp_path):
     assert pipeline.tables.read_frame("document_summary", {"document_id": good}).status.tolist() == ["completed"]
 
 
+def sensor_tick(pipeline: LocalPipeline, cursor: str | None) -> dg.SensorResult:
+    resources = pipeline.definitions.resources
+    with dg.build_sensor_context(instance=pipeline.instance, cursor=cursor, resources=resources) as context:
+        return upload_sensor(context)
+
+
 def test_the_sensor_registers_each_upload_once_and_requests_its_run(pipeline):
     store = pipeline.store
     uploaded = upload_document(store, sample("ca10-filing-010110462922.pdf"), project="wombat", priority="high")
     store.put_file("inbox/acme/exhibit-4.pdf", sample("dcolo-complaint-first-page.pdf"))
     store.put_bytes("inbox/acme/notes.txt", b"not a pdf")
-    resources = pipeline.definitions.resources
+    store.put_bytes("inbox/acme/placeholder.pdf", b"")
 
-    def tick(cursor):
-        with dg.build_sensor_context(instance=pipeline.instance, cursor=cursor, resources=resources) as context:
-            return upload_sensor(context)
-
-    first = tick(None)
+    first = sensor_tick(pipeline, None)
     requested = {request.partition_key: request for request in first.run_requests}
     assert len(requested) == 2 and uploaded in requested
     assert requested[uploaded].tags["dagster/priority"] == "10"
-    added = first.dynamic_partitions_requests[0].partition_keys
-    assert set(added) == set(requested)
+    assert list(requested)[0] == uploaded  # high priority first
+    assert set(first.dynamic_partitions_requests[0].partition_keys) == set(requested)
     inbox_id = next(key for key in requested if key != uploaded)
     record = pipeline.tables.read_frame("documents", {"document_id": inbox_id}).iloc[0]
     assert (record.project, record.file_name) == ("acme", "exhibit-4.pdf")
-    assert json.loads(first.cursor)
+    quarantined = pipeline.tables.read_frame("quarantine").set_index("blob_key").reason.to_dict()
+    assert quarantined["inbox/acme/notes.txt"].startswith("not a PDF")
+    assert quarantined["inbox/acme/placeholder.pdf"].startswith("empty file")
 
-    second = tick(first.cursor)
+    second = sensor_tick(pipeline, first.cursor)
     assert second.run_requests == []
     store.put_file("inbox/acme/exhibit-4.pdf", sample("ca10-filing-010110462922.pdf"))  # overwritten: new version
-    third = tick(second.cursor)
+    third = sensor_tick(pipeline, second.cursor)
     assert len(third.run_requests) == 1 and third.run_requests[0].partition_key not in requested
+
+
+def test_ten_thousand_uploads_are_each_registered_once(production_settings, capsys):
+    """Random UUID keys over S3's HTTP API: lexical order is not arrival order, listing spans ticks."""
+    count = 10_000
+    with dg.instance_for_test() as instance:
+        pipeline = LocalPipeline(production_settings, instance)
+        keys = [f"inbox/bulk/{uuid.uuid4()}.pdf" for _ in range(count)]
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            list(pool.map(lambda key: pipeline.store.put_bytes(key, b"%PDF-1.4 stub"), keys))
+        cursor, requested, durations = None, [], []
+        for _ in range(count // 500 + 5):
+            started = time.perf_counter()
+            result = sensor_tick(pipeline, cursor)
+            durations.append(time.perf_counter() - started)
+            cursor = result.cursor
+            requested += [request.partition_key for request in result.run_requests]
+        registered = pipeline.tables.read_frame("documents", {"project": "bulk"})
+    assert sorted(registered.blob_key) == sorted(keys)
+    assert len(requested) == len(set(requested)) == count
+    assert set(requested) == set(registered.document_id)
+    with capsys.disabled():
+        print(f"\n10,000 uploads: {len(durations)} ticks, longest {max(durations):.2f} s, "
+              f"mean {sum(durations) / len(durations):.2f} s")
 
 
 def test_process_runs_local_files_end_to_end(embedded_settings):

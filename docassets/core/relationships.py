@@ -8,11 +8,16 @@ Every edge names the sentence that supports it and the chunk that sentence start
   frequent CASE_NUMBER (ties: the first written), or the document itself when it has none.
 - PRESIDES_OVER: a PERSON with role judge -> the case.
 - REPRESENTS: counsel -> party, where the text says "Attorney(s) for ...", "Counsel for ...",
-  "on behalf of ...". The party is the PERSON/ORG named right after the phrase, else every party
-  with the role word that follows it ("Attorneys for Plaintiff"). Counsel are the counsel-role
-  mentions (else PERSON/ORG mentions that are not parties) of the same block: from the phrase back
-  to the nearest of: the previous blank line, the start of its sentence, the previous such phrase,
-  or `SIGNATURE_LINES` lines up.
+  "on behalf of ...", or "<name>, for <role>" (Tax Court and Tennessee opinions: "Ray C. Mayo, Jr.,
+  for petitioners."). The party is the PERSON/ORG named right after the phrase, else every party
+  with the role word that follows it ("Attorneys for Plaintiff"; "for the employer-appellant" is
+  the appellant). Counsel are the counsel-role mentions (else PERSON/ORG mentions that are not
+  parties) of the block the phrase belongs to: after a colon ("Counsel for Appellant: John Smith,
+  ...") or below a heading line that is only the phrase ("ATTORNEYS FOR PLAINTIFF"), the lines that
+  follow up to a blank line, the next phrase or `SIGNATURE_LINES` lines; otherwise the signature
+  block above: back to the nearest of the previous blank line, the start of its sentence, the
+  previous phrase, or `SIGNATURE_LINES` lines up. For "<name>, for <role>" it is the name that
+  starts the line.
 - MEMBER_OF: an attorney's name line -> a law firm ORG on an adjacent line of the same block.
 - FILED_IN: document -> the first COURT written (the caption or header) and -> the case number.
 - CITES: document -> each CITATION and STATUTE.
@@ -47,16 +52,20 @@ SIGNATURE_LINES = 8  # how far up a signature block reaches from "Attorneys for 
 MAX_EVIDENCE_CHARS = 600  # longer "sentences" (PDF text without periods) are cut around the finding
 CAPTION_CHARS = 1500  # a court written this early is the court the document is filed in
 
+_ROLES = r"plaintiffs?|defendants?|petitioners?|respondents?|appellants?|appellees?"
 _REPRESENTS = re.compile(
-    r"\b(?:attorneys?|counsel|lawyers?)\s+(?:of\s+record\s+)?for\b|\bon\s+behalf\s+of\b",
+    r"\b(?:attorneys?|counsel|lawyers?)\s+(?:of\s+record\s+)?for\b|\bon\s+behalf\s+of\b"
+    # "Ray C. Mayo, Jr., for petitioners." / "J. Pledger, Franklin, Tennessee, for the employer-appellant"
+    rf"|(?<=,)[ \t]*(?P<bare>for)(?=[ \t]+(?:the[ \t]+)?(?:[a-z]+[-–—])?(?:{_ROLES})\b)",
     re.IGNORECASE,
 )
 _ROLE_WORD = re.compile(
-    r"\s*(?:the\s+)?(?:named\s+)?"
-    r"(?P<role>plaintiffs?|defendants?|petitioners?|respondents?|appellants?|appellees?)"
-    r"(?:\s*[-–/]\s*(?P<role2>appellants?|appellees?|petitioners?|respondents?|cross-appellants?))?",
+    r"\s*(?:the\s+)?(?:named\s+)?(?:[a-z]+[-–—](?=(?:" + _ROLES + r")\b))?"
+    r"(?P<role>" + _ROLES + r")"
+    r"(?:\s*[-–—/]\s*(?P<role2>appellants?|appellees?|petitioners?|respondents?|cross-appellants?))?",
     re.IGNORECASE,
 )
+_COLON = re.compile(r"[ \t]*:")
 _FIRM = re.compile(
     r"\b(?:L\.?L\.?P|P\.?L\.?L\.?C|P\.?C|P\.?A|L\.?P\.?A|law\s+(?:firm|offices?|group)|attorneys|"
     r"associates|legal|counsel(?:ors)?)\b\.?|&|\blaw\b",
@@ -157,7 +166,7 @@ def _key(m: Mention) -> EntityKey:
 def _roles(m: Mention) -> list[str]:
     if not m.role:
         return []
-    return [r.strip().casefold().rstrip("s") for r in re.split(r"[-/,\s]+", m.role) if r.strip()]
+    return [r.strip().casefold().rstrip("s") for r in re.split(r"[-–—/,\s]+", m.role) if r.strip()]
 
 
 def find_relationships(
@@ -263,8 +272,10 @@ def _represents(
     add,
 ) -> None:
     starts = [m.start for m in mentions]
+    phrases = list(_REPRESENTS.finditer(doc.text))
     previous_end = 0
-    for phrase in _REPRESENTS.finditer(doc.text):
+    for n, phrase in enumerate(phrases):
+        next_phrase = phrases[n + 1].start() if n + 1 < len(phrases) else len(doc.text)
         # the party: a name right after the phrase, else every party with the role word
         after = phrase.end()
         role_match = _ROLE_WORD.match(doc.text, after)
@@ -274,43 +285,102 @@ def _represents(
         named = [
             m
             for m in mentions[k : k + 3]
-            if m.label in PARTY_LABELS and m.start - after <= 3 and "\n" not in doc.text[after : m.start]
+            if m.label in PARTY_LABELS
+            and m.start - after <= 3
+            and "\n" not in doc.text[after : m.start]
+            and ":" not in doc.text[after : m.start]  # "Counsel for Appellant: John Smith" lists counsel
         ]
         if named:
             targets = [named[0]]
+            after = max(after, named[0].end)
         elif role_match:
             roles = {role_match.group("role").casefold().rstrip("s")}
             if role_match.group("role2"):
-                roles.add(role_match.group("role2").casefold().rstrip("s"))
+                roles.add(role_match.group("role2").casefold().rstrip("s").split("-")[-1])
             targets = [m for r in sorted(roles) for m in parties.get(r, [])]
         else:
             targets = []
-        # the counsel: the block above the phrase (and the phrase's own line before it)
-        line = doc.line(phrase.start())
-        first_line = line
-        while (
-            first_line > 0 and line - first_line < SIGNATURE_LINES and doc.line_text(first_line - 1).strip()
-        ):
-            first_line -= 1
-        block_start = max(
-            previous_end,
-            doc.newlines[first_line - 1] + 1 if first_line > 0 else 0,
-            doc.sentences[doc.sentence_index(phrase.start())][0],
-        )
-        in_block = [
-            m for m in mentions if block_start <= m.start < phrase.start() and m.label in PARTY_LABELS
-        ]
-        counsel = [m for m in in_block if "counsel" in _roles(m)]
-        confidence = 0.9
-        if not counsel:
-            counsel = [m for m in in_block if _key(m) not in party_keys]
-            confidence = 0.6
-        previous_end = phrase.end()
+        if phrase.group("bare"):
+            counsel, confidence = _counsel_starting_the_line(doc, mentions, phrase.start())
+        else:
+            below = _counsel_below(doc, phrase.start(), after, next_phrase)
+            if below is not None:  # "Counsel for Appellant: A, B" or an "ATTORNEYS FOR PLAINTIFF" heading
+                lo, hi = below
+            else:  # the signature block above the phrase (and the phrase's own line before it)
+                lo, hi = _block_above(doc, phrase.start(), previous_end), phrase.start()
+            in_block = [
+                m for m in mentions if lo <= m.start < hi and m.label in PARTY_LABELS and m not in targets
+            ]
+            counsel = [m for m in in_block if "counsel" in _roles(m)]
+            confidence = 0.9
+            if not counsel:
+                counsel = [m for m in in_block if _key(m) not in party_keys]
+                confidence = 0.6
+            if below is not None:
+                after = max(after, hi)
+        previous_end = max(phrase.end(), after)
         target_keys = {_key(t) for t in targets}
         for c in counsel:
             for t in target_keys:
                 if _key(c) not in target_keys:
                     add("REPRESENTS", _key(c), t, phrase.start(), phrase.end(), confidence * c.confidence)
+
+
+def _block_above(doc: _Document, pos: int, previous_end: int) -> int:
+    """Start of the block that ends at `pos`: the nearest of the previous blank line, the start of
+    the sentence, the end of the previous phrase, or `SIGNATURE_LINES` lines up."""
+    line = doc.line(pos)
+    first_line = line
+    while first_line > 0 and line - first_line < SIGNATURE_LINES and doc.line_text(first_line - 1).strip():
+        first_line -= 1
+    return max(
+        previous_end,
+        doc.newlines[first_line - 1] + 1 if first_line > 0 else 0,
+        doc.sentences[doc.sentence_index(pos)][0],
+    )
+
+
+def _counsel_below(doc: _Document, start: int, end: int, limit: int) -> tuple[int, int] | None:
+    """Where counsel are listed after the phrase [start, end), or None when they are above it.
+
+    After a colon ("Counsel for Appellant: John Smith, ...") or below a heading line that is only
+    the phrase ("ATTORNEYS FOR PLAINTIFF" with a blank line or nothing above it): up to the next
+    phrase, the next blank line or `SIGNATURE_LINES` lines down."""
+    colon = _COLON.match(doc.text, end)
+    line = doc.line(start)
+    line_start = doc.newlines[line - 1] + 1 if line > 0 else 0
+    line_end = doc.newlines[line] if line < len(doc.newlines) else len(doc.text)
+    heading = (
+        not doc.text[line_start:start].strip()
+        and not doc.text[end:line_end].strip(" \t:.")
+        and (line == 0 or not doc.line_text(line - 1).strip())
+    )
+    if not colon and not heading:
+        return None
+    lo = colon.end() if colon else line_end
+    hi = lo
+    last_line = doc.line(lo)
+    for k in range(last_line, min(len(doc.newlines) + 1, last_line + SIGNATURE_LINES)):
+        text = doc.line_text(k)
+        if k > last_line and not text.strip():
+            break
+        hi = (doc.newlines[k] if k < len(doc.newlines) else len(doc.text))
+    return lo, min(hi, limit)
+
+
+def _counsel_starting_the_line(
+    doc: _Document, mentions: list[Mention], pos: int
+) -> tuple[list[Mention], float]:
+    """"Ray C. Mayo, Jr., for petitioners.": the name that starts the line of a bare ", for <role>"
+    phrase, and any mention before the phrase that the extractor marked as counsel."""
+    line = doc.line(pos)
+    line_start = doc.newlines[line - 1] + 1 if line > 0 else 0
+    on_line = [m for m in mentions if line_start <= m.start < pos and m.label in PARTY_LABELS]
+    counsel = [m for m in on_line if "counsel" in _roles(m)]
+    if on_line and not doc.text[line_start : on_line[0].start].strip() and on_line[0] not in counsel:
+        counsel.insert(0, on_line[0])
+    confidence = 0.9 if all("counsel" in _roles(m) for m in counsel) else 0.7
+    return counsel, confidence
 
 
 def _name_line(doc: _Document, m: Mention) -> bool:

@@ -102,10 +102,14 @@ def _strip_accents(value: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+_OCR_DIGIT = re.compile(r"(?<=[a-z])[01](?=[a-z])")  # a 1 or 0 between letters is an OCR slip
+
+
 @lru_cache(maxsize=1 << 18)
 def _fold(value: str) -> str:
     """Case, accents and punctuation folded: "O'Brien-Smith, J.P." -> "obrien smith jp"."""
     value = _strip_accents(value).casefold().replace("&", " and ")
+    value = _OCR_DIGIT.sub(lambda m: "l" if m.group(0) == "1" else "o", value)  # "Wo1pert", "Casua1ty"
     value = re.sub(r"[.'’`]", "", value)
     value = re.sub(r"[^\w\s]|_", " ", value)
     return " ".join(value.split())
@@ -128,6 +132,13 @@ _NAME_CONSTANTS = Constants()
 _NAME_CONSTANTS.titles.add("justice", "magistrate", "commissioner", "attorney", "counsel", "honorable")
 _GENERATIONAL = frozenset({"jr", "sr", "ii", "iii", "iv", "v", "2nd", "3rd"})
 _SAINT = frozenset({"st", "ste", "saint"})
+# titles that really are titles; any other one-word "title" before a surname is a given name
+_HONORIFICS = frozenset(
+    "mr mrs ms miss mx dr judge justice hon honorable chief magistrate commissioner attorney counsel "
+    "sir dame rev reverend father sister brother prof professor sen senator rep representative gov "
+    "governor president mayor sheriff officer sgt lt col capt gen maj adm det deputy agent trustee "
+    "clerk master st ste saint".split()
+)
 
 
 @dataclass(frozen=True)
@@ -151,6 +162,8 @@ def _parse_person(value: str) -> _PersonName:
     name = HumanName(value, constants=_NAME_CONSTANTS)
     first, middle, last = name.first, name.middle, name.last
     title = _fold(name.title)
+    if title and not first and len(title.split()) == 1 and title not in _HONORIFICS and last:
+        first, title = name.title, ""  # nameparser's long title list holds given names: "Rock Bordelon"
     if title.split() and title.split()[-1] in _SAINT and not first:
         last = f"{title.split()[-1]} {last}"  # "St. Pierre" is a surname, not Saint Pierre
     if first and not last and not middle:
@@ -182,6 +195,56 @@ def _person_compatible(a: _PersonName, b: _PersonName, settings: ResolutionSetti
 
 _STOPWORDS = frozenset({"of", "the", "and", "for", "in", "on", "at", "to"})
 
+# what follows the entity's own name: "X d/b/a Y" and "X f/k/a Y" are X; "X, as Trustee" is X;
+# "X, a Delaware corporation" and "Acuity, A Mutual Insurance Company" are X
+_TRAILERS = (
+    re.compile(
+        r"[\s,;(]+(?:d\s*/\s*b\s*/\s*a|d\.b\.a\.?|dba|a\s*/\s*k\s*/\s*a|a\.k\.a\.?|"
+        r"f\s*/\s*k\s*/\s*a|f\.k\.a\.?|"
+        r"n\s*/\s*k\s*/\s*a|t\s*/\s*a|doing\s+business\s+as|trading\s+as|formerly\s+known\s+as|"
+        r"also\s+known\s+as|now\s+known\s+as|successor\s+(?:by\s+merger\s+)?to)(?![\w]).*$",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r",\s*(?:individually\s+and\s+)?(?:solely\s+)?(?:in\s+its\s+capacity\s+)?as\s+(?:the\s+)?"
+        r"(?:(?:indenture|owner|collateral|administrative|successor)\s+)?"
+        r"(?:trustee|receiver|conservator|agent|administrator|executor|custodian|servicer)\b.*$",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r",\s*an?\s+(?:[\w.'’-]+\s+){0,4}?(?:corporation|company|partnership|association|trust|"
+        r"limited\s+liability\s+company|limited\s+partnership|professional\s+corporation)\s*$",
+        re.IGNORECASE,
+    ),
+)
+# Bluebook T6 abbreviations in company and agency names, folded ("Nat'l" -> "natl"), written out
+_ABBREVIATED = {
+    "assn": "association", "asso": "association", "auto": "automobile", "bros": "brothers",
+    "cas": "casualty", "co": "company", "commn": "commission", "corp": "corporation",
+    "dept": "department", "dist": "district", "envtl": "environmental", "fed": "federal",
+    "gen": "general", "govt": "government", "hosp": "hospital", "indem": "indemnity",
+    "ins": "insurance", "intl": "international", "mfg": "manufacturing", "mgmt": "management",
+    "mut": "mutual", "natl": "national", "rr": "railroad", "ry": "railway", "sav": "savings",
+    "serv": "services", "svcs": "services", "sys": "systems", "univ": "university", "med": "medical",
+    "fin": "financial", "liab": "liability", "tel": "telephone", "transp": "transportation",
+    "prop": "property", "elec": "electric", "pharm": "pharmaceutical", "prods": "products",
+    "hous": "housing", "ctr": "center", "admin": "administration", "div": "division",
+    "cnty": "county", "twp": "township", "mktg": "marketing", "indus": "industries",
+}
+# a federal body is the same with or without "U.S." / "United States" before it
+_GOVERNMENT_NOUNS = frozenset(
+    "department commission agency administration service bureau office corps army navy force "
+    "board marshals customs patrol authority attorneys".split()
+)
+# bank forms: "X Bank, N.A." is the bank, "X Corporation" its holding company; limited partnerships
+# ("Purdue Pharma L.P.") are not their general partner ("Purdue Pharma Inc."). The marker is a
+# short token, so it takes part in `_identifying_tokens` and fuzzy matches across it never happen.
+_BANK_FORM = re.compile(
+    r"(?:[\s,]+(?:N\.?\s?A\.?|National\s+Association|F\.?\s?S\.?\s?B\.?))+\s*$", re.IGNORECASE
+)
+_LP_FORM = re.compile(r"(?:^|\s)(?:lp|limited partnership)(?:\s|$)")
+_LONG_FORMS = ("corporation", "incorporated", "company", "limited", "association")
+
 
 @lru_cache(maxsize=1 << 18)
 def _org_base(value: str) -> str:
@@ -190,16 +253,49 @@ def _org_base(value: str) -> str:
     while True:
         stripped = basename(current).strip(" ,;")
         if not stripped or stripped == current:
-            return current
+            break
         current = stripped
+    words = current.split()
+    # a legal form with an OCR slip ("Chevron Corporatlon") is still a legal form
+    if len(words) > 1 and any(
+        fuzz.ratio(words[-1].casefold().strip(".,"), form, score_cutoff=85) for form in _LONG_FORMS
+    ):
+        return _org_base(" ".join(words[:-1]).strip(" ,;"))
+    return current
 
 
 @lru_cache(maxsize=1 << 18)
 def _org_key(value: str) -> str:
-    key = _fold(_org_base(value))
-    if key.startswith("the "):
-        key = key[4:]
-    return key or _fold(value)
+    """The comparable form of an organisation's name: legal forms, "The", punctuation, case,
+    "&"/"and", Bluebook abbreviations, "U.S."/"United States" and trailing d/b/a, capacity and
+    "a Delaware corporation" phrases folded away; bank and limited-partnership forms kept as a
+    marker ("~na", "~lp")."""
+    value = " ".join(value.split())
+    for trailer in _TRAILERS:
+        value = trailer.sub("", value).strip(" ,;") or value
+    marker = ""
+    bank = _BANK_FORM.search(value)
+    if bank and bank.start() > 0:
+        value, marker = value[: bank.start()].strip(" ,;"), "~na"
+    base = _org_base(value)
+    removed = _fold(value[len(base):]) if value.startswith(base) else ""
+    key = _fold(base)
+    key = re.sub(r"\bunited states(?: of america)?\b|\busa\b", "us", key)
+    tokens = [_ABBREVIATED.get(t, t) for t in key.split()]
+    key = " ".join(tokens)
+    if not marker and not removed and "bank" in tokens:
+        marker = "~na"  # "Wells Fargo Bank" without a form is the bank
+    elif not marker and _LP_FORM.search(removed):
+        marker = "~lp"
+    tokens = key.split()
+    if tokens[:1] == ["the"] and len(tokens) > 1:
+        tokens = tokens[1:]
+    while len(tokens) > 1 and tokens[-1] in _STOPWORDS:
+        tokens = tokens[:-1]
+    if len(tokens) > 2 and tokens[0] == "us" and _GOVERNMENT_NOUNS & set(tokens):
+        tokens = tokens[1:]
+    key = " ".join(tokens) or _fold(value)
+    return f"{key} {marker}" if marker else key
 
 
 def _acronym(value: str, settings: ResolutionSettings) -> str | None:
@@ -216,6 +312,8 @@ def _initials(value: str) -> frozenset[str]:
     found = set()
     for form in (value, _org_base(value)):
         tokens = _fold(form.replace("-", " ")).split()
+        if tokens[:1] == ["us"]:
+            tokens = ["u", "s", *tokens[1:]]
         for keep_small in (True, False):
             letters = "".join(t[0] for t in tokens if keep_small or t not in _STOPWORDS)
             if len(letters) >= 2:
@@ -440,6 +538,14 @@ def _cluster_orgs(
     # an all-capital word that is also some organisation's name ("WOMBAT") is that name
     acronym_groups = [i for i in indices if acronyms[i] is not None and keys[i] not in named]
     name_groups = [i for i in indices if acronyms[i] is None or keys[i] in named]
+
+    # spacing is no difference: "ExxonMobil" / "Exxon Mobil", "JP Morgan" / "JPMorgan", "E. I." / "E.I."
+    spelled: dict[str, Counter] = defaultdict(Counter)
+    for i in name_groups:
+        spelled[keys[i].replace(" ", "")][keys[i]] += len(groups[i].mention_ids)
+    for i in name_groups:
+        forms = spelled[keys[i].replace(" ", "")]
+        keys[i] = min(forms, key=lambda k: (-forms[k], k))
 
     weight: Counter = Counter()
     for i in name_groups:

@@ -11,7 +11,7 @@ from docassets.defs.assets.text import chunks, ocr_text
 from docassets.defs.io_managers import BlobIOManager, TableIOManager
 from docassets.defs.jobs import process_document
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
-from docassets.defs.sensors import record_failed_documents, upload_sensor
+from docassets.defs.sensors import project_automation, record_failed_documents, upload_sensor
 from docassets.settings import Settings
 
 ASSETS = [
@@ -50,6 +50,6 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=ASSETS,
         jobs=[process_document],
-        sensors=[upload_sensor, record_failed_documents],
+        sensors=[upload_sensor, project_automation, record_failed_documents],
         resources=build_resources(settings),
     )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from docassets.core.pdf import DocumentUnreadable
 from docassets.storage.tables import TableStore
 
 
@@ -34,14 +35,19 @@ def _aware(moment) -> datetime:
 
 @contextmanager
 def failures_recorded(tables: TableStore, document_id: str, file_name: str, stage: str) -> Iterator[None]:
-    """Turn any error in a stage into a recorded, explained failure of that document alone."""
+    """Record any error of a stage against its document. A document that cannot be read fails for
+    good (no retry); anything else (a network or database hiccup) is re-raised for the retry policy."""
     try:
         yield
-    except Exception as error:
-        cause = str(error) or type(error).__name__
+    except DocumentUnreadable as error:
+        cause = str(error)
         described = cause if cause.startswith(file_name) else f"{file_name}: {cause}"
         record_failure(tables, document_id, stage, described)
         raise dg.Failure(
             description=f"document {document_id} ({described})",
             metadata={"document_id": document_id, "file_name": file_name, "stage": stage},
+            allow_retries=False,
         ) from error
+    except Exception as error:
+        record_failure(tables, document_id, stage, f"{file_name}: {type(error).__name__}: {error}")
+        raise

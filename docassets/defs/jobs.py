@@ -16,6 +16,9 @@ process_document = dg.define_asset_job(
     selection=DOCUMENT_STAGES,
     partitions_def=documents,
     executor_def=dg.in_process_executor,
+    # Transient S3 or database errors are retried with backoff; unreadable documents fail at once
+    # (their Failure forbids retries).
+    op_retry_policy=dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS),
     description="Read, chunk and extract entities and relationships of one document.",
 )
 

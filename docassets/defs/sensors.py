@@ -1,5 +1,4 @@
 """Uploads become partitions and runs; failed runs are recorded against their document."""
-
 import json
 from datetime import UTC, datetime
 
@@ -8,51 +7,107 @@ import dagster as dg
 from docassets.defs.failures import record_failure_unless_recorded
 from docassets.defs.jobs import PRIORITY_TAG, process_document
 from docassets.defs.partitions import documents
-from docassets.defs.resources import BlobStoreResource, DatabaseResource
-from docassets.storage.registry import INBOX_PREFIX, UPLOAD_PREFIX, is_candidate, known_versions, record_for, register
+from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
+from docassets.storage.blobs import BlobHead, BlobInfo
+from docassets.storage.registry import (
+    INBOX_PREFIX,
+    UPLOAD_PREFIX,
+    is_candidate,
+    known_versions,
+    quarantine_many,
+    record_for,
+    register_many,
+    take_pending_runs,
+)
 
 WATCHED_PREFIXES = (UPLOAD_PREFIX, INBOX_PREFIX)
-LISTING_PAGE = 1000  # objects listed per prefix per tick: bounded work, resumed on the next tick
+LISTING_PAGE = 1000  # objects listed per prefix per call: bounded work per request
+LISTING_PAGES_PER_TICK = 5  # then the listing resumes from the cursor on the next tick
+RUNS_PER_TICK = 500  # run requests per tick; the rest stay owed in the registry
+
+
+def list_new_versions(context, store, tables, cursor: dict[str, str], max_bytes: int):
+    """One bounded step of the listing: register new PDF versions, quarantine what cannot be processed."""
+    registered, quarantined = [], []
+    for prefix in WATCHED_PREFIXES:
+        for _ in range(LISTING_PAGES_PER_TICK):
+            listed = store.list(prefix, start_after=cursor.get(prefix, ""), limit=LISTING_PAGE)
+            # A short page means this pass reached the end: start over next time, so keys that sort
+            # earlier than the cursor (random UUIDs) are found on the next pass.
+            cursor[prefix] = listed[-1].key if len(listed) == LISTING_PAGE else ""
+            known = known_versions(tables, [info.key for info in listed])
+            for info in listed:
+                if (info.key, info.etag) in known:
+                    continue
+                if reason := _refusal(info, max_bytes):
+                    quarantined.append((info, reason))
+                elif record := _record(store, info):
+                    registered.append(record)
+            if not cursor[prefix]:
+                break
+    for info, reason in quarantined:
+        context.log.warning(f"quarantined {info.key}: {reason}")
+    quarantine_many(tables, quarantined)
+    return register_many(tables, registered)
+
+
+def _refusal(info: BlobInfo, max_bytes: int) -> str | None:
+    if not is_candidate(info.key):
+        return "not a PDF (only *.pdf files are processed)"
+    if info.size > max_bytes:
+        return f"{info.size / 2**20:.0f} MB is over the {max_bytes / 2**20:.0f} MB limit (DOCASSETS_MAX_DOCUMENT_MB)"
+    if info.size == 0:
+        return "empty file (0 bytes)"
+    return None
+
+
+def _record(store, info: BlobInfo):
+    # Only uploads carry metadata worth a HEAD request; inbox drops are described by their key.
+    head = store.head(info.key) if info.key.startswith(UPLOAD_PREFIX) else BlobHead(info.size, info.etag)
+    return record_for(store.location, info.key, head) if head is not None else None
 
 
 @dg.sensor(job=process_document, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
-def upload_sensor(context: dg.SensorEvaluationContext, blob_store: BlobStoreResource, database: DatabaseResource):
-    """Register each new PDF version under documents/ or inbox/ once, and request its run.
+def upload_sensor(
+    context: dg.SensorEvaluationContext,
+    blob_store: BlobStoreResource,
+    database: DatabaseResource,
+    pipeline: PipelineSettings,
+):
+    """Register each new PDF version under documents/ or inbox/ once, and request the runs owed.
 
-    The cursor holds, per prefix, the last key listed; a short page means the pass reached the end
-    and the next tick starts over, so keys that sort earlier (random UUIDs) are found on the next pass.
-    The registry, not the cursor, decides what is new: a listed version already registered is skipped.
+    The registry, not the cursor, decides what is new and what is owed a run: a listed version
+    already registered is skipped, and a document stays owed until a run has been requested for it,
+    so a `submit --force` or a restarted daemon never loses or doubles a document.
     """
     store, tables = blob_store.store(), database.tables()
     cursor = json.loads(context.cursor) if context.cursor else {}
-    run_requests, new_ids = [], []
-    for prefix in WATCHED_PREFIXES:
-        listed = store.list(prefix, start_after=cursor.get(prefix, ""), limit=LISTING_PAGE)
-        cursor[prefix] = listed[-1].key if len(listed) == LISTING_PAGE else ""
-        known = known_versions(tables, [info.key for info in listed])
-        for info in listed:
-            if (info.key, info.etag) in known:
-                continue
-            if not is_candidate(info.key):
-                context.log.warning(f"{info.key}: not a PDF; ignored (only *.pdf files are processed)")
-                continue
-            head = store.head(info.key)
-            if head is None:  # deleted between listing and now
-                continue
-            record = record_for(store.location, info.key, head)
-            if register(tables, record):
-                new_ids.append(record.document_id)
-                run_requests.append(dg.RunRequest(
-                    partition_key=record.document_id,
-                    run_key=f"{record.document_id}:{record.etag}",
-                    tags={"dagster/priority": PRIORITY_TAG[record.priority], "docassets/project": record.project,
-                          **({"docassets/batch": record.batch_id} if record.batch_id else {})},
-                ))
+    new = list_new_versions(context, store, tables, cursor, pipeline.max_document_mb * 2**20)
+    owed = take_pending_runs(tables, RUNS_PER_TICK)
+    if new or owed:
+        context.log.info(f"registered {len(new)} new documents; requesting {len(owed)} runs")
     return dg.SensorResult(
-        run_requests=run_requests,
-        dynamic_partitions_requests=[documents.build_add_request(new_ids)] if new_ids else [],
+        run_requests=[
+            dg.RunRequest(
+                partition_key=record.document_id,
+                run_key=f"{record.document_id}:{record.etag}:{datetime.now(UTC).isoformat()}",
+                tags={"dagster/priority": PRIORITY_TAG[record.priority], "docassets/project": record.project,
+                      **({"docassets/batch": record.batch_id} if record.batch_id else {})},
+            )
+            for record in owed
+        ],
+        dynamic_partitions_requests=[documents.build_add_request([r.document_id for r in owed])] if owed else [],
         cursor=json.dumps(cursor),
     )
+
+
+project_automation = dg.AutomationConditionSensorDefinition(
+    "project_automation",
+    target=dg.AssetSelection.assets("resolved_entities", "entity_graph"),
+    default_status=dg.DefaultSensorStatus.RUNNING,  # on from the start: no toggle to forget in the UI
+    minimum_interval_seconds=30,
+    description="Brings resolved entities and the graph up to date once documents complete.",
+)
 
 
 @dg.run_failure_sensor(monitored_jobs=[process_document], default_status=dg.DefaultSensorStatus.RUNNING)

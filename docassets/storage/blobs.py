@@ -11,7 +11,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +51,10 @@ class BlobHead:
 class BlobStore(Protocol):
     location: str  # for people: "s3://bucket/prefix" or a folder path
 
-    def put_file(self, key: str, path: Path, metadata: Mapping[str, str] | None = None) -> None: ...
+    def put_file(
+        self, key: str, path: Path, metadata: Mapping[str, str] | None = None,
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> None: ...
     def put_bytes(self, key: str, data: bytes, metadata: Mapping[str, str] | None = None) -> None: ...
     def get_bytes(self, key: str) -> bytes: ...
     def download(self, key: str, path: Path) -> None: ...
@@ -77,13 +80,18 @@ class LocalBlobStore:
         path = self._path(key)
         return path.with_name(f".{path.name}.meta.json")
 
-    def put_file(self, key: str, path: Path, metadata: Mapping[str, str] | None = None) -> None:
+    def put_file(
+        self, key: str, path: Path, metadata: Mapping[str, str] | None = None,
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> None:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.partial")
         shutil.copyfile(path, partial)
         self._write_sidecar(key, metadata)
         os.replace(partial, target)  # readers never see a half-written file
+        if on_bytes:
+            on_bytes(path.stat().st_size)
 
     def put_bytes(self, key: str, data: bytes, metadata: Mapping[str, str] | None = None) -> None:
         target = self._path(key)
@@ -160,9 +168,14 @@ class S3BlobStore:
     def _key(self, key: str) -> str:
         return self.prefix + key
 
-    def put_file(self, key: str, path: Path, metadata: Mapping[str, str] | None = None) -> None:
+    def put_file(
+        self, key: str, path: Path, metadata: Mapping[str, str] | None = None,
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> None:
         extra = {"Metadata": dict(metadata)} if metadata else None
-        self.client.upload_file(str(path), self.bucket, self._key(key), ExtraArgs=extra, Config=TRANSFER)
+        self.client.upload_file(
+            str(path), self.bucket, self._key(key), ExtraArgs=extra, Config=TRANSFER, Callback=on_bytes
+        )
 
     def put_bytes(self, key: str, data: bytes, metadata: Mapping[str, str] | None = None) -> None:
         self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, Metadata=dict(metadata or {}))

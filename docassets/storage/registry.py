@@ -8,6 +8,7 @@ and an overwritten object (new ETag) is a new version to process.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,8 +16,8 @@ from pathlib import Path, PurePosixPath
 
 import sqlalchemy as sa
 
-from docassets.storage.blobs import BlobHead, BlobStore
-from docassets.storage.tables import TableStore, documents
+from docassets.storage.blobs import BlobHead, BlobInfo, BlobStore
+from docassets.storage.tables import TableStore, documents, quarantine, source_documents
 
 UPLOAD_PREFIX = "documents/"
 INBOX_PREFIX = "inbox/"
@@ -47,7 +48,8 @@ def file_sha256(path: Path) -> str:
 
 
 def upload_document(
-    blobs: BlobStore, path: Path, *, project: str, batch_id: str | None = None, priority: str = "normal"
+    blobs: BlobStore, path: Path, *, project: str, batch_id: str | None = None, priority: str = "normal",
+    sha256: str | None = None, on_bytes: Callable[[int], None] | None = None,
 ) -> str:
     """Store a local PDF as `documents/<uuid>.pdf` with its facts as object metadata."""
     if priority not in PRIORITIES:
@@ -56,11 +58,11 @@ def upload_document(
     metadata = {
         "project": project,
         "file-name": path.name,
-        "sha256": file_sha256(path),
+        "sha256": sha256 or file_sha256(path),
         "priority": priority,
         **({"batch": batch_id} if batch_id else {}),
     }
-    blobs.put_file(upload_key(document_id), path, metadata=metadata)
+    blobs.put_file(upload_key(document_id), path, metadata=metadata, on_bytes=on_bytes)
     return document_id
 
 
@@ -95,33 +97,102 @@ def record_for(location: str, key: str, head: BlobHead) -> DocumentRecord:
     )
 
 
-def register(tables: TableStore, record: DocumentRecord) -> bool:
+def register(tables: TableStore, record: DocumentRecord, *, run_requested: bool = False) -> bool:
     """Record a blob version; False when that exact version is already registered."""
+    return bool(register_many(tables, [record], run_requested=run_requested))
+
+
+def register_many(
+    tables: TableStore, records: list[DocumentRecord], *, run_requested: bool = False
+) -> list[DocumentRecord]:
+    """Register new blob versions in one transaction, each owed a run unless `run_requested`
+    (the caller runs it itself); returns those that were new."""
+    if not records:
+        return []
+    now = datetime.now(UTC)
+    requested_at = now if run_requested else None
+    ids = [record.document_id for record in records]
     with tables.engine.begin() as connection:
-        known = connection.execute(
-            sa.select(documents.c.document_id, documents.c.etag).where(
-                documents.c.document_id == record.document_id
-            )
-        ).first()
-        if known is not None and known.etag == record.etag:
-            return False
-        values = {**record.__dict__, "registered_at": datetime.now(UTC)}
-        if known is None:
-            connection.execute(documents.insert().values(**values))
-        else:  # the same upload overwritten in place: a new version of the same document
+        known = dict(connection.execute(
+            sa.select(documents.c.document_id, documents.c.etag).where(documents.c.document_id.in_(ids))
+        ).all())
+        fresh = [r for r in records if r.document_id not in known]
+        changed = [r for r in records if r.document_id in known and known[r.document_id] != r.etag]
+        if fresh:
+            connection.execute(documents.insert(), [
+                {**r.__dict__, "registered_at": now, "run_requested_at": requested_at} for r in fresh
+            ])
+        for record in changed:  # the same upload overwritten in place: a new version of the same document
             connection.execute(
-                documents.update().where(documents.c.document_id == record.document_id).values(**values)
+                documents.update().where(documents.c.document_id == record.document_id)
+                .values(**record.__dict__, registered_at=now, run_requested_at=requested_at)
             )
-    return True
+    return fresh + changed
+
+
+def quarantine_many(tables: TableStore, items: list[tuple[BlobInfo, str]]) -> None:
+    """Remember objects that will not be processed, with the reason, so each is reported once."""
+    if items:
+        now = datetime.now(UTC)
+        with tables.engine.begin() as connection:
+            connection.execute(quarantine.insert(), [
+                {"blob_key": info.key, "etag": info.etag, "size_bytes": info.size, "reason": reason, "detected_at": now}
+                for info, reason in items
+            ])
 
 
 def known_versions(tables: TableStore, keys: list[str]) -> set[tuple[str, str]]:
-    """(blob_key, etag) pairs already registered among `keys`."""
+    """(blob_key, etag) pairs among `keys` already registered or quarantined."""
     if not keys:
         return set()
-    query = sa.select(documents.c.blob_key, documents.c.etag).where(documents.c.blob_key.in_(keys))
     with tables.connect() as connection:
-        return {(row.blob_key, row.etag) for row in connection.execute(query)}
+        return {
+            (row.blob_key, row.etag)
+            for table in (documents, quarantine)
+            for row in connection.execute(
+                sa.select(table.c.blob_key, table.c.etag).where(table.c.blob_key.in_(keys))
+            )
+        }
+
+
+_PRIORITY_ORDER = sa.case({"high": 0, "normal": 1}, value=documents.c.priority, else_=2)
+
+
+def take_pending_runs(tables: TableStore, limit: int) -> list[DocumentRecord]:
+    """The registered documents still owed a run, high priority first, marked as requested."""
+    with tables.engine.begin() as connection:
+        rows = connection.execute(
+            sa.select(documents).where(documents.c.run_requested_at.is_(None))
+            .order_by(_PRIORITY_ORDER, documents.c.registered_at, documents.c.document_id).limit(limit)
+        ).all()
+        if rows:
+            connection.execute(
+                documents.update().where(documents.c.document_id.in_([row.document_id for row in rows]))
+                .values(run_requested_at=datetime.now(UTC))
+            )
+    return [_record(row) for row in rows]
+
+
+def request_reruns(
+    tables: TableStore, document_ids: list[str], *, batch_id: str | None = None, priority: str | None = None
+) -> None:
+    """Owe these documents a new run (their rows are replaced when it completes)."""
+    values = {"run_requested_at": None, **({"batch_id": batch_id} if batch_id else {}),
+              **({"priority": priority} if priority else {})}
+    with tables.engine.begin() as connection:
+        connection.execute(documents.update().where(documents.c.document_id.in_(document_ids)).values(**values))
+
+
+def find_duplicate(tables: TableStore, project: str, sha256: str) -> str | None:
+    """A document of the project with the same content, registered or already processed."""
+    with tables.connect() as connection:
+        for table in (documents, source_documents):
+            found = connection.execute(
+                sa.select(table.c.document_id).where(table.c.project == project, table.c.sha256 == sha256).limit(1)
+            ).scalar()
+            if found:
+                return found
+    return None
 
 
 def lookup(tables: TableStore, document_id: str) -> DocumentRecord:
@@ -129,6 +200,10 @@ def lookup(tables: TableStore, document_id: str) -> DocumentRecord:
         row = connection.execute(sa.select(documents).where(documents.c.document_id == document_id)).first()
     if row is None:
         raise LookupError(f"document {document_id} is not registered; upload it with `docassets upload`")
+    return _record(row)
+
+
+def _record(row: sa.Row) -> DocumentRecord:
     fields = DocumentRecord.__dataclass_fields__
     return DocumentRecord(**{name: value for name, value in row._mapping.items() if name in fields})
 

@@ -31,7 +31,29 @@ documents = sa.Table(
     sa.Column("batch_id", sa.Text),
     sa.Column("priority", sa.Text, nullable=False, server_default="normal"),
     sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("run_requested_at", sa.DateTime(timezone=True), index=True),  # null: a run is owed
     sa.UniqueConstraint("blob_key", "etag", name="documents_blob_version"),
+)
+
+batches = sa.Table(
+    "batches",  # one `docassets submit`
+    metadata,
+    sa.Column("batch_id", sa.Text, primary_key=True),
+    sa.Column("project", sa.Text, nullable=False),
+    sa.Column("priority", sa.Text, nullable=False),
+    sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("files", sa.Integer, nullable=False),
+    sa.Column("duplicates", sa.Integer, nullable=False),
+)
+
+quarantine = sa.Table(
+    "quarantine",  # objects under the watched prefixes that will not be processed, and why
+    metadata,
+    sa.Column("blob_key", sa.Text, primary_key=True),
+    sa.Column("etag", sa.Text, primary_key=True),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("detected_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 source_documents = sa.Table(

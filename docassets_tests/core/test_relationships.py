@@ -1,8 +1,11 @@
 """Relationships stated by one document: parties, counsel, court, citations, co-occurrence."""
 
+from pathlib import Path
+
+import pymupdf
 import pytest
 
-from docassets.core.models import Chunk, EntityKey, Mention
+from docassets.core.models import PAGE_SEPARATOR, Chunk, EntityKey, Mention
 from docassets.core.relationships import find_relationships, split_sentences_local
 
 OPENING_BRIEF = """\
@@ -227,3 +230,185 @@ def test_local_sentence_splitter_keeps_initials_and_reporters_together():
         "Mr. Paul then appealed to the 5th Cir. on time.",
         "ORDER",
     ]
+
+
+# --- real sample text: counsel after a bare "for <role>", compound roles, judges ---------------
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def sample_text(name, pages):
+    with pymupdf.open(SAMPLES / name) as pdf:
+        return PAGE_SEPARATOR.join(pdf[n].get_text() for n in pages)
+
+
+def edges_of(kind, edges):
+    return {(e.source.normalized, e.target.normalized) for e in edges if e.type == kind}
+
+
+def test_tax_court_counsel_lines_represent_the_parties_of_their_role():
+    text = sample_text("tax-court-memo-bordelon.pdf", range(3))
+    m = lambda *a, **k: mention(text, *a, **k)  # noqa: E731
+    mentions = [
+        m("ROCK BORDELON", "PERSON", "Rock Bordelon", role="petitioner"),
+        m("TORIE BORDELON", "PERSON", "Torie Bordelon", role="petitioner"),
+        m("COMMISSIONER OF INTERNAL REVENUE", "ORG", "Commissioner of Internal Revenue", role="respondent"),
+        m("19031-13", "CASE_NUMBER"),
+        m("Ray C. Mayo", "PERSON", role="counsel"),
+        m("Edwin B. Cleverdon", "PERSON", role="counsel"),
+        m("GUSTAFSON", "PERSON", "Gustafson", role="judge"),
+        m("Internal Revenue Service", "ORG"),
+    ]
+    edges = find_relationships("bordelon", text, [], mentions)
+    assert edges_of("REPRESENTS", edges) == {
+        ("Ray C. Mayo", "Rock Bordelon"),
+        ("Ray C. Mayo", "Torie Bordelon"),
+        ("Edwin B. Cleverdon", "Commissioner of Internal Revenue"),
+    }
+    mayo = next(e for e in edges if e.type == "REPRESENTS" and e.source.normalized == "Ray C. Mayo")
+    assert mayo.sentence == "Ray C. Mayo, Jr., for petitioners."
+    assert edges_of("PRESIDES_OVER", edges) == {("Gustafson", "19031-13")}
+    assert edges_of("PETITIONER_IN", edges) == {("Rock Bordelon", "19031-13"), ("Torie Bordelon", "19031-13")}
+
+
+def test_tennessee_counsel_for_the_employer_appellant_names_the_party_after_the_role():
+    text = sample_text("tn-appeals-board-diaz-opinion.pdf", [0])
+    m = lambda *a, **k: mention(text, *a, **k)  # noqa: E731
+    mentions = [
+        m("Ruben Diaz", "PERSON", role="plaintiff"),
+        m("2019-06-0263", "CASE_NUMBER"),
+        m("Create and Construct, LLC", "ORG", role="defendant"),
+        m("Kenneth M. Switzer", "PERSON", role="judge"),
+        m("Marshall L. Davidson, III", "PERSON", "Marshall L. Davidson III", role="judge"),
+        m("Johnathan Jackson Pledger", "PERSON"),
+        m("Franklin, Tennessee", "LOCATION"),
+        m("Create and \nConstruct, LLC", "ORG", "Create and Construct, LLC", role="appellant"),
+        m("Ruben Diaz", "PERSON", occurrence=1, role="appellee"),
+    ]
+    edges = find_relationships("diaz", text, [], mentions)
+    assert edges_of("REPRESENTS", edges) == {("Johnathan Jackson Pledger", "Create and Construct, LLC")}
+    assert edges_of("PRESIDES_OVER", edges) == {
+        ("Kenneth M. Switzer", "2019-06-0263"),
+        ("Marshall L. Davidson III", "2019-06-0263"),
+    }
+
+
+def test_fifth_circuit_compound_roles_give_both_edges_and_prose_on_behalf_of_gives_none():
+    text = sample_text("ca5-filing-00516242060.pdf", range(2))
+    m = lambda *a, **k: mention(text, *a, **k)  # noqa: E731
+    mentions = [
+        m("21-50498", "CASE_NUMBER"),
+        m("Vanessa St. Pierre", "PERSON", role="plaintiff—appellant"),
+        m("Standard Insurance Company", "ORG", role="defendants—appellees"),
+        m("Dearborn National Life \nInsurance Company", "ORG", "Dearborn National Life Insurance Company",
+          role="defendant-appellee"),
+        m("Barksdale", "PERSON", role="judge"),
+        m("Stewart", "PERSON", role="judge"),
+        m("Dennis", "PERSON", role="judge"),
+        m("Vanessa St. Pierre", "PERSON", occurrence=1, role="appellant"),
+    ]
+    edges = find_relationships("st-pierre", text, [], mentions)
+    insurers = {"Standard Insurance Company", "Dearborn National Life Insurance Company"}
+    assert edges_of("PLAINTIFF_IN", edges) == {("Vanessa St. Pierre", "21-50498")}
+    assert edges_of("APPELLANT_IN", edges) == {("Vanessa St. Pierre", "21-50498")}
+    assert edges_of("DEFENDANT_IN", edges) == {(name, "21-50498") for name in insurers}
+    assert edges_of("APPELLEE_IN", edges) == {(name, "21-50498") for name in insurers}
+    assert edges_of("PRESIDES_OVER", edges) == {(j, "21-50498") for j in ("Barksdale", "Stewart", "Dennis")}
+    # "acquired a ... policy on behalf of her deceased husband" names nobody's counsel
+    assert "on behalf of" in text and edges_of("REPRESENTS", edges) == set()
+
+
+def test_missouri_panel_judges_preside_over_the_appeal():
+    text = sample_text("mo-court-of-appeals-opinion.pdf", [0])
+    m = lambda *a, **k: mention(text, *a, **k)  # noqa: E731
+    mentions = [
+        m("NICHOLE MARIE JAGELS", "PERSON", "Nichole Marie Jagels", role="appellant"),
+        m("ED108783", "CASE_NUMBER"),
+        m("STATE OF MISSOURI", "ORG", "State of Missouri", role="respondent"),
+        m("Angela T. Quigless", "PERSON", role="judge"),
+        m("Kurt S. Odenwald", "PERSON", role="judge"),
+        m("James M. Dowd", "PERSON", role="judge"),
+    ]
+    edges = find_relationships("jagels", text, [], mentions)
+    assert edges_of("PRESIDES_OVER", edges) == {
+        (j, "ED108783") for j in ("Angela T. Quigless", "Kurt S. Odenwald", "James M. Dowd")
+    }
+    assert edges_of("APPELLANT_IN", edges) == {("Nichole Marie Jagels", "ED108783")}
+    assert edges_of("RESPONDENT_IN", edges) == {("State of Missouri", "ED108783")}
+
+
+# --- counsel listed after the phrase ------------------------------------------------------------
+
+APPELLATE_COUNSEL = """\
+IN THE COURT OF APPEALS OF TENNESSEE AT NASHVILLE
+
+No. M2021-00123-COA-R3-CV
+
+ACME ROOFING, LLC, Plaintiff-Appellant, v. HARBOR BUILDERS, INC., Defendant-Appellee.
+
+Counsel for Appellant: Laura B. Whitfield and Samuel K. Osei, Whitfield Osei PLLC, Nashville, Tennessee.
+
+Counsel for Appellee: Daniel R. Brody, Brody & Marks LLP, Memphis, Tennessee.
+
+OPINION
+"""
+
+COMPLAINT_HEADING = """\
+IN THE UNITED STATES DISTRICT COURT FOR THE DISTRICT OF COLORADO
+
+BERKSHIRE LIFE INSURANCE COMPANY OF AMERICA, Plaintiff, v. ANNA SCHUBERT, Defendant.
+
+Respectfully submitted this 16th day of April, 2021.
+
+ATTORNEYS FOR PLAINTIFF
+Franz Hardy
+Christine M. Kroupa
+GORDON REES SCULLY MANSUKHANI, LLP
+555 Seventeenth Street, Suite 3400
+Denver, Colorado 80202
+"""
+
+
+def test_counsel_named_after_a_colon_represent_the_parties_of_that_role():
+    text = APPELLATE_COUNSEL
+    m = lambda *a, **k: mention(text, *a, **k)  # noqa: E731
+    mentions = [
+        m("M2021-00123-COA-R3-CV", "CASE_NUMBER"),
+        m("ACME ROOFING, LLC", "ORG", "Acme Roofing, LLC", role="plaintiff-appellant"),
+        m("HARBOR BUILDERS, INC.", "ORG", "Harbor Builders, Inc.", role="defendant-appellee"),
+        m("Laura B. Whitfield", "PERSON"),
+        m("Samuel K. Osei", "PERSON"),
+        m("Whitfield Osei PLLC", "ORG"),
+        m("Nashville, Tennessee", "LOCATION"),
+        m("Daniel R. Brody", "PERSON"),
+        m("Brody & Marks LLP", "ORG"),
+        m("Memphis, Tennessee", "LOCATION"),
+    ]
+    edges = find_relationships("acme", text, [], mentions)
+    assert edges_of("REPRESENTS", edges) == {
+        ("Laura B. Whitfield", "Acme Roofing, LLC"),
+        ("Samuel K. Osei", "Acme Roofing, LLC"),
+        ("Whitfield Osei PLLC", "Acme Roofing, LLC"),
+        ("Daniel R. Brody", "Harbor Builders, Inc."),
+        ("Brody & Marks LLP", "Harbor Builders, Inc."),
+    }
+    edge = next(e for e in edges if e.type == "REPRESENTS" and e.source.normalized == "Daniel R. Brody")
+    assert edge.sentence.startswith("Counsel for Appellee")
+
+
+def test_a_heading_attorneys_for_plaintiff_takes_the_names_below_it():
+    text = COMPLAINT_HEADING
+    m = lambda *a, **k: mention(text, *a, **k)  # noqa: E731
+    mentions = [
+        m("BERKSHIRE LIFE INSURANCE COMPANY OF AMERICA", "ORG", "Berkshire Life Insurance Company of America",
+          role="plaintiff"),
+        m("ANNA SCHUBERT", "PERSON", "Anna Schubert", role="defendant"),
+        m("Franz Hardy", "PERSON", role="counsel"),
+        m("Christine M. Kroupa", "PERSON", role="counsel"),
+        m("GORDON REES SCULLY MANSUKHANI, LLP", "ORG"),
+        m("Denver, Colorado", "LOCATION"),
+    ]
+    edges = find_relationships("berkshire", text, [], mentions)
+    berkshire = "Berkshire Life Insurance Company of America"
+    assert edges_of("REPRESENTS", edges) == {("Franz Hardy", berkshire), ("Christine M. Kroupa", berkshire)}
+    assert ("Franz Hardy", "GORDON REES SCULLY MANSUKHANI, LLP") in edges_of("MEMBER_OF", edges)

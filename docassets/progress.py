@@ -1,0 +1,98 @@
+"""Where each document of a batch, project or the whole registry is: its last stage, failure, ETA."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from docassets.storage import tables as t
+from docassets.storage.tables import TableStore
+
+# Stages in pipeline order, each with the table whose rows show it done (ocr_text lives in the blob
+# store; chunks imply it).
+STAGES = (
+    ("source_documents", t.source_documents),
+    ("chunks", t.chunks),
+    ("entity_mentions", t.entity_mentions),
+    ("relationships", t.relationships),
+    ("document_summary", t.document_summary),
+)
+
+
+@dataclass(frozen=True)
+class DocumentProgress:
+    document_id: str
+    file_name: str
+    project: str
+    state: str  # "completed" | "failed" | "running" | "queued"
+    last_stage: str | None
+    failed_stage: str | None
+    error: str | None
+    registered_at: datetime
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    documents: list[DocumentProgress]
+
+    def count(self, state: str) -> int:
+        return sum(d.state == state for d in self.documents)
+
+    @property
+    def eta(self) -> timedelta | None:
+        """Remaining documents at the rate completed ones have been going; None before the first."""
+        done = [d for d in self.documents if d.completed_at]
+        remaining = sum(d.state in ("queued", "running") for d in self.documents)
+        if not done or not remaining:
+            return None
+        started = min(d.registered_at for d in self.documents)
+        elapsed = (max(d.completed_at for d in done) - started).total_seconds()
+        return timedelta(seconds=elapsed / len(done) * remaining)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def read_progress(
+    tables: TableStore, *, project: str | None = None, batch_id: str | None = None, document_id: str | None = None
+) -> Progress:
+    d = t.documents
+    query = sa.select(d.c.document_id, d.c.file_name, d.c.project, d.c.registered_at)
+    for column, value in ((d.c.project, project), (d.c.batch_id, batch_id), (d.c.document_id, document_id)):
+        if value is not None:
+            query = query.where(column == value)
+    registered = tables.frame(query.order_by(d.c.registered_at))
+    ids = list(registered.document_id)
+    if not ids:
+        return Progress([])
+    done_by_stage = {
+        name: set(tables.frame(sa.select(table.c.document_id).where(table.c.document_id.in_(ids)).distinct())
+                  .document_id)
+        for name, table in STAGES
+    }
+    summaries = tables.frame(
+        sa.select(t.document_summary.c.document_id, t.document_summary.c.completed_at)
+        .where(t.document_summary.c.document_id.in_(ids))
+    )
+    completed_at = {row.document_id: row.completed_at.to_pydatetime() for row in summaries.itertuples()}
+    failures = {row.document_id: row for row in tables.frame(
+        sa.select(t.document_failures).where(t.document_failures.c.document_id.in_(ids))).itertuples()}
+    documents = []
+    for row in registered.itertuples():
+        stages = [name for name, _ in STAGES if row.document_id in done_by_stage[name]]
+        failure = failures.get(row.document_id)
+        if row.document_id in completed_at:
+            state = "completed"
+        elif failure is not None:
+            state = "failed"
+        else:
+            state = "running" if stages else "queued"
+        documents.append(DocumentProgress(
+            row.document_id, row.file_name, row.project, state, stages[-1] if stages else None,
+            failure.stage if failure is not None else None, failure.error if failure is not None else None,
+            _aware(row.registered_at.to_pydatetime()), _aware(completed_at.get(row.document_id)),
+        ))
+    return Progress(documents)

@@ -1,0 +1,129 @@
+"""Operations as a user meets them: submit refuses work that cannot run, a live daemon turns a batch
+into processed documents, duplicates are caught, --force replaces rows, status tells the truth."""
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from docassets.local_run import LocalPipeline
+from docassets.progress import read_progress
+from docassets.submission import submit_files
+
+from .conftest import sample
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+
+
+def test_submit_skips_a_duplicate_and_force_requeues_the_same_document(settings):
+    first = submit_files(settings, [sample("ca10-filing-010110462922.pdf")], project="dupes", priority="low")
+    assert [f.outcome for f in first.files] == ["queued"]
+    original = first.files[0].document_id
+    again = submit_files(settings, [sample("ca10-filing-010110462922.pdf")], project="dupes")
+    assert [(f.outcome, f.document_id) for f in again.files] == [("duplicate", original)]
+    elsewhere = submit_files(settings, [sample("ca10-filing-010110462922.pdf")], project="other-matter")
+    assert elsewhere.files[0].outcome == "queued"  # the same file in another matter is its own document
+
+    with dg.instance_for_test() as instance:
+        pipeline = LocalPipeline(settings, instance)
+        from docassets.storage.registry import take_pending_runs
+
+        owed = {record.document_id: record for record in take_pending_runs(pipeline.tables, 100)}
+        assert original in owed and owed[original].priority == "low"
+        forced = submit_files(settings, [sample("ca10-filing-010110462922.pdf")], project="dupes", force=True,
+                              priority="high")
+        assert [(f.outcome, f.document_id) for f in forced.files] == [("reprocessing", original)]
+        owed_again = take_pending_runs(pipeline.tables, 100)
+        assert [(r.document_id, r.priority) for r in owed_again] == [(original, "high")]
+
+
+def test_status_follows_a_batch_through_completion_and_failure(embedded_settings, tmp_path):
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n" + os.urandom(2000))
+    batch = submit_files(embedded_settings, [sample("ca10-filing-010110462922.pdf"), broken], project="status")
+    with dg.instance_for_test() as instance:
+        pipeline = LocalPipeline(embedded_settings, instance)
+        queued = read_progress(pipeline.tables, batch_id=batch.batch_id)
+        assert [d.state for d in queued.documents] == ["queued", "queued"]
+        for item in batch.files:
+            instance.add_dynamic_partitions("documents", [item.document_id])
+            pipeline.run_document(item.document_id)
+        progress = read_progress(pipeline.tables, batch_id=batch.batch_id)
+    states = {d.file_name: d for d in progress.documents}
+    assert states["ca10-filing-010110462922.pdf"].state == "completed"
+    assert states["ca10-filing-010110462922.pdf"].last_stage == "document_summary"
+    assert states["broken.pdf"].state == "failed"
+    assert states["broken.pdf"].failed_stage == "source_documents"
+    assert states["broken.pdf"].error.startswith("broken.pdf:")
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCASSETS_")}
+    env.update(DOCASSETS_HOME=str(tmp_path / "home"), DAGSTER_HOME=str(tmp_path / "dagster"),
+               DOCASSETS_OCR_WORKERS="1", PATH=f"{BIN}:{env['PATH']}")
+    return env
+
+
+def _docassets(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "docassets"), *arguments], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+def _wait_for(condition, timeout: float, every: float = 3.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    return condition()
+
+
+def test_a_submitted_batch_is_processed_by_the_daemon(tmp_path):
+    env = _env(tmp_path)
+    subprocess.run([str(ROOT / "scripts" / "dagster-home.sh")], env=env, check=True)
+    documents = [sample("dcolo-complaint-first-page.pdf"), sample("ca10-filing-010110462922.pdf")]
+
+    refused = _docassets(env, "submit", "--project", "live", *map(str, documents))
+    assert refused.returncode != 0
+    assert "no dagster-daemon heartbeat" in refused.stderr and "start it with" in refused.stderr
+
+    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")], env=env,
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        doctor = _wait_for(lambda: (r := _docassets(env, "doctor")).returncode == 0 and r, timeout=120)
+        assert doctor, "doctor never passed with the daemon running"
+        submitted = _docassets(env, "submit", "--project", "live", "--priority", "high", *map(str, documents))
+        assert submitted.returncode == 0, submitted.stderr
+        batch = submitted.stdout.split("docassets status --batch ")[1].split()[0]
+
+        finished = _wait_for(lambda: "2/2 completed" in (s := _docassets(env, "status", "--batch", batch)).stdout
+                             and s, timeout=400)
+        assert finished, _docassets(env, "status", "--batch", batch).stdout
+        assert "[#####] completed" in finished.stdout
+
+        duplicate = _docassets(env, "submit", "--project", "live", str(documents[0]))
+        assert "duplicate" in duplicate.stdout and "1 duplicates skipped" in duplicate.stdout
+
+        exported = _wait_for(lambda: _docassets(env, "export", "--project", "live", "--out",
+                                                str(tmp_path / "export")).returncode == 0, timeout=240, every=10)
+        assert exported, "the project assets were never brought up to date by automation"
+        assert (tmp_path / "export" / "entity_graph.graphml").stat().st_size > 0
+        assert (tmp_path / "export" / "resolved_entities.csv").read_text().count("\n") > 5
+    finally:
+        os.killpg(daemon.pid, 15)
+        daemon.wait(timeout=60)
+        shutil.rmtree(tmp_path / "dagster", ignore_errors=True)
+
+
+@pytest.mark.parametrize("selection", [["--document", "missing"], []])
+def test_reprocess_needs_a_selection_that_exists(tmp_path, selection):
+    result = _docassets(_env(tmp_path), "reprocess", *selection)
+    if selection:
+        assert result.returncode == 0 and "0 documents queued" in result.stdout
+    else:
+        assert result.returncode != 0 and "--project or --document" in result.stderr
