@@ -20,11 +20,16 @@ if TYPE_CHECKING:
 __all__ = ["extract_pages", "extract_entities", "resolve_names", "process"]
 
 
-def extract_pages(path: str | Path) -> list[Page]:
-    """Every page's text: the text layer where it is good, Tesseract OCR where it is not."""
+def extract_pages(path: str | Path, *, workers: int = 1) -> list[Page]:
+    """Every page's text: the text layer where it is good, Tesseract OCR where it is not.
+
+    `workers` > 1 OCRs pages in parallel processes (spawned: call it under
+    `if __name__ == "__main__":` in a script), which is why the default is 1.
+    """
+    from docassets.core.pdf import ExtractionSettings
     from docassets.core.pdf import extract_pages as extract
 
-    return list(extract(path, name=Path(path).name))
+    return list(extract(path, name=Path(path).name, settings=ExtractionSettings(workers=workers)))
 
 
 def extract_entities(text: str) -> list[Mention]:

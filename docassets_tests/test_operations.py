@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pymupdf
 import pytest
 
 from docassets.local_run import LocalPipeline
@@ -86,7 +87,10 @@ def _wait_for(condition, timeout: float, every: float = 3.0):
 def test_a_submitted_batch_is_processed_by_the_daemon(tmp_path):
     env = _env(tmp_path)
     subprocess.run([str(ROOT / "scripts" / "dagster-home.sh")], env=env, check=True)
-    documents = [sample("dcolo-complaint-first-page.pdf"), sample("ca10-filing-010110462922.pdf")]
+    encrypted = tmp_path / "sealed-exhibit.pdf"
+    with pymupdf.open(sample("ca10-filing-010110462922.pdf")) as original:
+        original.save(encrypted, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="sealed", owner_pw="court")
+    documents = [sample("dcolo-complaint-first-page.pdf"), sample("ca10-filing-010110462922.pdf"), encrypted]
 
     refused = _docassets(env, "submit", "--project", "live", *map(str, documents))
     assert refused.returncode != 0
@@ -101,10 +105,12 @@ def test_a_submitted_batch_is_processed_by_the_daemon(tmp_path):
         assert submitted.returncode == 0, submitted.stderr
         batch = submitted.stdout.split("docassets status --batch ")[1].split()[0]
 
-        finished = _wait_for(lambda: "2/2 completed" in (s := _docassets(env, "status", "--batch", batch)).stdout
-                             and s, timeout=400)
+        finished = _wait_for(lambda: "2/3 completed, 1 failed" in (s := _docassets(env, "status", "--batch", batch))
+                             .stdout and s, timeout=400)
         assert finished, _docassets(env, "status", "--batch", batch).stdout
-        assert "[#####] completed" in finished.stdout
+        assert finished.stdout.count("[#####] completed") == 2
+        assert "failed in source_documents: sealed-exhibit.pdf: " in finished.stdout
+        assert "password" in finished.stdout
 
         duplicate = _docassets(env, "submit", "--project", "live", str(documents[0]))
         assert "duplicate" in duplicate.stdout and "1 duplicates skipped" in duplicate.stdout

@@ -176,3 +176,19 @@ def test_process_runs_local_files_end_to_end(embedded_settings):
     header_only = result.documents[1]
     assert header_only.ocr_pages == 1 and header_only.mentions > 0
     assert result.entities > 0
+
+
+def test_a_failed_document_does_not_hold_back_the_project_assets(embedded_settings, tmp_path):
+    unreadable = tmp_path / "unreadable.pdf"
+    unreadable.write_bytes(b"%PDF-1.4 this is not really a PDF")
+    with dg.instance_for_test() as instance:
+        pipeline = LocalPipeline(embedded_settings, instance)
+        before = dg.evaluate_automation_conditions(defs=pipeline.definitions, instance=instance)
+        good = pipeline.add_document(sample("ca10-filing-010110462922.pdf"), project="automation")
+        bad = pipeline.add_document(unreadable, project="automation")
+        assert pipeline.run_document(good) and not pipeline.run_document(bad)
+        evaluation = dg.evaluate_automation_conditions(
+            defs=pipeline.definitions, instance=instance, cursor=before.cursor)
+    requested = {key.to_user_string() for key in (dg.AssetKey("resolved_entities"), dg.AssetKey("entity_graph"))
+                 if evaluation.get_num_requested(key)}
+    assert requested == {"resolved_entities", "entity_graph"}

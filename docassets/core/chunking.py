@@ -8,8 +8,11 @@ is close to, and a little above, what sub-word tokenisers count for English lega
 from __future__ import annotations
 
 import bisect
+import math
 import re
+from collections import Counter
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from docassets.core.bates import stamp_spans
 from docassets.core.models import PAGE_SEPARATOR, Chunk, Page
@@ -100,46 +103,309 @@ def _continues(text: str, before: int, after: int) -> bool:
     return text[last - 1] == "." and _is_abbreviation(text, last - 1)
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
+# --------------------------------------------------------------------------------------------
+# Layout noise: what a page prints besides its prose
+
+
+class Noise(NamedTuple):
+    """A span of page furniture; `kind` says which (see `SKIPPED` and `ISOLATED`)."""
+
+    start: int
+    end: int
+    kind: str
+
+
+# Skipped: in no sentence, so never inside one; not a coverage gap when no chunk holds it;
+# blanked out before entity extraction (`entities.py`). Isolated: a sentence of its own, because
+# what it says matters (a CM/ECF stamp's docket and filing date, a page's Bates number).
+SKIPPED = frozenset({"page_number", "line_number", "star_page", "running_header"})
+ISOLATED = frozenset({"stamp", "bates"})
+
+_LINE = re.compile(r"^[ \t]*(\S(?:[^\n]*\S)?)[ \t]*$", re.M)
+# A line that is only a page number: "3", "- 3 -", "Page 3", "Page 3 of 9", "3 of 9", "[*3]".
+_PAGE_NUMBER_LINE = re.compile(
+    r"[-\u2013\u2014]\s*\d{1,4}\s*[-\u2013\u2014]|(?:[Pp]age|PAGE)\s*\d{1,4}(?:\s*(?:of|OF)\s*\d{1,4})?"
+    r"|\d{1,4}\s*(?:of|OF)\s*\d{1,4}|\[\*\d{1,4}\]|\d{1,3}"
+)
+_STAR_PAGE = re.compile(r"\[\*\d{1,4}\](?=[ \t])")  # "[*5] corresponding deduction ..."
+_LINE_NUMBER_PREFIX = re.compile(r"(\d{1,2})(?:[ \t]+(?=\S)|$)")
+_LINE_NUMBER_RUN = 5  # consecutive numbered lines that make a pleading-paper margin
+_ZONE_LINES = 3  # lines at the top and at the bottom of a page where running heads sit
+_RUNNING_SHARE = 0.3  # a line on at least this share of the pages (and on 3) is a running head
+_RUNNING_MAX_CHARS = 150
+_DIGITS = re.compile(r"\d+")
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every non-blank line of `text`, without surrounding spaces."""
+    return [match.span(1) for match in _LINE.finditer(text)]
+
+
+def line_noise(text: str) -> list[Noise]:
+    """Page numbers, star-paging markers and pleading-paper line numbers found line by line.
+
+    A line that is only a number ("3", "- 3 -", "Page 3 of 9", "[*3]") is a page number, or a
+    line number when it is part of a run of at least five lines numbered n, n+1, ... (a pleading
+    paper's margin, which PDF text layers give as a column of "1" .. "28"). When OCR or a sorted
+    text layer puts each line number at the start of its line ("3 The court held"), only the
+    number is noise, and only within such a run.
+    """
+    noise: list[Noise] = []
+    numbered: list[tuple[int, int, int, bool]] = []  # (value, start, end, whole line) per line
+    runs: list[list[tuple[int, int, int, bool]]] = []
+    for start, end in _lines(text):
+        line = text[start:end]
+        prefix = _LINE_NUMBER_PREFIX.match(line)
+        if prefix is not None:
+            entry = (int(prefix.group(1)), start, start + len(prefix.group(1)), prefix.end() == len(line))
+            if numbered and entry[0] == numbered[-1][0] + 1:
+                numbered.append(entry)
+            else:
+                runs.append(numbered)
+                numbered = [entry]
+        else:
+            runs.append(numbered)
+            numbered = []
+        star = _STAR_PAGE.match(line)
+        if star is not None:
+            noise.append(Noise(start, start + star.end(), "star_page"))
+        elif _PAGE_NUMBER_LINE.fullmatch(line):
+            noise.append(Noise(start, end, "page_number"))
+    runs.append(numbered)
+    in_runs = {}
+    for run in runs:
+        if len(run) >= _LINE_NUMBER_RUN:
+            for _, start, end, _whole in run:
+                in_runs[start] = end
+    out = [n if n.start not in in_runs else Noise(n.start, n.end, "line_number") for n in noise]
+    whole = {n.start for n in out}
+    out += [Noise(start, end, "line_number") for start, end in in_runs.items() if start not in whole]
+    return sorted(out)
+
+
+def _running_key(line: str) -> str:
+    """A line compared across pages: whitespace collapsed, numbers ignored ("No. #-#")."""
+    return _DIGITS.sub("#", " ".join(line.split()))
+
+
+def page_noise(pages: Sequence[Page]) -> list[list[Noise]]:
+    """The layout noise of each page, offsets into that page's text.
+
+    Per page: `line_noise`, CM/ECF stamps and the line holding the page's Bates number. Across
+    pages: running headers and footers, lines among the first or last three lines of a page
+    (not counting page numbers, stamps and Bates lines) that, numbers aside, recur on at least
+    30% of the pages with text and on at least three. They are marked on every page except at
+    the top of the first, which is the caption's ("No. 21-50498" heads a Fifth Circuit opinion's
+    first page as its docket and every later page as a running head).
+    """
+    per_page: list[list[Noise]] = []
+    zones: list[list[tuple[int, int, str]]] = []
+    for page in pages:
+        text = page.text
+        noise = line_noise(text) + [Noise(s, e, "stamp") for s, e in stamp_spans(text)]
+        lines = _lines(text)
+        if page.bates:
+            for start, end in lines[-5:] + lines[:3]:
+                if page.bates in text[start:end] and not any(n.start < end and start < n.end for n in noise):
+                    noise.append(Noise(start, end, "bates"))
+                    break
+        taken = sorted(noise)
+        free = [(s, e) for s, e in lines if not any(n.start <= s and e <= n.end for n in taken)]
+        zone = [(s, e, True) for s, e in free[:_ZONE_LINES]] + [(s, e, False) for s, e in free[_ZONE_LINES:][-_ZONE_LINES:]]
+        zones.append([(s, e, top, _running_key(text[s:e])) for s, e, top in zone if e - s <= _RUNNING_MAX_CHARS])
+        per_page.append(noise)
+    with_text = sum(1 for page in pages if page.text.strip())
+    threshold = max(3, math.ceil(_RUNNING_SHARE * with_text))
+    counts = Counter(key for zone in zones for key in {key for _, _, _, key in zone})
+    running = {key for key, count in counts.items() if count >= threshold and any(ch.isalpha() for ch in key)}
+    for index, zone in enumerate(zones):
+        per_page[index] += [
+            Noise(s, e, "running_header") for s, e, top, key in zone if key in running and not (index == 0 and top)
+        ]
+    return [sorted(noise) for noise in per_page]
+
+
+def layout_noise(pages: Sequence[Page]) -> list[Noise]:
+    """`page_noise` with offsets into `document_text(pages)`."""
+    out: list[Noise] = []
+    for (start, _), noise in zip(page_spans(pages), page_noise(pages)):
+        out += [Noise(start + n.start, start + n.end, n.kind) for n in noise]
+    return out
+
+
+def text_noise(text: str) -> list[Noise]:
+    """What `layout_noise` can skip, found from a document's text alone (no page boundaries).
+
+    `line_noise` plus every whole line that, numbers aside, occurs at least three times: a
+    superset of the running heads `page_noise` finds, used by `coverage_gaps` when it is given
+    no noise, so that the check that chunks cover the text never counts skipped furniture.
+    """
+    lines = [(s, e) for s, e in _lines(text) if e - s <= _RUNNING_MAX_CHARS]
+    counts = Counter(_running_key(text[s:e]) for s, e in lines)
+    repeated = [Noise(s, e, "running_header") for s, e in lines if counts[_running_key(text[s:e])] >= 3]
+    return sorted(set(line_noise(text) + repeated))
+
+
+def _mask(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """`text` with the characters of `spans` turned into spaces (line breaks kept)."""
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        for i in range(start, end):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
+
+
+def mask_noise(text: str, noise: Sequence[Noise]) -> str:
+    """`text` with its skipped noise blanked out, same length: offsets into it index `text`."""
+    return _mask(text, [(n.start, n.end) for n in noise if n.kind in SKIPPED])
+
+
+# --------------------------------------------------------------------------------------------
+# Sentences
+
+
+def _default_noise(text: str) -> list[Noise]:
+    return sorted(line_noise(text) + [Noise(s, e, "stamp") for s, e in stamp_spans(text)])
+
+
+def sentence_parts(text: str, noise: Sequence[Noise] | None = None) -> list[list[tuple[int, int]]]:
+    """Sentences, each as the list of its noise-free parts and the isolated spans inside it
+    (noise as for `split_sentences`, which returns the same spans, flattened).
+
+    The sentence bounds are found on the text with all noise blanked out, so a sentence runs on
+    across a page break, its footer and the next page's header (see `_continues`); its parts are
+    then what lies between the noise.
+    """
+    noise = sorted(_default_noise(text) if noise is None else noise)
+    blocked = [(n.start, n.end) for n in noise]
+    isolated = {(n.start, n.end) for n in noise if n.kind in ISOLATED}
+    masked = _mask(text, blocked)
+    cuts: set[int] = set()
+    for match in _END.finditer(masked):
+        if not (match.group().startswith(".") and _is_abbreviation(masked, match.start())):
+            cuts.add(match.end())
+    numbered = _numbered_line_starts(text, noise)
+    for match in _BLANK_LINE.finditer(masked):
+        if _double_spaced(masked, match.start(), match.end(), numbered):
+            continue
+        if not _continues(masked, match.start(), match.end()):
+            cuts.add(match.start())
+
+    starts = [start for start, _ in blocked]
+    groups: list[list[tuple[int, int]]] = []
+    previous = 0
+    for cut in sorted(cuts) + [len(masked)]:
+        segment = masked[previous:cut]
+        stripped = segment.strip()
+        if stripped:
+            left = previous + len(segment) - len(segment.lstrip())
+            right = left + len(stripped)
+            groups.append(_parts(text, left, right, blocked, starts, isolated))
+        previous = max(previous, cut)
+    inside = {span for group in groups for span in group}
+    groups += [[span] for span in sorted(isolated) if span not in inside]
+    return sorted(groups)
+
+
+def _numbered_line_starts(text: str, noise: Sequence[Noise]) -> dict[int, int]:
+    """Lines of pleading paper whose number is written before their text: line start -> the
+    number's rank among all line numbers."""
+    out: dict[int, int] = {}
+    for rank, n in enumerate(n for n in noise if n.kind == "line_number"):
+        line_end = text.find("\n", n.end)
+        if text[n.end:len(text) if line_end == -1 else line_end].strip():
+            out[text.rfind("\n", 0, n.start) + 1] = rank
+    return out
+
+
+def _double_spaced(masked: str, before: int, after: int, numbered: dict[int, int]) -> bool:
+    """Whether a blank line only spaces two consecutive numbered lines of pleading paper apart
+    (a text layer read in reading order or OCR gives one between every two lines); a paragraph
+    break there shows as a numbered line without text."""
+    rank = numbered.get(masked.rfind("\n", 0, after) + 1)
+    return rank is not None and numbered.get(masked.rfind("\n", 0, before) + 1) == rank - 1
+
+
+def _parts(text: str, start: int, end: int, blocked: list[tuple[int, int]], starts: list[int],
+           isolated: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """text[start:end] without the blocked spans in it (each part trimmed), isolated spans kept."""
+    parts: list[tuple[int, int]] = []
+    position = start
+    index = max(0, bisect.bisect_right(starts, start) - 1)
+    while index < len(blocked) and blocked[index][0] < end:
+        block_start, block_end = blocked[index]
+        if block_end > position:
+            parts += _trimmed(text, position, block_start)
+            if (block_start, block_end) in isolated:
+                parts.append((block_start, block_end))
+            position = max(position, block_end)
+        index += 1
+    parts += _trimmed(text, position, end)
+    return parts
+
+
+def _trimmed(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    segment = text[start:end] if end > start else ""
+    stripped = segment.strip()
+    if not stripped:
+        return []
+    left = start + len(segment) - len(segment.lstrip())
+    return [(left, left + len(stripped))]
+
+
+def split_sentences(text: str, noise: Sequence[Noise] | None = None) -> list[tuple[int, int]]:
     """(start, end) of each sentence of `text`, in order, without surrounding whitespace.
 
     Legal-aware: no break after case-name, reporter, rule and court abbreviations ("v.",
     "U.S.", "No.", "Inc.", "Fed. R. Civ. P.", "Id."), initials ("J.") or list numbers. A blank
     line -- a paragraph break or the gap between pages -- ends a sentence unless the sentence
-    visibly runs on (see `_continues`). A CM/ECF header line is a sentence of its own, so page
-    furniture never glues two sentences together. Every non-space character of `text` is in
-    exactly one sentence.
+    visibly runs on (see `_continues`).
+
+    Layout noise (`noise`; by default what `line_noise` and the CM/ECF stamps find in `text`
+    alone; pass `layout_noise(pages)` to add running headers and Bates lines) never lies inside
+    a sentence: a skipped span (page or line number, running head) is in no sentence, an
+    isolated one (stamp, Bates line) is a sentence of its own, and a sentence they interrupt
+    -- one running across a page break -- is returned as its parts on either side of them.
+    Every non-space character of `text` outside skipped noise is in exactly one span.
     """
-    cuts: set[int] = set()
-    for match in _END.finditer(text):
-        if not (match.group().startswith(".") and _is_abbreviation(text, match.start())):
-            cuts.add(match.end())
-    for match in _BLANK_LINE.finditer(text):
-        if not _continues(text, match.start(), match.end()):
-            cuts.add(match.start())
-    for start, end in stamp_spans(text):
-        cuts.update((start, end))
-
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for cut in sorted(cuts) + [len(text)]:
-        segment = text[start:cut]
-        stripped = segment.strip()
-        if stripped:
-            left = start + len(segment) - len(segment.lstrip())
-            spans.append((left, left + len(stripped)))
-        start = max(start, cut)
-    return spans
+    return [span for group in sentence_parts(text, noise) for span in group]
 
 
-def _units(text: str, sentences: list[tuple[int, int]], max_tokens: int) -> list[tuple[int, int, int]]:
-    """(start, end, tokens) of each sentence, a sentence over `max_tokens` cut at token bounds."""
-    units: list[tuple[int, int, int]] = []
-    for start, end in sentences:
-        tokens = [match.span() for match in _TOKEN.finditer(text, start, end)]
-        for first in range(0, len(tokens), max_tokens):
-            piece = tokens[first:first + max_tokens]
-            units.append((piece[0][0], piece[-1][1], len(piece)))
+class _Tokens:
+    """Token positions of a text, to count the tokens of any span in O(log n)."""
+
+    def __init__(self, text: str):
+        self.spans = [match.span() for match in _TOKEN.finditer(text)]
+        self.starts = [start for start, _ in self.spans]
+
+    def count(self, start: int, end: int) -> int:
+        return bisect.bisect_left(self.starts, end) - bisect.bisect_left(self.starts, start)
+
+
+def _units(groups: list[list[tuple[int, int]]], tokens: _Tokens, blocked: list[tuple[int, int]],
+           max_tokens: int) -> list[tuple[int, int]]:
+    """(start, end) of each sentence with whatever noise lies inside it; one over `max_tokens`
+    is cut at token bounds, and no piece starts or ends on a noise token."""
+    block_starts = [start for start, _ in blocked]
+
+    def is_noise(position: int) -> bool:
+        index = bisect.bisect_right(block_starts, position) - 1
+        return index >= 0 and position < blocked[index][1]
+
+    units: list[tuple[int, int]] = []
+    for group in groups:
+        start, end = group[0][0], group[-1][1]
+        if tokens.count(start, end) <= max_tokens:
+            units.append((start, end))
+            continue
+        first, stop = bisect.bisect_left(tokens.starts, start), bisect.bisect_left(tokens.starts, end)
+        for piece in range(first, stop, max_tokens):
+            indices = [i for i in range(piece, min(piece + max_tokens, stop)) if not is_noise(tokens.starts[i])]
+            if indices:
+                units.append((tokens.spans[indices[0]][0], tokens.spans[indices[-1]][1]))
     return units
 
 
@@ -150,28 +416,36 @@ def chunk_pages(pages: Sequence[Page], *, max_tokens: int = 400, overlap: int = 
     tokens as whole sentences allow (so fewer than `2 * overlap`), so that a statement cut by a
     chunk boundary is whole in one of them. Offsets are
     into `document_text(pages)` and `chunk.text == text[chunk.char_start:chunk.char_end]`.
+
+    Layout noise (`layout_noise(pages)`) is never in a sentence, so a chunk starts and ends on
+    prose; noise between two of its sentences (a footer and header where a sentence or the chunk
+    runs across a page break) stays in its text, which is one contiguous span of the document,
+    and counts towards `token_count`, which is always the token count of `chunk.text`. Skipped
+    noise that falls between two chunks is in neither: `coverage_gaps` does not count it.
     """
     if max_tokens < 1 or not 0 <= overlap < max_tokens:
         raise ValueError(f"need max_tokens >= 1 and 0 <= overlap < max_tokens, got {max_tokens}, {overlap}")
     text = document_text(pages)
-    units = _units(text, split_sentences(text), max_tokens)
+    noise = layout_noise(pages)
+    tokens = _Tokens(text)
+    units = _units(sentence_parts(text, noise), tokens, [(n.start, n.end) for n in noise], max_tokens)
     page_starts = [start for start, _ in page_spans(pages)]
 
     def page_at(offset: int) -> Page:
         return pages[bisect.bisect_right(page_starts, offset) - 1]
+
+    def span_tokens(first: int, last: int) -> int:  # units[first:last]
+        return tokens.count(units[first][0], units[last - 1][1]) if last > first else 0
 
     chunks: list[Chunk] = []
     first = 0  # index of the first unit of the chunk being built
     fresh = 0  # index of the first unit not yet in any chunk
     while fresh < len(units):
         # Drop overlap sentences from the front until at least one new sentence fits.
-        tokens = sum(unit[2] for unit in units[first:fresh])
-        while first < fresh and tokens + units[fresh][2] > max_tokens:
-            tokens -= units[first][2]
+        while first < fresh and span_tokens(first, fresh + 1) > max_tokens:
             first += 1
-        last = fresh
-        while last < len(units) and tokens + units[last][2] <= max_tokens:
-            tokens += units[last][2]
+        last = fresh + 1
+        while last < len(units) and span_tokens(first, last + 1) <= max_tokens:
             last += 1
         start, end = units[first][0], units[last - 1][1]
         page_first, page_last = page_at(start), page_at(end - 1)
@@ -185,15 +459,15 @@ def chunk_pages(pages: Sequence[Page], *, max_tokens: int = 400, overlap: int = 
                 page_end=page_last.number,
                 bates_start=page_first.bates,
                 bates_end=page_last.bates,
-                token_count=tokens,
+                token_count=span_tokens(first, last),
             )
         )
         fresh = last
-        first = _overlap_start(units, first, last, overlap)
+        first = _overlap_start(span_tokens, first, last, overlap)
     return chunks
 
 
-def _overlap_start(units: list[tuple[int, int, int]], first: int, last: int, overlap: int) -> int:
+def _overlap_start(span_tokens, first: int, last: int, overlap: int) -> int:
     """Where the next chunk starts: the trailing run of units[first + 1:last] whose token total
     is nearest to `overlap` (the fewer units on a tie), so that a 30-token closing sentence is
     repeated for an overlap of 20 but a 60-token one is not."""
@@ -201,27 +475,41 @@ def _overlap_start(units: list[tuple[int, int, int]], first: int, last: int, ove
     start, tokens = last, 0
     while start - 1 > first and tokens < overlap:
         start -= 1
-        tokens += units[start][2]
+        tokens = span_tokens(start, last)
         if abs(tokens - overlap) < best_distance:
             best, best_distance = start, abs(tokens - overlap)
     return best
 
 
-def coverage_gaps(chunks: Sequence[Chunk], text: str) -> list[tuple[int, int]]:
-    """Spans of non-whitespace `text` that no chunk covers (each trimmed of whitespace)."""
+def coverage_gaps(chunks: Sequence[Chunk], text: str, noise: Sequence[Noise] | None = None) -> list[tuple[int, int]]:
+    """Spans of non-whitespace `text` that no chunk covers (each trimmed of whitespace).
+
+    Skipped layout noise is not a gap: `noise` (e.g. `layout_noise(pages)`) or, by default,
+    `text_noise(text)`, which finds from the text alone a superset of what `chunk_pages` skips.
+    """
+    skipped = sorted((n.start, n.end) for n in (text_noise(text) if noise is None else noise) if n.kind in SKIPPED)
     gaps: list[tuple[int, int]] = []
     covered_to = 0
     for chunk in sorted(chunks, key=lambda chunk: chunk.char_start):
-        gaps.extend(_visible_span(text, covered_to, chunk.char_start))
+        gaps.extend(_without(text, covered_to, chunk.char_start, skipped))
         covered_to = max(covered_to, chunk.char_end)
-    gaps.extend(_visible_span(text, covered_to, len(text)))
+    gaps.extend(_without(text, covered_to, len(text), skipped))
     return gaps
 
 
-def _visible_span(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    segment = text[start:end] if end > start else ""
-    stripped = segment.strip()
-    if not stripped:
+def _without(text: str, start: int, end: int, skipped: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The visible parts of text[start:end] outside the skipped spans."""
+    if end <= start or not text[start:end].strip():
         return []
-    left = start + len(segment) - len(segment.lstrip())
-    return [(left, left + len(stripped))]
+    out: list[tuple[int, int]] = []
+    position = start
+    first = max(0, bisect.bisect_left(skipped, (start, start)) - 1)
+    for block_start, block_end in skipped[first:]:
+        if block_start >= end:
+            break
+        if block_end <= position:
+            continue
+        out += _trimmed(text, position, min(block_start, end))
+        position = max(position, block_end)
+    out += _trimmed(text, position, end)
+    return out

@@ -5,11 +5,11 @@ Sources and what each labels (`Mention.method` names the source):
 | label       | found by                                                     | normalized                  |
 |-------------|--------------------------------------------------------------|-----------------------------|
 | PERSON      | spaCy PERSON; caption parties `rule:caption`; names after a role word `rule:role_prefix`; judges `rule:judges` ("Before A, B, and C, Circuit Judges"), `rule:judge_title` ("Judge A. Smith", "JUSTICE SOTOMAYOR"); "Last, First" `rule:last_first` | natural order, no titles, all-caps title-cased |
-| ORG         | spaCy ORG (extended over ", LLP"/", Inc."); `rule:caption`; `rule:role_prefix` | whitespace collapsed, all-caps title-cased |
-| LOCATION    | spaCy GPE, LOC, FAC                                          | as ORG                      |
-| DATE        | `rule:date`: "June 13, 2013", "13 June 2013", "06/13/2013" (day first only when month first is impossible), "13.06.2013", "2013-06-13", "June 2013"; spaCy DATE reduced to the year it names | ISO yyyy-mm-dd / yyyy-mm / yyyy |
+| ORG         | spaCy ORG (extended over ", LLP"/", Inc."); `rule:caption` (also captions laid out in ")" columns); `rule:role_prefix`; `rule:firm` ("Create and Construct, LLC", "M LLC"); `rule:address_block` (a service list's firm line) | whitespace collapsed, all-caps title-cased |
+| LOCATION    | spaCy GPE, LOC, FAC; `rule:address` (city and state of "New York, NY 10020", "Franklin, Tennessee", streets without their number, "Gateway Plaza"); `rule:place` ("State of Colorado", "City and County of Denver") | as ORG |
+| DATE        | `rule:date_range`: "May to December 2015" -> "2015-05/2015-12" (ISO interval); `rule:date`: "June 13, 2013", "13 June 2013", "06/13/2013" (day first only when month first is impossible), "13.06.2013", "2013-06-13", "June 2013"; spaCy DATE reduced to the year it names | ISO yyyy-mm-dd / yyyy-mm / yyyy |
 | MONEY       | `rule:money`: "$1,250,000.00", "$1.2 million", "500 dollars" | "1250000.00"                |
-| COURT       | `courts-db` regexes searched in runs of capitalised words     | courts-db id ("ca5")        |
+| COURT       | `courts-db` regexes searched in runs of capitalised words; `rule:circuit` ("the Tenth Circuit"); `rule:tribunal` (tribunals courts-db lacks: "Workers' Compensation Appeals Board", "Court of Workers' Compensation Claims") | courts-db id ("ca5"); a tribunal's name |
 | CASE_NUMBER | `rule:case_number`: after "No./Nos./Case:/Docket", lists too; bare federal "1:24-cv-01234"; "C 08-02214 SBA" | upper case, ASCII dashes |
 | CITATION    | `eyecite` full and short case citations and Id.              | eyecite's corrected form ("Id." for Id.) |
 | STATUTE     | `eyecite` law citations; `rule:usc`, `rule:fed_rule`, `rule:state_code`, `rule:irc`, `rule:public_law`, `rule:named_act` ("Securities Exchange Act of 1934", "Internal Revenue Code"), `rule:section` ("§ 1983", "Section 13(1)(e)"), `rule:court_rule` ("Rule 24.035") | whitespace collapsed, "U.S.C.", "§ " |
@@ -30,15 +30,29 @@ Span conventions: no leading article, role word or title ("the Exchange Act" -> 
 "Judge David F. Hensley" -> "David F. Hensley"), no trailing punctuation other than the period of
 an abbreviation ("ACME CORP."), never across a blank line.
 
+Layout first: page and line numbers, running heads (`chunking.page_noise`, found across the pages
+of a document) and a table caption's ")" columns are blanked out (same length, so offsets hold)
+before any finder or spaCy reads a page; CM/ECF stamps and Bates lines are kept (their dockets,
+filing dates and Bates numbers are mentions).
+
+Short references (`rule:alias`, and spaCy spans relabelled `spacy+alias`): once a document names
+"NICHOLE MARIE JAGELS" or "Standard Insurance Company", every capitalised "Jagels" (a person's
+surname, "St. Pierre" with its particle) or "Standard" (an organisation's first word) in the
+document gets that label, unless it is the quoted definition itself ("(“Standard”)"), a place or a
+generic word, or both labels claim it.
+
 Roles (`Mention.role`, on PERSON and ORG mentions) come from captions ("NAME, Plaintiff—Appellant"
-gives the first, original role: plaintiff), from a role word or title just before a name
+gives both roles, the original party role first: "plaintiff-appellant"; relationships.py splits
+it into PLAINTIFF_IN and APPELLANT_IN), from a role word or title just before a name
 ("Defendant Anna Schubert", "Judge X"), from what follows a name (", Circuit Judges", ", J.",
 ", Attorney for Plaintiff", ", for the employer-appellant"), and from counsel lists ("through its
 attorneys, A and B of FIRM, LLP": A, B and FIRM are counsel).
 
 Confidence is a fixed score per method (spaCy's small model gives none): 0.95 courts-db, money and
-full dates; 0.9 eyecite full citations, dockets after "No.", captions; 0.8 short citations, role
-prefixes; 0.75 named Acts; 0.6 bare sections, court rules and spaCy dates; 0.65-0.7 other spaCy.
+full dates; 0.9 eyecite full citations, dockets after "No.", captions, month ranges; 0.85 column
+captions, circuits, address cities; 0.8 short citations, role prefixes, tribunals, firms, streets,
+places; 0.75 named Acts; 0.7 address-block firms, buildings; 0.6 bare sections, court rules,
+spaCy dates and aliases; 0.65-0.7 other spaCy.
 
 Speed: `EntityExtractor` runs only the components that spaCy's NER needs (in en_core_web_sm the
 NER has its own embedding layer, so tagger, parser, lemmatizer are skipped).
@@ -56,6 +70,7 @@ from nameparser import HumanName
 from spacy.language import Language
 
 from docassets.core import legal_rules as rules
+from docassets.core.chunking import Noise, mask_noise, page_noise
 from docassets.core.legal_rules import MODEL_TIER, Candidate, collapse_ws
 from docassets.core.models import PAGE_SEPARATOR, Mention, Page
 
@@ -133,10 +148,19 @@ _JUNK = frozenset(
     plaintiff plaintiffs defendant defendants appellant appellants appellee appellees petitioner
     petitioners respondent respondents employee employer state congress clerk judge justice
     certiorari note notice filed case document page section rule exhibit app tr usdc pp summary
-    p.j c.j j jj j. p.j. c.j. one two three four five six seven eight nine ten""".split()
+    p.j c.j j jj j. p.j. c.j. one two three four five six seven eight nine ten
+    affirm affirmed reverse reversed remand remanded vacated background facts introduction discussion
+    conclusion analysis argument filer ps p-h p-w r-h schedule appendix syllabus""".split()
 )
+_HEADING_START = re.compile(r"^(?:[IVX]+|[A-Z]|\d{1,2})\.\s")  # "I. Facts & Procedural Background"
 
 
+_NOT_A_NAME = re.compile(r"^(?:Schedule|Form|Exhibit|Appendix|Table|Part)\b")
+_NAME_SUFFIX_AFTER = re.compile(r",?[ \t]+(?:Jr\.|Sr\.|JR\.|SR\.|II|III|IV)(?![\w.])")
+# "RICHARD P. LIEBOWITZ" where spaCy saw only "LIEBOWITZ": capitalised name words before it on its line
+_CAPS_NAME_BEFORE = re.compile(r"(?<!\S)(?P<word>[A-Z][A-Z'\u2019\-]+|[A-Z]\.)[ \t]+$")
+_NOT_NAME_WORDS = frozenset("v. vs. and of the for in re to by".split())
+_LEADING_ADDRESS_WORD = re.compile(r"^(?:Floor|Suite|Ste\.?|Room|Box|Building|Bldg\.?)\b", re.I)
 _TRAILING_TITLES = frozenset(
     "clerk judge esq counsel attorney chairman president secretary commissioner director plaintiff "
     "defendant appellant appellee petitioner respondent case document page filed".split()
@@ -196,10 +220,27 @@ def _clean_model_span(text: str, start: int, end: int, label: str) -> tuple[int,
     if label in ("PERSON", "ORG") and (m := _FIRM_SUFFIX.match(text, end)):
         end = m.end()
         span = text[start:end]
+    if label == "PERSON":
+        if m := _NAME_SUFFIX_AFTER.match(text, end):
+            end = m.end()
+        elif re.search(r"\b(?:Jr|Sr)$", text[start:end]) and text[end:end + 1] == ".":
+            end += 1
+        if _is_caps(text[start:end]):
+            while m := _CAPS_NAME_BEFORE.search(text, max(0, start - 40), start):
+                if m.group("word").rstrip(".").lower() in _JUNK or m.group("word").lower() in _NOT_NAME_WORDS:
+                    break
+                start = m.start("word")
+        span = text[start:end]
     if span.endswith("\xad"):
         return None  # a word broken across lines with a soft hyphen: only its first half
     if len(span) < 2 or not span[0].isupper() or collapse_ws(span).lower() in _JUNK or _NUMBER_ISH.search(span):
         return None
+    if all(word.lower().strip(",") in _JUNK or word.lower() in ("and", "in", "part") for word in span.split()):
+        return None  # "Affirmed and Remanded"
+    if label == "ORG" and re.search(r"\b(?:Rules?|RULES?)$", span):
+        return None  # "Tenth Circuit Rules" names rules, not an organisation
+    if _HEADING_START.match(span) or _NOT_A_NAME.match(span) or (label == "ORG" and _LEADING_ADDRESS_WORD.match(span)):
+        return None  # a heading's number, or "Floor\nNew York" from an address block
     letters = sum(ch.isalpha() for ch in span)
     if letters < 2 or (label == "PERSON" and any(ch.isdigit() for ch in span)) or letters < len(span) / 2:
         return None
@@ -215,7 +256,7 @@ def _model_candidates(text: str, doc) -> list[Candidate]:
         if label == "DATE":
             # Calendar dates are the rules' job; what spaCy adds is a bare year ("in 1980").
             year = rules.YEAR.search(text, ent.start_char, ent.end_char)
-            if year:
+            if year and not _NOT_A_YEAR_BEFORE.search(text, max(0, year.start() - 12), year.start()):
                 out.append(Candidate(year.start(), year.end(), "DATE", year.group(), "spacy",
                                      SPACY_CONFIDENCE["DATE"], MODEL_TIER))
             continue
@@ -230,6 +271,7 @@ def _model_candidates(text: str, doc) -> list[Candidate]:
     return _merge_last_first(text, out)
 
 
+_NOT_A_YEAR_BEFORE = re.compile(r"(?:Suite|Ste\.?|Floor|Room|Box|No\.|Form|Forms)[ \t]*$", re.I)
 _LAST_FIRST_GAP = re.compile(r",[ \t]*")
 _LIST_BEFORE = re.compile(r"(?:,|\band|&)[ \t]*$")
 _LIST_AFTER = re.compile(r"^(?:[ \t]*,|[ \t]+(?:and|&)\b)")
@@ -324,6 +366,57 @@ def _role_prefixed_parties(text: str, model: list[Candidate]) -> list[Candidate]
         start, end, _ = cleaned
         role = rules.ROLE_WORDS[m.group("role").lower()]
         out.append(Candidate(start, end, guess, "", "rule:role_prefix", 0.8, rules.RULE_TIER, role))
+    return out
+
+
+_NO_SUFFIX = r"(?!(?:LLC|LLP|PLLC|Inc|Corp|Co|Ltd|L\.L\.C|L\.L\.P)\b)"
+_FIRM_NAME = re.compile(
+    rf"(?P<name>(?:{_NO_SUFFIX}[A-Z][\w'\u2019.\-]*|&)(?:(?:[ \t]+|[ \t]*\n[ \t]*)(?:{_NO_SUFFIX}[A-Z][\w'\u2019.\-]*|and|of|&)){{0,6}})"
+    r",?[ \t]+(?P<suffix>LLC|L\.L\.C\.|LLP|L\.L\.P\.|PLLC|Inc\.|Corp\.|Co\.|Ltd\.|P\.C\.|P\.A\.|N\.A\.|L\.P\.)(?![\w])"
+)
+
+
+def _firm_names(text: str) -> list[Candidate]:
+    """"Create and Construct, LLC", "Morristown Driver's Services, Inc.", "M LLC": capitalised words
+    (and "and", "of", "&") ending in a company suffix; span conventions as for spaCy's ORG."""
+    out = []
+    for m in _FIRM_NAME.finditer(text):
+        words = list(re.finditer(r"\S+", m.group("name")))
+        inner = [i for i, w in enumerate(words) if rules._FIRM_SUFFIX_END.search(w.group())]
+        if inner:  # "M LLC and H Corp.": the last firm only
+            words = words[inner[-1] + 1:]
+        while words and not words[0].group()[0].isupper():
+            words.pop(0)
+        if not words:
+            continue
+        cleaned = _clean_model_span(text, m.start("name") + words[0].start(), m.end(), "ORG")
+        if cleaned is None:
+            continue
+        start, end, hint = cleaned
+        if not rules._FIRM_SUFFIX_END.search(text[start:end]):
+            continue
+        out.append(Candidate(start, end, "ORG", "", "rule:firm", 0.8, rules.RULE_TIER, hint))
+    return out
+
+
+def _address_block_firms(text: str, found: list[Candidate]) -> list[Candidate]:
+    """A service list's firm: the line between a person's line and a street line ("Jonathan S.
+    Abady / Emery Celli Brinckerhoff Abady Ward & Maazel / 600 Fifth Avenue")."""
+    lines = [(m.start(1), m.end(1)) for m in re.finditer(r"^[ \t]*(\S[^\n]*?)[ \t]*$", text, re.M)]
+    streets = {c.start for c in found if c.method == "rule:address"}
+    persons = [(c.start, c.end) for c in found if c.label == "PERSON"]
+    out = []
+    for i in range(2, len(lines)):
+        start, end = lines[i]
+        if not any(start <= s < end for s in streets) or not re.match(r"\d|One\b|Two\b", text[start:end]):
+            continue
+        firm_start, firm_end = lines[i - 1]
+        name_start, name_end = lines[i - 2]
+        if (any(s <= name_start and name_end <= e for s, e in persons)
+                and not any(s <= firm_start < e for s, e in persons)
+                and text[firm_start].isupper() and not any(ch.isdigit() for ch in text[firm_start:firm_end])
+                and text.count(",", firm_start, firm_end) == 0 and firm_end - firm_start <= 80):
+            out.append(Candidate(firm_start, firm_end, "ORG", "", "rule:address_block", 0.7, rules.RULE_TIER))
     return out
 
 
@@ -467,6 +560,20 @@ def assign_roles(text: str, mentions: list[Candidate]) -> list[Candidate]:
 # --------------------------------------------------------------------------------------------
 # The extractor
 
+# A caption printed as a table separates its columns with ")" characters: alone on a line, or
+# set off by spaces at a line's start or end. They are layout, like a page number.
+_CAPTION_COLUMN = re.compile(r"^[ \t]*\)[ \t]*$|(?<=[ \t])\)[ \t]*$|^\)(?=[ \t])", re.M)
+
+
+def layout_masked(text: str, noise: Sequence[Noise]) -> str:
+    """The text the finders read: skipped layout noise (page and line numbers, running heads;
+    `chunking.page_noise`) and a table caption's ")" columns turned into spaces. Same length as
+    `text`, so every offset still indexes `text`; CM/ECF stamps and Bates lines are kept, since
+    their dockets, dates and Bates numbers are mentions."""
+    masked = mask_noise(text, noise)
+    return _CAPTION_COLUMN.sub(lambda m: " " * len(m.group()), masked)
+
+
 class EntityExtractor:
     """Runs spaCy's NER and the legal rules over texts and returns `Mention`s."""
 
@@ -478,25 +585,35 @@ class EntityExtractor:
 
     def extract(self, text: str) -> list[Mention]:
         """Mentions in one text; offsets index `text`; no page number or Bates."""
-        doc = self.nlp(text, disable=self._disabled)
-        return [self._mention(c, text, 0, None, None) for c in self._candidates(text, doc)]
+        mentions = self.extract_pages([Page(number=1, text=text, method="text")])
+        return [dataclasses.replace(m, page_number=None) for m in mentions]
 
     def extract_pages(self, pages: Sequence[Page]) -> list[Mention]:
-        """Mentions of a document; offsets index the page texts joined by PAGE_SEPARATOR."""
-        texts = [page.text for page in pages]
-        docs = self.nlp.pipe(texts, batch_size=self.batch_size, disable=self._disabled)
+        """Mentions of a document; offsets index the page texts joined by PAGE_SEPARATOR.
+
+        Layout noise is blanked out first (`layout_masked`, with running heads found across the
+        pages), then each page gets its rule and spaCy candidates; short references to a name
+        the document gives in full are labelled alike (`_propagate_aliases`).
+        """
+        masked = [layout_masked(page.text, noise) for page, noise in zip(pages, page_noise(pages))]
+        docs = self.nlp.pipe(masked, batch_size=self.batch_size, disable=self._disabled)
+        found = [self._candidates(text, doc) for text, doc in zip(masked, docs)]
+        aliases = _aliases((text[c.start:c.end], c.label) for text, kept in zip(masked, found) for c in kept
+                           if c.label in ("PERSON", "ORG"))
         mentions: list[Mention] = []
         offset = 0
-        for page, doc in zip(pages, docs):
-            for c in self._candidates(page.text, doc):
+        for page, text, kept in zip(pages, masked, found):
+            kept = assign_roles(text, _propagate_aliases(text, kept, aliases))
+            for c in kept:
                 mentions.append(self._mention(c, page.text, offset, page.number, page.bates))
             offset += len(page.text) + len(PAGE_SEPARATOR)
         return mentions
 
     def _candidates(self, text: str, doc) -> list[Candidate]:
         found: list[Candidate] = []
-        for finder in (rules.find_courts, rules.find_case_numbers, rules.find_citations, rules.find_statutes,
-                       rules.find_money, rules.find_dates, rules.find_bates, rules.find_judges):
+        for finder in (rules.find_courts, rules.find_tribunals, rules.find_case_numbers, rules.find_citations,
+                       rules.find_statutes, rules.find_money, rules.find_dates, rules.find_bates,
+                       rules.find_judges, rules.find_places, rules.find_column_caption_parties):
             found += finder(text)
         boundaries = []
         for c in found:
@@ -506,9 +623,10 @@ class EntityExtractor:
         found += rules.find_caption_parties(text, boundaries)
         model = _model_candidates(text, doc)
         found += _role_prefixed_parties(text, model)
+        found += _firm_names(text)
+        found += _address_block_firms(text, found + model)
         found += model
-        kept = resolve_overlaps(found, len(text))
-        return assign_roles(text, kept)
+        return resolve_overlaps(found, len(text))
 
     @staticmethod
     def _mention(c: Candidate, text: str, offset: int, page_number: int | None, bates: str | None) -> Mention:
@@ -516,8 +634,8 @@ class EntityExtractor:
         normalized = c.normalized
         if c.label == "PERSON":
             normalized = normalize_person(span)
-        elif c.label in ("ORG", "LOCATION"):
-            normalized = normalize_org(span)
+        elif c.label in ("ORG", "LOCATION") or (c.label == "COURT" and c.method == "rule:tribunal"):
+            normalized = normalize_org(span.replace(")", " ") if c.label == "COURT" else span)
         return Mention(
             start=offset + c.start,
             end=offset + c.end,
@@ -530,6 +648,84 @@ class EntityExtractor:
             bates=bates,
             role=c.role if c.label in ("PERSON", "ORG") else None,
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Short references: "Jagels" after "NICHOLE MARIE JAGELS", "Standard" after "Standard Insurance Company"
+
+_NAME_SUFFIXES = frozenset("jr jr. sr sr. ii iii iv esq esq.".split())
+_SURNAME_PARTICLES = frozenset("st. st de del la le van von da di mc o'".split())
+_NOT_ALIASES = frozenset(
+    """the a an united state states national american first federal court office bureau department
+    city county commonwealth commissioner internal general new north south east west workers
+    supreme district circuit board""".split()
+) | rules.US_STATES
+
+
+def _aliases(names: Iterable[str]) -> dict[str, str]:
+    """Short forms of the document's full PERSON and ORG names, casefolded -> label.
+
+    A person's surname (with a particle: "St. Pierre"), an organisation's first word
+    ("Tarrant", "Berkshire"), each only when it is a capitalised word of three letters or more,
+    no place or generic word, and not claimed by both labels.
+    """
+    found: dict[str, set[str]] = {}
+    for name, label in names:
+        words = [w.strip(",") for w in name.replace("\n", " ").split() if w.strip(",")]
+        if len(words) < 2:
+            continue
+        if label == "PERSON":
+            words = [w for w in words if w.lower() not in _NAME_SUFFIXES]
+            if len(words) < 2:
+                continue
+            alias = words[-1]
+            if len(words) > 2 and words[-2].lower() in _SURNAME_PARTICLES:
+                alias = f"{words[-2]} {words[-1]}"
+        else:
+            alias = words[0]
+        key = alias.casefold()
+        if len(alias) >= 3 and alias[0].isupper() and key not in _NOT_ALIASES and not key.endswith("."):
+            found.setdefault(key, set()).add(label)
+    return {key: labels.pop() for key, labels in found.items() if len(labels) == 1}
+
+
+def _propagate_aliases(text: str, kept: list[Candidate], aliases: dict[str, str]) -> list[Candidate]:
+    """Relabel spaCy's spans that are a known short form; add the short forms spaCy missed."""
+    if not aliases:
+        return kept
+    out = []
+    for c in kept:
+        label = aliases.get(collapse_ws(text[c.start:c.end]).casefold())
+        if c.tier == MODEL_TIER and label and c.label in ("PERSON", "ORG", "LOCATION") and label != c.label:
+            c = dataclasses.replace(c, label=label, method=c.method + "+alias")
+        out.append(c)
+    taken = bytearray(len(text))
+    for c in out:
+        taken[c.start:c.end] = b"\x01" * (c.end - c.start)
+    pattern = re.compile(
+        r"(?<![\w.'\u2019-])(?:" + "|".join(re.escape(a) for a in sorted(aliases, key=len, reverse=True))
+        + r")(?![\w-])(?![ \t]+[A-Z])(?![ \t]+of\b)",
+        re.I,
+    )
+    added = []
+    for m in pattern.finditer(text):
+        if not m.group()[0].isupper() or text[m.start() - 1:m.start()] in _OPENING_QUOTES:
+            continue  # (“Berkshire”): the definition of a short name is not a mention
+        if taken.find(1, m.start(), m.end()) != -1:
+            continue
+        if _ARTICLE_BEFORE.search(text, max(0, m.start() - 5), m.start()) and aliases[m.group().casefold()] == "PERSON":
+            continue
+        start, label = m.start(), aliases[m.group().casefold()]
+        if label == "PERSON" and m.group().isupper():  # "RICHARD P. LIEBOWITZ": the whole caps name
+            while (before := _CAPS_NAME_BEFORE.search(text, max(0, start - 40), start)) and \
+                    before.group("word").lower() not in _NOT_NAME_WORDS and taken.find(1, before.start(), start) == -1:
+                start = before.start("word")
+        added.append(Candidate(start, m.end(), label, "", "rule:alias", 0.6, MODEL_TIER))
+    return sorted(out + added, key=lambda c: (c.start, c.end))
+
+
+_ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an)[ \t]+$", re.I)
+_OPENING_QUOTES = frozenset("\"'\u201c\u2018(")
 
 
 @functools.lru_cache(maxsize=4)

@@ -401,8 +401,21 @@ def date_iso(year: int, month: int, day: int | None) -> str | None:
         return None
 
 
+_MONTH_NAME = _MONTH.replace("(?P<month>", "(?:")
+_MONTH_RANGE = re.compile(
+    rf"\b(?P<first>{_MONTH_NAME})[ \t]+(?:to|through|until|-|\u2013)[ \t]+(?P<last>{_MONTH_NAME}),?[ \t]+(?P<year>\d{{4}})\b"
+)
+
+
 def find_dates(text: str) -> list[Candidate]:
+    """Dates normalized to ISO; a range of months in one year ("May to December 2015") to an ISO
+    interval ("2015-05/2015-12")."""
     out = []
+    for m in _MONTH_RANGE.finditer(text):
+        year, first, last = int(m.group("year")), _month_number(m.group("first")), _month_number(m.group("last"))
+        if first < last:
+            out.append(Candidate(m.start(), m.end(), "DATE", f"{year:04d}-{first:02d}/{year:04d}-{last:02d}",
+                                 "rule:date_range", 0.9))
     for regex in _DATE_PATTERNS:
         for m in regex.finditer(text):
             groups = m.groupdict()
@@ -479,6 +492,9 @@ US_STATES = frozenset(
 )
 
 
+_FIRM_SUFFIX_END = re.compile(r"(?:LLC|L\.L\.C\.|LLP|L\.L\.P\.|PLLC|Inc\.|Corp\.|Co\.|Ltd\.|P\.C\.|P\.A\.|N\.A\.|L\.P\.)$")
+
+
 def looks_like_org(text: str) -> bool:
     return bool(_ORG_WORDS.search(text))
 
@@ -512,12 +528,13 @@ def find_caption_parties(text: str, boundaries: list[int]) -> list[Candidate]:
     `boundaries` are offsets (ends of lines holding a court, case number or date) that no party
     name crosses. The party block is the last group of non-blank lines before ", Role", after the
     previous role label or "v."; it is split into parties on ";" and, between two personal names,
-    on "and". A compound role ("Plaintiff—Appellant") gives the first, original party role.
+    on "and". A compound role keeps both parts, the original party role first:
+    "Plaintiff—Appellant" gives "plaintiff-appellant" (`party_role`).
     """
     out: list[Candidate] = []
     previous_end = 0
     for m in _CAPTION_ROLE.finditer(text):
-        role = ROLE_WORDS.get(re.split(r"[ \t]*(?:[\u2014\u2013\-/]|and)[ \t]*", m.group("role"))[0].lower().replace(" ", "-"))
+        role = party_role(m.group("role"))
         block_start = max([previous_end, max(0, m.start() - 250)] + [b for b in boundaries if b <= m.start()])
         previous_end = m.end("role")
         for v in _CAPTION_BOUNDARY.finditer(text, block_start, m.start()):
@@ -600,3 +617,144 @@ def find_judges(text: str) -> list[Candidate]:
         s, e = m.span(group)
         out.append(Candidate(s, e, "PERSON", "", "rule:judge_title", 0.85, RULE_TIER, "judge"))
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Tribunals courts-db does not know, and circuits named on their own
+
+_ORDINAL_CIRCUITS = {
+    "first": "ca1", "second": "ca2", "third": "ca3", "fourth": "ca4", "fifth": "ca5", "sixth": "ca6",
+    "seventh": "ca7", "eighth": "ca8", "ninth": "ca9", "tenth": "ca10", "eleventh": "ca11",
+    "d.c.": "cadc", "federal": "cafc",
+}
+_CIRCUIT = re.compile(
+    r"\b(?P<ordinal>First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Eleventh|D\.C\.|Federal)"
+    r"[ \t]+Circuit\b(?![ \t]+(?:Rules?|Judges?|Court)\b)"
+)
+_CAPS_WORD = r"[A-Z][\w'\u2019]*"
+_TRIBUNAL = re.compile(
+    # "Workers' Compensation Appeals Board", "TENNESSEE\nWORKERS' COMPENSATION\nAPPEALS BOARD", "Appeals Board"
+    rf"(?:(?:{_CAPS_WORD})(?:[ \t]+|[ \t]*\n[ \t]*))" r"{0,4}(?:Appeals|APPEALS)[ \t]+(?:Board|BOARD)\b"
+    # "Court of Workers' Compensation Claims" (across a caption's ")" column once it is blanked)
+    rf"|\b(?:Court|COURT)[ \t]+(?:of|OF)(?:[ \t]+|\s*\n\s*)(?:{_CAPS_WORD}(?:[ \t]+|\s*\n\s*)){{1,4}}(?:Claims|CLAIMS)\b"
+)
+_NOT_TRIBUNAL_LEAD = frozenset("the of in and for from by to a an this that".split())
+
+
+def find_tribunals(text: str) -> list[Candidate]:
+    """COURT mentions courts-db has no entry for: "the Tenth Circuit" (normalized to its courts-db
+    id), state agency tribunals ("Workers' Compensation Appeals Board", "Court of Workers'
+    Compensation Claims": normalized as written, whitespace collapsed)."""
+    out = []
+    for m in _CIRCUIT.finditer(text):
+        out.append(Candidate(m.start(), m.end(), "COURT", _ORDINAL_CIRCUITS[m.group("ordinal").lower()],
+                             "rule:circuit", 0.85))
+    for m in _TRIBUNAL.finditer(text):
+        start = m.start()
+        words = list(re.finditer(r"\S+", m.group()))
+        while words and words[0].group().lower() in _NOT_TRIBUNAL_LEAD:
+            words.pop(0)
+        if words:
+            start = m.start() + words[0].start()
+        last_break = text.rfind("\n", start, m.end())
+        if last_break != -1 and len(text[last_break:m.end()].split()) >= 4:
+            start = last_break + 1 + len(text[last_break + 1:m.end()]) - len(text[last_break + 1:m.end()].lstrip())
+        out.append(Candidate(start, m.end(), "COURT", collapse_ws(text[start:m.end()]), "rule:tribunal", 0.8))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Addresses and named places
+
+US_STATE_CODES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
+    "NC ND OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY".split()
+)
+_CITY_STATE_ZIP = re.compile(
+    r"^[ \t]*(?P<city>[A-Z][A-Za-z.'\u2019\-]+(?:[ \t]+[A-Z][A-Za-z.'\u2019\-]+){0,3}),[ \t]*"
+    r"(?P<state>[A-Z]{2})[ \t]+\d{5}(?:-\d{4})?[ \t]*$",
+    re.M,
+)
+_STREET_KIND = (
+    r"(?:Street|Avenue|Road|Boulevard|Place|Plaza|Drive|Lane|Way|Square|Parkway|Circle|Terrace|Highway|"
+    r"STREET|AVENUE|ROAD|BOULEVARD|PLACE|PLAZA|DRIVE|LANE|WAY|SQUARE|PARKWAY)"
+)
+_STREET = re.compile(
+    r"^[ \t]*(?:\d+[A-Za-z]?|One|Two|Three)[ \t]+"
+    rf"(?P<street>(?:(?:[NSEW]|North|South|East|West)\.?[ \t]+)?(?:[A-Z][A-Za-z'\u2019\-]*[ \t]+){{0,3}}{_STREET_KIND})\b",
+    re.M,
+)
+_BUILDING_LINE = re.compile(
+    r"^[ \t]*(?P<name>(?:[A-Z][A-Za-z'\u2019\-]+[ \t]+){1,3}(?:Plaza|Square|Tower|Center|Centre))[ \t]*(?:,[^\n]*)?$",
+    re.M,
+)
+# "Pledger, Franklin, Tennessee, for the employer": a city between commas, then a state's name
+_CITY_STATE = re.compile(
+    r"(?<=,[ \t])(?P<city>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?),[ \t]+(?P<state>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)(?=[,.;]|\s+\d{5})"
+)
+_PLACE = re.compile(
+    r"\b(?:State|Commonwealth|City[ \t]+and[ \t]+County|City|County|Town|Village)[ \t]+of[ \t]+"
+    r"[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?"
+)
+
+
+def find_places(text: str) -> list[Candidate]:
+    """LOCATION by rule: the city and state of an address line ("New York, NY 10020"), a street
+    without its number ("600 Fifth Avenue" -> "Fifth Avenue"), a building line ("Gateway Plaza"),
+    "State of Colorado", "Commonwealth of Massachusetts", "City and County of Denver"."""
+    out = []
+    for m in _CITY_STATE_ZIP.finditer(text):
+        if m.group("state") in US_STATE_CODES:
+            out.append(Candidate(m.start("city"), m.end("city"), "LOCATION", "", "rule:address", 0.85))
+            out.append(Candidate(m.start("state"), m.end("state"), "LOCATION", "", "rule:address", 0.85))
+    for m in _STREET.finditer(text):
+        out.append(Candidate(m.start("street"), m.end("street"), "LOCATION", "", "rule:address", 0.8))
+    for m in _BUILDING_LINE.finditer(text):
+        out.append(Candidate(m.start("name"), m.end("name"), "LOCATION", "", "rule:address", 0.7))
+    for m in _CITY_STATE.finditer(text):
+        if m.group("state").lower() in US_STATES:
+            out.append(Candidate(m.start("city"), m.end("city"), "LOCATION", "", "rule:address", 0.75))
+            out.append(Candidate(m.start("state"), m.end("state"), "LOCATION", "", "rule:address", 0.8))
+    for m in _PLACE.finditer(text):
+        out.append(Candidate(m.start(), m.end(), "LOCATION", "", "rule:place", 0.8))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Captions laid out in columns
+
+_CAPS_NAME_LINE = re.compile(r"^[ \t]*(?P<name>[A-Z][A-Z.'\u2019&\-]*(?:[ \t]+[A-Z][A-Z.'\u2019&\-]*){1,7}),[ \t]*$", re.M)
+_ROLE_LINE = re.compile(rf"^[ \t]*(?P<role>{_ROLE_CI}(?:[ \t]*(?:[\u2014\u2013\-/]|and)[ \t]*{_ROLE_CI})*)[ \t]*[,.]?[ \t]*$", re.M)
+
+
+def find_column_caption_parties(text: str) -> list[Candidate]:
+    """Parties of a caption printed as a table: "NICHOLE MARIE JAGELS," on one line and, a few
+    lines on, after the other column's lines ("No. ED108783", ")"), "Appellant," on its own."""
+    out = []
+    for m in _CAPS_NAME_LINE.finditer(text):
+        window = text[m.end():m.end() + 200]
+        role = _ROLE_LINE.search(window)
+        if role is None or _CAPS_NAME_LINE.search(window, 0, role.start()):
+            continue
+        between = [line for line in window[:role.start()].split("\n") if line.strip() not in ("", ")")]
+        if len(between) > 4:
+            continue
+        name = m.group("name")
+        label = "ORG" if looks_like_org(name) or not looks_like_person(name) else "PERSON"
+        out.append(Candidate(m.start("name"), m.end("name"), label, "", "rule:caption", 0.85, RULE_TIER,
+                             party_role(role.group("role"))))
+    return out
+
+
+def party_role(phrase: str) -> str | None:
+    """The role a caption states: "Plaintiff" -> "plaintiff"; "Plaintiff—Appellant" ->
+    "plaintiff-appellant" (both kept, original role first, as relationships.py reads them)."""
+    words = [w.lower().replace(" ", "-") for w in re.split(r"[ \t]*(?:[\u2014\u2013\-/]|\band\b)[ \t]*", phrase) if w]
+    roles = []
+    for i, word in enumerate(words):
+        if word == "cross" and i + 1 < len(words):  # "Cross-Appellant" was split at its hyphen
+            continue
+        role = ROLE_WORDS.get(("cross-" + word) if i and words[i - 1] == "cross" else word)
+        if role and role not in roles:
+            roles.append(role)
+    return "-".join(roles) or None

@@ -2,13 +2,19 @@
 import re
 from pathlib import Path
 
+import pymupdf
 import pytest
 
 from docassets.core.chunking import (
+    ISOLATED,
+    SKIPPED,
     chunk_pages,
     coverage_gaps,
     document_text,
+    layout_noise,
+    line_noise,
     page_spans,
+    sentence_parts,
     split_sentences,
 )
 from docassets.core.models import PAGE_SEPARATOR, Page
@@ -111,13 +117,144 @@ def test_page_spans_locate_each_page_in_the_document_text():
 
 def test_every_sentence_of_a_real_opinion_is_covered_exactly_once(opinion_pages):
     text = document_text(opinion_pages)
-    spans = split_sentences(text)
+    noise = layout_noise(opinion_pages)
+    spans = split_sentences(text, noise)
     assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
     uncovered = list(text)
-    for start, end in spans:
+    for start, end in spans + [(n.start, n.end) for n in noise if n.kind in SKIPPED]:
         uncovered[start:end] = " " * (end - start)
     assert "".join(uncovered).strip() == ""
     assert "St. Pierre argues that" in " ".join(text[s:e] for s, e in spans)
+
+
+def test_running_headers_page_numbers_and_stamps_of_a_real_opinion_stay_out_of_sentences(opinion_pages):
+    text = document_text(opinion_pages)
+    noise = layout_noise(opinion_pages)
+    found = {(n.kind, text[n.start:n.end]) for n in noise}
+    # pages 2-10 are headed "No. 21-50498" and their number; page 1's "No. 21-50498" is the caption's docket
+    assert sum(1 for n in noise if n.kind == "running_header") == 9
+    assert ("running_header", "No. 21-50498") in found
+    assert {text[n.start:n.end] for n in noise if n.kind == "page_number"} == {str(k) for k in range(2, 11)}
+    assert sum(1 for n in noise if n.kind == "stamp") == 10
+    page_one = page_spans(opinion_pages)[0]
+    assert not any(page_one[0] <= n.start < page_one[1] for n in noise if n.kind == "running_header")
+
+    spans = split_sentences(text, noise)
+    sentences_ = [text[s:e] for s, e in spans]
+    assert "No. 21-50498" in sentences_[1]  # the caption keeps its docket
+    for start, end in spans:
+        inside = [n for n in noise if start < n.end and n.start < end]
+        # noise is never part of a sentence; an isolated stamp is a whole sentence
+        assert all(n.kind in ISOLATED and (n.start, n.end) == (start, end) for n in inside), text[start:end]
+    assert not any(re.search(r"No\. 21-50498\n\d+\n", sentence) for sentence in sentences_)
+
+    # a sentence running from page 4 onto page 5 is still one unit: never cut across chunks
+    chunks = chunk_pages(opinion_pages, max_tokens=120, overlap=0)
+    holding = [c for c in chunks if "sent St. Pierre a letter informing her" in c.text]
+    assert len(holding) == 1 and "that her claim for supplemental dependent coverage" in holding[0].text
+    assert holding[0].page_start == 4 and holding[0].page_end == 5
+
+
+PLEADING_BODY = [
+    [
+        "Plaintiff Jane Roe alleges that on March 3, 2021 the defendant",
+        "Acme Widgets, Inc. breached the written contract it signed with",
+        "her in Oakland, California. She seeks $25,000 in damages and",
+        "costs. The contract required delivery of four hundred widgets",
+        "by April 1, 2021, and the defendant delivered none of them",
+    ],
+    [
+        "before the contract ended. Plaintiff gave written notice of the",
+        "breach on May 5, 2021. The defendant did not answer the notice.",
+        "Plaintiff therefore asks the Court for judgment against the",
+        "defendant in the amount stated above.",
+    ],
+    [
+        "Plaintiff demands a jury trial on every claim so triable.",
+        "Dated: June 1, 2021. Respectfully submitted by counsel for",
+        "plaintiff Jane Roe.",
+    ],
+]
+PLEADING_FOOTER = "COMPLAINT FOR BREACH OF CONTRACT"
+
+
+def pleading_pdf(path: Path) -> Path:
+    """A three-page complaint on pleading paper: a margin of line numbers 1..28 on every page,
+    a running footer and a "- n -" page number, as word processors print them."""
+    doc = pymupdf.open()
+    for number, body in enumerate(PLEADING_BODY, start=1):
+        page = doc.new_page(width=612, height=792)
+        for line in range(28):
+            page.insert_text((40, 72 + line * 24), str(line + 1), fontsize=10)
+        for line, words in enumerate(body):
+            page.insert_text((90, 72 + line * 24), words, fontsize=11)
+        page.insert_text((230, 752), PLEADING_FOOTER, fontsize=9)
+        page.insert_text((296, 770), f"- {number} -", fontsize=9)
+    doc.save(path)
+    return path
+
+
+def expected_pleading_sentences() -> list[str]:
+    prose = " ".join(" ".join(body) for body in PLEADING_BODY)
+    return re.split(r"(?<=\.) (?=[A-Z])", prose)
+
+
+def test_pleading_paper_line_numbers_footers_and_page_numbers_stay_out_of_sentences(tmp_path):
+    path = pleading_pdf(tmp_path / "complaint.pdf")
+    pages = list(extract_pages(path, name=path.name, settings=ExtractionSettings(workers=1)))
+    text = document_text(pages)
+    noise = layout_noise(pages)
+    kinds = {n.kind for n in noise}
+    assert kinds == {"line_number", "running_header", "page_number"}
+    assert sum(1 for n in noise if n.kind == "line_number") == 3 * 28
+    assert [text[n.start:n.end] for n in noise if n.kind == "running_header"] == [PLEADING_FOOTER] * 3
+
+    found = [" ".join(" ".join(text[s:e] for s, e in parts).split()) for parts in sentence_parts(text, noise)]
+    assert found == expected_pleading_sentences()
+    # the sentence running from page 1 onto page 2 comes in two parts, around footer, page number and margin
+    parts = next(p for p in sentence_parts(text, noise) if "none of them" in text[p[0][0]:p[0][1]])
+    assert [text[s:e].split()[-1] for s, e in parts] == ["them", "ended."]
+
+    chunks = chunk_pages(pages, max_tokens=100, overlap=10)
+    assert coverage_gaps(chunks, text) == []
+    for chunk in chunks:
+        assert chunk.text == text[chunk.char_start:chunk.char_end]
+        assert chunk.token_count == len(TOKEN.findall(chunk.text)) <= 100
+        assert not re.match(r"\d|-", chunk.text) and not re.search(r"\n\d+$", chunk.text)
+    # the sentence running from page 1 onto page 2 is whole in one chunk, noise and all
+    assert any("delivered none of them" in c.text and "before the contract ended." in c.text for c in chunks)
+
+
+def test_line_numbers_written_at_the_start_of_each_line_are_cut_out_of_sentences(tmp_path):
+    """OCR and sorted text layers put each line number before its line's text."""
+    path = pleading_pdf(tmp_path / "complaint.pdf")
+    with pymupdf.open(path) as doc:
+        text = doc[0].get_text(sort=True)
+    assert re.search(r"^1 +Plaintiff Jane Roe", text, re.M)
+    noise = line_noise(text)
+    assert sum(1 for n in noise if n.kind == "line_number") == 28
+    found = [" ".join(" ".join(text[s:e] for s, e in parts).split()) for parts in sentence_parts(text)]
+    assert len(sentence_parts(text)[0]) == 3  # one part per line of the sentence
+    assert found[0] == "Plaintiff Jane Roe alleges that on March 3, 2021 the defendant Acme Widgets, Inc. " \
+                       "breached the written contract it signed with her in Oakland, California."
+    assert not any(re.search(r"(?:^|\s)\d{1,2}(?:\s|$)", s.replace("March 3, 2021", "")) for s in found)
+    assert all(not re.match(r"\d", text[s:e]) for s, e in split_sentences(text))
+    assert found[2] == "The contract required delivery of four hundred widgets by April 1, 2021, and the defendant " \
+                       "delivered none of them"  # page 1 ends here: the sort=True text of one page
+
+
+def test_page_number_lines_and_star_paging_are_noise_but_numbered_paragraphs_are_not():
+    text = (
+        "- 3 -\n[*3] The court held that\nPage 3 of 9\nthe motion fails.\n3 of 9\n"
+        "1. The first claim is dismissed.\n2 The tax year 2008 is open.\nII. Analysis"
+    )
+    assert [(n.kind, text[n.start:n.end]) for n in line_noise(text)] == [
+        ("page_number", "- 3 -"), ("star_page", "[*3]"), ("page_number", "Page 3 of 9"), ("page_number", "3 of 9"),
+    ]
+    assert sentences(text) == [
+        "The court held that", "the motion fails.", "1. The first claim is dismissed.",
+        "2 The tax year 2008 is open.", "II. Analysis",
+    ]
 
 
 def test_chunks_of_a_real_opinion_reproduce_the_text_within_the_token_budget(opinion_pages):
@@ -127,7 +264,7 @@ def test_chunks_of_a_real_opinion_reproduce_the_text_within_the_token_budget(opi
     assert len(chunks) > 20
     assert [chunk.index for chunk in chunks] == list(range(len(chunks)))
     assert coverage_gaps(chunks, text) == []
-    sentence_starts = {start for start, _ in split_sentences(text)}
+    sentence_starts = {start for start, _ in split_sentences(text, layout_noise(opinion_pages))}
     spans = page_spans(opinion_pages)
     for chunk in chunks:
         assert chunk.text == text[chunk.char_start:chunk.char_end]
@@ -173,8 +310,11 @@ def test_a_sentence_longer_than_the_budget_is_split_at_token_boundaries():
 def test_a_missing_chunk_shows_up_as_a_coverage_gap(opinion_pages):
     text = document_text(opinion_pages)
     chunks = chunk_pages(opinion_pages, max_tokens=120, overlap=0)
-    dropped = chunks[5]
-    assert coverage_gaps(chunks[:5] + chunks[6:], text) == [(dropped.char_start, dropped.char_end)]
+    for dropped in (chunks[5], next(c for c in chunks if c.page_start < c.page_end)):
+        gaps = coverage_gaps([c for c in chunks if c is not dropped], text)
+        assert gaps[0][0] == dropped.char_start and gaps[-1][1] == dropped.char_end
+        # a chunk running across a page break leaves gaps around its skipped header and page number
+        assert len(gaps) == (1 if dropped.page_start == dropped.page_end else 2)
 
 
 def test_no_pages_and_empty_pages_give_no_chunks():

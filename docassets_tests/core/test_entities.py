@@ -19,7 +19,8 @@ from docassets.core.models import PAGE_SEPARATOR, Page
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 LABELS = {"PERSON", "ORG", "LOCATION", "DATE", "MONEY", "COURT", "CASE_NUMBER", "CITATION", "STATUTE", "BATES"}
-ROLES = {None, "plaintiff", "defendant", "petitioner", "respondent", "appellant", "appellee", "counsel", "judge"}
+PARTY_ROLES = {"plaintiff", "defendant", "petitioner", "respondent", "appellant", "appellee"}
+ROLES = {None, "counsel", "judge"} | PARTY_ROLES | {f"{a}-{b}" for a in PARTY_ROLES for b in PARTY_ROLES if a != b}
 
 
 def pdf_pages(name: str, limit: int | None = None) -> list[Page]:
@@ -87,11 +88,11 @@ def test_fifth_circuit_caption_gives_court_dockets_parties_and_panel(ca5):
     assert find(first, "COURT", "United States District Court for the Western District of Texas", "txwd")
     assert {"21-50498", "3:20-CV-257"} <= {m.normalized for m in find(first, "CASE_NUMBER")}
     (st_pierre,) = [m for m in find(first, "PERSON", "Vanessa St. Pierre") if m.method == "rule:caption"]
-    assert st_pierre.role == "plaintiff"
+    assert st_pierre.role == "plaintiff-appellant"
     standard = find(first, "ORG", "Standard Insurance Company")
-    assert standard[0].role == "defendant"
+    assert standard[0].role == "defendant-appellee"
     dearborn = find(first, "ORG", "Dearborn National Life Insurance Company", "Dearborn National Life Insurance Company")
-    assert dearborn[0].role == "defendant"
+    assert dearborn[0].role == "defendant-appellee"
     judges = {m.text: m.role for m in first if m.method == "rule:judges"}
     assert judges == {"Barksdale": "judge", "Stewart": "judge", "Dennis": "judge"}
     assert find(first, "DATE", "March 16, 2022", "2022-03-16")
@@ -329,11 +330,73 @@ def test_caption_with_plain_roles():
     assert acme[0].role == "defendant" and acme[0].normalized == "Acme Corp."
 
 
-def test_compound_caption_role_keeps_the_original_party_role():
-    text = "No. 21-50498\n\nVanessa St. Pierre,\n\nPlaintiff\u2014Appellant,\n\nversus\n\nStandard Insurance Company,\n\nDefendant\u2014Appellee.\n"
+def test_compound_caption_role_keeps_both_roles_and_relationships_read_both():
+    from docassets.core.chunking import chunk_pages
+    from docassets.core.relationships import find_relationships
+
+    text = ("No. 21-50498\n\nVanessa St. Pierre,\n\nPlaintiff\u2014Appellant,\n\nversus\n\n"
+            "Standard Insurance Company,\n\nDefendant\u2014Appellee.\n\nJane Roe, Cross-Appellant.\n")
     mentions = extract_entities(text)
-    assert find(mentions, "PERSON", "Vanessa St. Pierre")[0].role == "plaintiff"
-    assert find(mentions, "ORG", "Standard Insurance Company")[0].role == "defendant"
+    assert find(mentions, "PERSON", "Vanessa St. Pierre")[0].role == "plaintiff-appellant"
+    assert find(mentions, "ORG", "Standard Insurance Company")[0].role == "defendant-appellee"
+    assert find(mentions, "PERSON", "Jane Roe")[0].role == "appellant"
+    chunks = chunk_pages([Page(1, text, "text")])
+    edges = {(r.type, r.source.normalized) for r in find_relationships("doc", text, chunks, mentions)}
+    assert {("PLAINTIFF_IN", "Vanessa St. Pierre"), ("APPELLANT_IN", "Vanessa St. Pierre"),
+            ("DEFENDANT_IN", "Standard Insurance Company"), ("APPELLEE_IN", "Standard Insurance Company")} <= edges
+
+
+def test_table_caption_columns_do_not_break_names_courts_or_roles():
+    """Missouri and Tennessee captions print their two columns side by side, split by ")"."""
+    missouri = ("NICHOLE MARIE JAGELS,\n\n)\nNo. ED108783\n\n)\nAppellant,\n\n)\nAppeal from the Circuit Court of\n"
+                "vs.\n\n)\nNo. 1711-CC00064\n\nSTATE OF MISSOURI,\n\n)\nHonorable Deborah J. Alessi\n\n)\n"
+                "Respondent.\n\n)\nFiled:  January 19, 2021\n\nIntroduction\n\nAppellant Nichole M. Jagels appeals. The "
+                "court found that Jagels\u2019 pleas were knowing.")
+    mentions = extract_entities(missouri)
+    assert find(mentions, "PERSON", "NICHOLE MARIE JAGELS")[0].role == "appellant"
+    assert find(mentions, "ORG", "STATE OF MISSOURI")[0].role == "respondent"
+    assert [m.start for m in find(mentions, "PERSON", "Jagels")] == [missouri.index("Jagels\u2019")]
+
+    tennessee = "Appeal from the Court of Workers\u2019\n)\nCompensation Claims\n)\nKenneth M. Switzer, Chief Judge\n)"
+    (court,) = find(extract_entities(tennessee), "COURT")
+    assert court.text == "Court of Workers\u2019\n)\nCompensation Claims"
+    assert court.normalized == "Court of Workers\u2019 Compensation Claims"
+
+
+def test_service_list_addresses_give_firms_streets_cities_and_states_not_floor_junk():
+    text = ("Jonathan S. Abady\nEmery Celli Brinckerhoff Abady Ward & Maazel\n600 Fifth Avenue\n10th Floor\n"
+            "New York, NY 10020\n\nKathryn M. Barber\nMcGuireWoods\n800 East Canal Street\nGateway Plaza\n"
+            "Richmond, VA 23219\n")
+    mentions = extract_entities(text)
+    got = {(m.label, m.text) for m in mentions}
+    assert {("ORG", "Emery Celli Brinckerhoff Abady Ward & Maazel"), ("ORG", "McGuireWoods"),
+            ("LOCATION", "Fifth Avenue"), ("LOCATION", "New York"), ("LOCATION", "NY"),
+            ("LOCATION", "East Canal Street"), ("LOCATION", "Gateway Plaza"), ("LOCATION", "Richmond"),
+            ("PERSON", "Jonathan S. Abady"), ("PERSON", "Kathryn M. Barber")} <= got
+    assert not [m for m in mentions if "Floor" in m.text or m.label == "DATE"]
+
+
+def test_short_court_names_and_firm_names_by_rule():
+    mentions = extract_entities(
+        "We follow the Tenth Circuit, under Tenth Circuit Rules. The employer, Create and\nConstruct, LLC, "
+        "appealed. Mr. Bordelon owned Many LLC and H Corp. from May to December 2015."
+    )
+    assert [(m.text, m.normalized) for m in find(mentions, "COURT")] == [("Tenth Circuit", "ca10")]
+    assert [collapse_ws(m.text) for m in find(mentions, "ORG")] == ["Create and Construct, LLC", "Many LLC", "H Corp."]
+    assert find(mentions, "DATE", "May to December 2015", "2015-05/2015-12")
+
+
+def test_running_heads_and_page_numbers_give_no_mentions_but_stamps_do(ca5, extractor):
+    """Page 2-10 of the Fifth Circuit opinion are headed "No. 21-50498" and a page number: layout,
+    not a mention. The CM/ECF stamp at each page's foot keeps its docket and filing date."""
+    pages, _ = ca5
+    mentions = extractor.extract_pages(pages)
+    text = document_text(pages)
+    for page in pages[1:]:
+        dockets = [m for m in mentions if m.page_number == page.number and m.label == "CASE_NUMBER"]
+        assert [text[m.start - 6:m.start] for m in dockets] == ["Case: "], page.number
+        assert find([m for m in mentions if m.page_number == page.number], "DATE", normalized="2022-03-16")
+    assert [m.text for m in mentions if m.page_number == 1 and m.label == "CASE_NUMBER"][0] == "21-50498"
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,7 @@
 """Across the documents of a project: canonical entities and the entity graph.
 
 These assets read the per-document tables with SQL, one project at a time, never by loading every
-partition through an IO manager. They update by declarative automation after documents complete;
-`eager` waits while upstream runs are in flight, which coalesces a burst of uploads into few runs.
+partition through an IO manager. They update by declarative automation after documents complete.
 """
 
 import base64
@@ -19,6 +18,11 @@ from docassets.core.resolution import MentionRecord, resolve_mentions
 from docassets.defs.assets.entities import entity_mentions, relationships
 from docassets.defs.resources import DatabaseResource
 from docassets.storage import tables as t
+
+# Eager (after upstream updates, waiting while upstream runs are in flight, which coalesces a burst),
+# except that a document whose run failed, and so has no rows, must not hold the whole project back.
+PROJECT_AUTOMATION = dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing())
+
 
 def _project_mentions(tables: t.TableStore) -> dict[str, list[MentionRecord]]:
     query = (
@@ -43,7 +47,7 @@ def _previous_links(tables: t.TableStore) -> dict[str, str]:
     kinds={"rapidfuzz", "sql"},
     io_manager_key="table_io_manager",
     deps=[entity_mentions],
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=PROJECT_AUTOMATION,
     check_specs=[
         dg.AssetCheckSpec("every_mention_linked_once", asset="resolved_entities", blocking=True,
                           description="Each mention of every document links to exactly one canonical entity."),
@@ -122,7 +126,7 @@ def _node(document_id: str, label: str, name: str, entity_of_key: dict) -> str |
     kinds={"networkx", "s3"},
     io_manager_key="blob_io_manager",
     deps=[relationships, resolved_entities],
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=PROJECT_AUTOMATION,
     check_specs=[dg.AssetCheckSpec("every_edge_resolved", asset="entity_graph",
                                    description="Every relationship's endpoints became graph nodes.")],
 )

@@ -46,6 +46,12 @@ def ocr_text(
     def report(done: int, total: int) -> None:
         if done == total or done % PROGRESS_EVERY == 0:
             context.log.info(f"{source.file_name}: {done}/{total} pages read")
+            # An observation per step shows the progress on the asset's page in the UI while it runs.
+            context.log_event(dg.AssetObservation(
+                asset_key="ocr_text", partition=context.partition_key,
+                metadata={"pages_read": done, "pages_total": total,
+                          "seconds": round(time.perf_counter() - started, 1)},
+            ))
 
     settings = ExtractionSettings(workers=pipeline.ocr_workers)
     with failures_recorded(database.tables(), source.document_id, source.file_name, "ocr_text"):
