@@ -14,6 +14,8 @@ from docassets.defs.resources import DatabaseResource
     group_name="documents",
     kinds={"sql"},
     io_manager_key="table_io_manager",
+    check_specs=[dg.AssetCheckSpec("stages_agree", asset="document_summary",
+                                   description="Every page was read, and a document with text has chunks.")],
 )
 def document_summary(
     context: dg.AssetExecutionContext,
@@ -23,7 +25,7 @@ def document_summary(
     chunks: pd.DataFrame,
     entity_mentions: pd.DataFrame,
     relationships: pd.DataFrame,
-) -> dg.Output[pd.DataFrame]:
+):
     """Counts per stage and status `completed`; clears any failure recorded by an earlier attempt."""
     source = source_documents.iloc[0]
     methods = ocr_text.method.value_counts()
@@ -41,4 +43,10 @@ def document_summary(
         "completed_at": datetime.now(UTC),
     }
     database.tables().replace_rows("document_failures", [], where={"document_id": context.partition_key})
-    return dg.Output(pd.DataFrame([row]), metadata={k: v for k, v in row.items() if isinstance(v, (int, str))})
+    yield dg.Output(pd.DataFrame([row]), metadata={k: v for k, v in row.items() if isinstance(v, (int, str))})
+    has_text = bool(ocr_text.text.str.strip().str.len().sum())
+    yield dg.AssetCheckResult(
+        check_name="stages_agree",
+        passed=row["pages"] == int(source.page_count) and (row["chunks"] > 0 or not has_text),
+        metadata={"pages_in_pdf": int(source.page_count), "pages_read": row["pages"], "chunks": row["chunks"]},
+    )
