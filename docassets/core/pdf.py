@@ -8,10 +8,16 @@ Per page the decision is:
 2. It has fewer characters (a scan, or a scan with only a court's header on it): the page is
    rendered and OCRed, method "ocr" -- unless the page holds no image or drawing, in which case
    there is nothing OCR could add and the short text layer is kept ("text"), or "empty".
+   A scan (at least half the page covered by images) whose layer has fewer than
+   `scan_text_chars` characters (a production's "CONFIDENTIAL" legend) is OCRed too, and the
+   OCR text is kept if it has more word-like tokens than the layer.
 3. It has enough characters but is garbage (a broken font encoding, a bad earlier OCR layer):
    the page is OCRed too and the text with more word-like tokens is kept; ties keep the text
    layer, whose characters are exact.
-4. Neither gives a readable word: method "empty", text "" (a stamp or Bates number found on
+4. An OCR page read with a mean confidence below `orientation_below` is checked for lying on
+   its side or upside down (a landscape map in a portrait opinion) and, if it does, read again
+   upright; the reading with the higher confidence is kept.
+5. Neither gives a readable word: method "empty", text "" (a stamp or Bates number found on
    the page is still recorded in `Page.stamp` / `Page.bates`).
 
 A stamp found in the text layer is exact, so it is recorded in `Page.stamp` and kept in the
@@ -24,8 +30,13 @@ runs of blank lines reduced to one, no blank line at either end. A blank line th
 a paragraph, and `PAGE_SEPARATOR` between pages reads like one.
 
 OCR runs in a pool of `workers` processes, each of which opens the PDF once and renders its own
-pages, so page images never cross a process boundary or accumulate in the parent; at most
-`2 * workers` pages are in flight or waiting to be yielded in order.
+pages, so page images never cross a process boundary or exist in the calling process; at most
+`2 * workers` pages are in flight or waiting to be yielded in order, and pages are yielded as
+soon as they and every page before them are done. After each scanned page, the process that
+touched it empties MuPDF's image cache (see `_forget_images`), so memory does not grow with
+the size of the document: on a 330-page, 590 MB production of 330 dpi colour scans the whole
+process tree peaks well under 1 GB (`benchmarks/text_extraction.py`). With `workers=1` the
+page is rendered in the calling process, one page image at a time.
 """
 from __future__ import annotations
 
@@ -44,7 +55,7 @@ import pymupdf
 
 from docassets.core.bates import find_bates, find_stamp, stamp_spans
 from docassets.core.models import Page
-from docassets.core.ocr import OcrResult, ocr_image, render_page_png
+from docassets.core.ocr import DEFAULT_ORIENTATION_BELOW, OcrResult, ocr_page
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +77,15 @@ _WORD_BODY = re.compile(
 _LETTER_RUN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+")
 _VOWEL = re.compile(r"[AEIOUYaeiouyÀ-ÖØ-öø-ÿ]")
 _SHORT_RUN = 4
+_SCAN_COVERAGE = 0.5  # a page at least half covered by images is taken for a scan
+# A whole whitespace-separated token that `_is_word` certainly accepts: one run of Latin letters
+# that holds a vowel, is all capitals or is short, or a plain number; perhaps in quotes or
+# brackets and followed by punctuation. (The most common case first: it is ~15% faster.)
+_PLAIN_TOKEN = re.compile(
+    r"(?<!\S)[\"'“‘(\[]?"
+    r"(?:[A-Za-z]*[AEIOUYaeiouy][A-Za-z]*|[A-Z]+|[A-Za-z]{1,4}|[0-9]+(?:[.,][0-9]+)*)"
+    r"[.,;:!?\"'”’)\]]{0,2}(?!\S)"
+)
 
 
 class DocumentUnreadable(ValueError):
@@ -97,6 +117,14 @@ class ExtractionSettings:
     # most 7% (a poorly scanned disclosure form, a rotated map); symbol soup from a broken
     # font encoding is 90-100%. A third is far from both.
     max_garbage_ratio: float = 0.33
+    # A scan (a page at least half covered by images) whose text layer holds fewer characters
+    # than this, besides stamps and Bates numbers, is OCRed as well: productions stamp a
+    # "CONFIDENTIAL - SUBJECT TO PROTECTIVE ORDER" legend (36 characters) on every scanned
+    # page, and a body of text has far more (the shortest sample text page has ~600).
+    scan_text_chars: int = 200
+    # OCR pages read with a lower mean confidence are checked for lying on their side or upside
+    # down and read again upright (see `docassets.core.ocr`); None turns the check off.
+    orientation_below: float | None = DEFAULT_ORIENTATION_BELOW
 
 
 @dataclass(frozen=True)
@@ -108,7 +136,13 @@ class _Layer:
     stamp: str | None
     bates: str | None
     body: str  # the text without stamp and Bates number
-    has_graphics: bool  # an image or vector drawing OCR could read
+    visible_chars: int  # of the body
+    words: int  # word-like tokens of the body
+    garbage: int  # tokens of the body that are neither words nor layout
+
+    @property
+    def garbage_ratio(self) -> float:
+        return self.garbage / (self.words + self.garbage) if self.words + self.garbage else 0.0
 
 
 @dataclass
@@ -126,15 +160,27 @@ def garbage_ratio(text: str) -> float:
     Single punctuation marks and runs of one character ("_____", ". . .", ")") are layout,
     not words and not garbage, so they are not counted.
     """
+    words, garbage = _token_counts(text)
+    return garbage / (words + garbage) if words + garbage else 0.0
+
+
+def _token_counts(text: str) -> tuple[int, int]:
+    """(word-like tokens, garbage tokens) in `text`; layout tokens count as neither.
+
+    Most tokens of real text are plain words or numbers, which one regular expression removes
+    in C; only what remains (citations, symbols, soup) is judged token by token. Both paths
+    agree with `_is_word`; the fast one only saves time (a text page costs ~0.1 ms, not ~1 ms).
+    """
+    rest, plain = _PLAIN_TOKEN.subn(" ", text)
     words = garbage = 0
-    for token in text.split():
+    for token in rest.split():
         if len(set(token)) == 1 and not token[0].isalnum():
             continue
         if _is_word(token):
             words += 1
         else:
             garbage += 1
-    return garbage / (words + garbage) if words + garbage else 0.0
+    return plain + words, garbage
 
 
 def _is_word(token: str) -> bool:
@@ -150,7 +196,7 @@ def _is_word(token: str) -> bool:
 
 
 def _word_count(text: str) -> int:
-    return sum(1 for token in text.split() if _is_word(token))
+    return _token_counts(text)[0]
 
 
 def _normalise(text: str) -> str:
@@ -169,7 +215,7 @@ def _without_furniture(text: str, bates: str | None) -> str:
 
 
 def _visible_chars(text: str) -> int:
-    return sum(1 for ch in text if not ch.isspace())
+    return len("".join(text.split()))  # str.split() splits on exactly what str.isspace() sees
 
 
 def _open_checked(path: Path, name: str) -> tuple[pymupdf.Document, bool]:
@@ -304,17 +350,19 @@ def _extract(
         for index in range(total):
             page = doc.load_page(index)
             layer = _read_layer(page)
-            if not _needs_ocr(layer, settings):
+            if not _needs_ocr(page, layer, settings):
                 pending.append(_Slot(layer, page=_page_from_layer(layer)))
                 finished()
             elif settings.workers <= 1:
-                result = ocr_image(render_page_png(page, settings.dpi), language=settings.language)
+                result = _ocr(page, settings)
+                _forget_images()
                 pending.append(_Slot(layer, page=_page_from_ocr(layer, result, settings)))
                 finished()
             else:
+                _forget_images()  # this process loaded the scan only to read its text layer
                 if pool is None:
                     pool = _start_pool(path, settings.workers)
-                future = pool.submit(_ocr_in_worker, index, settings.dpi, settings.language)
+                future = pool.submit(_ocr_in_worker, index, settings)
                 running.add(future)
                 pending.append(_Slot(layer, future=future))
             collect(block_until_head_done=len(pending) >= window)
@@ -332,34 +380,45 @@ def _read_layer(page: pymupdf.Page) -> _Layer:
     text = _normalise(page.get_text("text", flags=_TEXT_FLAGS))
     stamp = find_stamp(text)
     bates = find_bates(text)
+    body = _without_furniture(text, bates)
+    words, garbage = _token_counts(body)
     return _Layer(
         number=page.number + 1,
         text=text,
         stamp=stamp,
         bates=bates,
-        body=_without_furniture(text, bates),
-        has_graphics=bool(page.get_images()) or bool(page.get_cdrawings()),
+        body=body,
+        visible_chars=_visible_chars(body),
+        words=words,
+        garbage=garbage,
     )
 
 
-def _is_good_text(text: str, settings: ExtractionSettings) -> bool:
-    return (
-        _visible_chars(text) >= settings.min_text_chars
-        and garbage_ratio(text) <= settings.max_garbage_ratio
-    )
-
-
-def _needs_ocr(layer: _Layer, settings: ExtractionSettings) -> bool:
-    if _is_good_text(layer.body, settings):
-        return False
+def _needs_ocr(page: pymupdf.Page, layer: _Layer, settings: ExtractionSettings) -> bool:
+    too_short = layer.visible_chars < settings.min_text_chars
+    garbage = layer.garbage_ratio > settings.max_garbage_ratio
+    if not too_short and not garbage:
+        # Good text -- unless it is a scan whose layer holds only a line or two: a production's
+        # "CONFIDENTIAL" legend, an exhibit label. OCR is kept only if it reads more words.
+        return layer.visible_chars < settings.scan_text_chars and _image_coverage(page) >= _SCAN_COVERAGE
     # Too little text, or garbage: only what is drawn on the page could tell us more.
     # A garbage layer's own glyphs are drawn too (that is why it looked fine to its author).
-    too_short = _visible_chars(layer.body) < settings.min_text_chars
-    return layer.has_graphics or not too_short
+    # Images and drawings are looked for only here: on text pages that would cost more than
+    # reading the text.
+    return not too_short or bool(page.get_images()) or bool(page.get_cdrawings())
+
+
+def _image_coverage(page: pymupdf.Page) -> float:
+    """The share of the page's area that its images cover (1.0 for a full-page scan)."""
+    area = abs(page.rect)
+    if not area:
+        return 0.0
+    covered = sum(abs(pymupdf.Rect(info["bbox"]) & page.rect) for info in page.get_image_info())
+    return min(covered / area, 1.0)
 
 
 def _page_from_layer(layer: _Layer) -> Page:
-    if _word_count(layer.body) == 0:
+    if layer.words == 0:
         return Page(number=layer.number, text="", method="empty", bates=layer.bates, stamp=layer.stamp)
     return Page(number=layer.number, text=layer.text, method="text", bates=layer.bates, stamp=layer.stamp)
 
@@ -369,8 +428,9 @@ def _page_from_ocr(layer: _Layer, result: OcrResult, settings: ExtractionSetting
     stamp = layer.stamp or find_stamp(ocr_text)
     bates = layer.bates or find_bates(ocr_text)
     ocr_body = _without_furniture(ocr_text, bates)
-    ocr_readable = _word_count(ocr_body) > 0 and garbage_ratio(ocr_body) <= settings.max_garbage_ratio
-    if not ocr_readable or _word_count(ocr_body) <= _word_count(layer.body):
+    ocr_words = _word_count(ocr_body)
+    ocr_readable = ocr_words > 0 and garbage_ratio(ocr_body) <= settings.max_garbage_ratio
+    if not ocr_readable or ocr_words <= layer.words:
         logger.debug("page %d: OCR read less than the text layer; keeping the text layer", layer.number)
         return _page_from_layer(layer)
     text = ocr_text
@@ -405,13 +465,36 @@ _worker_doc: pymupdf.Document | None = None
 
 def _open_in_worker(path: str) -> None:
     global _worker_doc
-    # The workers already use every core; Tesseract's own OpenMP threads would oversubscribe.
-    os.environ["OMP_THREAD_LIMIT"] = "1"
     _worker_doc = pymupdf.open(path, filetype="pdf")
     if _worker_doc.needs_pass:
         _worker_doc.authenticate("")
 
 
-def _ocr_in_worker(index: int, dpi: int, language: str) -> OcrResult:
+def _ocr_in_worker(index: int, settings: ExtractionSettings) -> OcrResult:
     assert _worker_doc is not None, "worker started without _open_in_worker"
-    return ocr_image(render_page_png(_worker_doc.load_page(index), dpi), language=language)
+    try:
+        return _ocr(_worker_doc.load_page(index), settings)
+    finally:
+        _forget_images()
+
+
+def _forget_images() -> None:
+    """Empty MuPDF's cache of decoded images and image streams, after a page that was a scan.
+
+    MuPDF keeps what it loads in a process-wide store of up to 256 MB. Even reading a scan's
+    text layer loads its image stream (all of it, when the image is stored uncompressed: 26 MB
+    for a 330 dpi colour page), and rendering it adds the decoded image. A scan's image is never
+    used again, so without this each process of the pool (and the caller's) would hold up to
+    256 MB of dead images. Only scans trigger it: emptying the store after text pages would
+    make MuPDF re-parse their fonts, which triples the cost of reading a text layer.
+    """
+    pymupdf.TOOLS.store_shrink(100)
+
+
+def _ocr(page: pymupdf.Page, settings: ExtractionSettings) -> OcrResult:
+    result = ocr_page(
+        page, dpi=settings.dpi, language=settings.language, orientation_below=settings.orientation_below
+    )
+    if result.rotation:
+        logger.info("page %d: read after turning it %d degrees clockwise", page.number + 1, result.rotation)
+    return result

@@ -3,11 +3,16 @@ import io
 from pathlib import Path
 
 import pymupdf
-import pytesseract
 import pytest
 from PIL import Image
 
-from docassets.core.ocr import TesseractMissing, ocr_image, render_page_png, tesseract_version
+from docassets.core.ocr import (
+    TesseractFailed,
+    TesseractMissing,
+    ocr_image,
+    render_page_png,
+    tesseract_version,
+)
 
 SAMPLES = Path(__file__).parents[2] / "samples"
 
@@ -26,10 +31,9 @@ def test_the_installed_tesseract_is_version_5():
     assert tesseract_version().split(".")[0] == "5"
 
 
-def test_a_missing_tesseract_says_how_to_install_it(monkeypatch, typed_order_png):
-    # pytesseract's documented setting for where the program lives; pointing it nowhere is
-    # what a machine without Tesseract looks like.
-    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+def test_a_missing_tesseract_says_how_to_install_it(monkeypatch, tmp_path, typed_order_png):
+    # A machine without Tesseract: nothing called `tesseract` on PATH.
+    monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(TesseractMissing, match="apt-get install tesseract-ocr"):
         tesseract_version()
     with pytest.raises(TesseractMissing, match="install Tesseract"):
@@ -64,5 +68,23 @@ def test_a_blank_page_has_no_text_and_no_confidence():
 
 
 def test_an_unknown_language_is_reported_by_tesseract(typed_order_png):
-    with pytest.raises(pytesseract.TesseractError, match="xyz"):
+    with pytest.raises(TesseractFailed, match="'xyz'"):
         ocr_image(typed_order_png, language="xyz")
+
+
+def test_an_upside_down_scan_is_turned_upright_and_read():
+    with pymupdf.open(SAMPLES / "tn-workers-comp-order-scan.pdf") as doc:
+        png = render_page_png(doc[0], 300)
+    with Image.open(io.BytesIO(png)) as image:
+        buffer = io.BytesIO()
+        image.rotate(180).save(buffer, format="PNG", dpi=(300, 300))
+    upside_down = buffer.getvalue()
+
+    as_scanned = ocr_image(upside_down, orientation_below=None)
+    assert "TENNESSEE BUREAU OF WORKERS" not in as_scanned.text
+    assert as_scanned.confidence < 45 and as_scanned.rotation == 0
+
+    turned = ocr_image(upside_down)
+    assert turned.rotation == 180
+    assert "TENNESSEE BUREAU OF WORKERS" in turned.text and "summary judgment" in turned.text
+    assert turned.confidence > 85

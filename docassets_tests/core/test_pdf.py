@@ -252,6 +252,23 @@ def test_a_scanned_page_with_a_bates_overlay_is_ocred_and_keeps_its_number(tmp_p
     assert "UNITED" in read.text and "WOMBAT 000454" in read.text
 
 
+def test_a_scan_stamped_with_a_production_legend_is_still_ocred(tmp_path):
+    """The legend is a text layer of 36 characters: enough for text, but not the page's text."""
+    with pymupdf.open(SAMPLES / "ca4-filing-17-scan.pdf") as doc:
+        page = doc[0]
+        footer = page.rect.height - 14
+        page.insert_text((36, footer), "CONFIDENTIAL - SUBJECT TO PROTECTIVE ORDER", fontsize=8)
+        page.insert_text((page.rect.width - 120, footer), "WOMBAT 000454", fontsize=10)
+        path = tmp_path / "WOMBAT 000454.pdf"
+        doc.save(path)
+
+    (read,) = extract_pages(path, name=path.name, settings=IN_PROCESS)
+
+    assert read.method == "ocr"
+    assert "APPEARANCE OF COUNSEL FORM" in read.text and "Stephen M. Russell" in read.text
+    assert read.bates == "WOMBAT 000454"
+
+
 @pytest.mark.parametrize(
     ("text", "garbage"),
     [
@@ -267,3 +284,25 @@ def test_garbage_ratio_tells_legal_text_from_symbol_soup(text, garbage):
 
 def test_default_workers_use_every_core():
     assert ExtractionSettings().workers == (os.cpu_count() or 1)
+
+
+def test_pages_lying_on_their_side_or_upside_down_are_read_upright(tmp_path):
+    """A scan fed in the wrong way round and the Supreme Court opinion's landscape map."""
+    out = pymupdf.open()
+    with pymupdf.open(SAMPLES / "tn-workers-comp-order-scan.pdf") as order:
+        out.insert_pdf(order)
+    out[0].set_rotation(270)  # shown turned a quarter counter-clockwise, as a viewer would
+    with pymupdf.open(SAMPLES / "scotus-tarrant-opinion.pdf") as opinion:
+        out.insert_pdf(opinion, from_page=29, to_page=29)  # page 30: a map printed sideways
+    path = tmp_path / "rotated.pdf"
+    out.save(path)
+
+    order_page, map_page = extract_pages(path, name=path.name, settings=ExtractionSettings(workers=2))
+
+    assert order_page.method == "ocr"
+    assert "TENNESSEE BUREAU OF WORKERS" in order_page.text and "Charles R. Goodwin" in order_page.text
+    assert order_page.ocr_confidence > 85
+    assert map_page.method == "ocr"
+    lines = map_page.text.splitlines()
+    assert {"APPENDIX B", "OKLAHOMA", "ARKANSAS", "Tarrant Regional Water District"} <= set(lines)
+    assert map_page.ocr_confidence > 60
