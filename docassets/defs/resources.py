@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from docassets.core.resolution import ResolutionSettings
 from docassets.settings import validated_database_url
 from docassets.storage.blobs import BlobStore, open_blob_store
 from docassets.storage.tables import TableStore
@@ -38,6 +39,12 @@ class PipelineSettings(dg.ConfigurableResource):
     max_document_mb: int = 2048
     chunk_max_tokens: int = 400
     chunk_overlap: int = 40
+    # Resolution thresholds (rapidfuzz ratio, 0-100); the reasons for the defaults are in ResolutionSettings.
+    name_similarity: float = ResolutionSettings.name_similarity
+    org_similarity: float = ResolutionSettings.org_similarity
+
+    def resolution(self) -> ResolutionSettings:
+        return ResolutionSettings(name_similarity=self.name_similarity, org_similarity=self.org_similarity)
 
 
 @cache

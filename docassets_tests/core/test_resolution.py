@@ -1,8 +1,11 @@
 """Entity resolution: who is who across a project's documents, with ids that stay put."""
 
+import gc
 import importlib.util
 import uuid
 from pathlib import Path
+
+import pytest
 
 from docassets.core.resolution import (
     MentionRecord,
@@ -467,3 +470,38 @@ def test_labelled_name_variants_resolve_with_precision_first():
             assert s["precision"] >= 0.9 and s["f1"] >= 0.9, (split, label, s["precision"], s["f1"])
     tuning = evaluate("tuning")
     assert tuning["ORG"]["fp"] == 0 and tuning["PERSON"]["fp"] == 0
+
+
+def test_resolution_leaves_the_garbage_collector_as_it_found_it():
+    """Resolution pauses the cyclic collector for speed; the caller's setting survives, errors too."""
+    data = records("d1", ("PERSON", "Michael Paul"), ("ORG", "Wombat Corp."))
+    assert gc.isenabled()
+    resolve_mentions(data, project="wombat")
+    assert gc.isenabled()
+    with pytest.raises(ValueError, match="occurs twice"):
+        resolve_mentions(data + data[:1], project="wombat")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        resolve_mentions(data, project="wombat")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_form_repeated_across_many_documents_resolves_like_one_written_once():
+    """Forms are parsed once per distinct spelling; every document's mention still gets its link."""
+    data = [
+        m
+        for k in range(300)
+        for m in records(
+            f"d{k}", ("PERSON", "Michael J. Paul"), ("PERSON", "Paul, Michael"), ("ORG", "WOMBAT CORP.")
+        )
+    ]
+    result = resolve_mentions(data, project="wombat")
+    assert len(result.links) == len(data)
+    people = {result.links[r.mention_id] for r in data if r.label == "PERSON"}
+    assert len(people) == 1 and len(result.entities) == 2
+    person = entity_of(result, "d0-m0")
+    assert (person.mention_count, person.document_count) == (600, 300)
+    assert person.aliases == ("Michael J. Paul", "Paul, Michael")

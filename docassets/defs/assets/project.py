@@ -16,7 +16,7 @@ from docassets.core.graph import GraphEdge, build_graph, document_node, draw_top
 from docassets.core.models import Entity
 from docassets.core.resolution import MentionRecord, resolve_mentions
 from docassets.defs.assets.entities import entity_mentions, relationships
-from docassets.defs.resources import DatabaseResource
+from docassets.defs.resources import DatabaseResource, PipelineSettings
 from docassets.storage import tables as t
 
 # Eager (after upstream updates, waiting while upstream runs are in flight, which coalesces a burst),
@@ -55,13 +55,13 @@ def _previous_links(tables: t.TableStore) -> dict[str, str]:
                           description="No canonical entity exists without a mention."),
     ],
 )
-def resolved_entities(context: dg.AssetExecutionContext, database: DatabaseResource):
+def resolved_entities(context: dg.AssetExecutionContext, database: DatabaseResource, pipeline: PipelineSettings):
     """Canonical entities per project, stable ids across recomputation, and each mention's link to one of them."""
     tables = database.tables()
     previous = _previous_links(tables)
     entity_rows, link_rows, merged, split = [], [], [], []
     for project, records in _project_mentions(tables).items():
-        resolution = resolve_mentions(records, project=project, previous=previous)
+        resolution = resolve_mentions(records, project=project, previous=previous, settings=pipeline.resolution())
         entity_rows += [
             {"project": project, "entity_id": e.entity_id, "label": e.label, "canonical_name": e.canonical_name,
              "aliases": list(e.aliases), "mention_count": e.mention_count, "document_count": e.document_count}
@@ -83,6 +83,7 @@ def resolved_entities(context: dg.AssetExecutionContext, database: DatabaseResou
         "projects": int(entities.project.nunique()),
         "merges": len(merged),
         "splits": len(split),
+        "merged_and_split": dg.MetadataValue.md(_id_changes(merged, split, entities)),
         "by_label": dg.MetadataValue.json({k: int(v) for k, v in entities.label.value_counts().items()}),
         "most_documents": dg.MetadataValue.md(
             top[["label", "canonical_name", "document_count", "mention_count"]].to_markdown(index=False)
@@ -102,6 +103,17 @@ def resolved_entities(context: dg.AssetExecutionContext, database: DatabaseResou
     orphans = [e for e in entities.entity_id if e not in mentioned]
     yield dg.AssetCheckResult(check_name="every_entity_mentioned", passed=not orphans,
                               metadata={"entities_without_mentions": len(orphans)})
+
+
+def _id_changes(merged: list[tuple[str, ...]], split: list[str], entities: pd.DataFrame) -> str:
+    """Which earlier entities merged or split this time, by name, so a reviewer can check them."""
+    if not merged and not split:
+        return "No entity merged or split since the last run."
+    name_of = dict(zip(entities.entity_id, entities.canonical_name, strict=True))
+    lines = ["| change | entity ids | now named |", "|---|---|---|"]
+    lines += [f"| merged | {', '.join(ids)} | {name_of.get(ids[0], '?')} |" for ids in merged]
+    lines += [f"| split | {entity_id} | {name_of.get(entity_id, '?')} (the largest part) |" for entity_id in split]
+    return "\n".join(lines)
 
 
 def _entity_of_key(tables: t.TableStore) -> dict[tuple[str, str, str], str]:
