@@ -45,16 +45,39 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    """moto's S3 server on a loopback port: real HTTP requests, signed like AWS's."""
-    from moto.server import ThreadedMotoServer
+class S3Server:
+    """moto's S3 server on a fixed loopback port, which a test may stop and start again (moto keeps
+    its buckets in this process, so they survive the outage)."""
 
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = None
+
+    def start(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """Real HTTP requests, signed like AWS's."""
+    server = S3Server()
     server.start()
-    yield f"http://127.0.0.1:{port}"
+    yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(s3_server: S3Server) -> str:
+    return s3_server.url
 
 
 @pytest.fixture(scope="session")

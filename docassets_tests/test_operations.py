@@ -3,6 +3,7 @@ into processed documents, duplicates are caught, --force replaces rows, status t
 import os
 import shutil
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -133,3 +134,32 @@ def test_reprocess_needs_a_selection_that_exists(tmp_path, selection):
         assert result.returncode == 0 and "0 documents queued" in result.stdout
     else:
         assert result.returncode != 0 and "--project or --document" in result.stderr
+
+
+def test_a_blob_store_outage_is_retried_and_an_unreadable_file_is_not(production_settings, s3_server, tmp_path):
+    """The S3 endpoint goes away as a run starts and comes back: the run still completes.
+    An encrypted file fails once, without retries, with its cause."""
+    encrypted = tmp_path / "sealed.pdf"
+    with pymupdf.open(sample("ca10-filing-010110462922.pdf")) as original:
+        original.save(encrypted, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="sealed", owner_pw="court")
+    with dg.instance_for_test() as instance:
+        pipeline = LocalPipeline(production_settings, instance)
+        good = pipeline.add_document(sample("ca10-filing-010110462922.pdf"), project="outage")
+        sealed = pipeline.add_document(encrypted, project="outage")
+        job = pipeline.definitions.resolve_job_def("process_document")
+
+        s3_server.stop()
+        comeback = threading.Timer(8, s3_server.start)
+        comeback.start()
+        started = time.monotonic()
+        recovered = job.execute_in_process(instance=instance, partition_key=good, raise_on_error=False)
+        waited = time.monotonic() - started
+        comeback.join()
+        refused = job.execute_in_process(instance=instance, partition_key=sealed, raise_on_error=False)
+
+    assert recovered.success and waited >= 8  # it rode out the outage rather than running after it
+    assert pipeline.tables.read_frame("document_summary", {"document_id": good}).status.tolist() == ["completed"]
+    assert not refused.success
+    assert not [e for e in refused.all_events if e.event_type_value == "STEP_RESTARTED"]
+    failure = pipeline.tables.read_frame("document_failures", {"document_id": sealed}).iloc[0]
+    assert failure.error.startswith("sealed.pdf:") and "password" in failure.error
