@@ -94,6 +94,12 @@ def find_stamp(text: str) -> str | None:
     return match.group() if match else None
 
 
+def bates_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every Bates number anywhere in `text` (a brief cites them in its body too),
+    with the same checks as `find_bates`."""
+    return [match.span() for match in _BATES.finditer(text) if _is_bates(match)]
+
+
 def find_bates(text: str) -> str | None:
     """The Bates number of a page, as written, looked for in its footer first, then its header."""
     lines = text.splitlines()

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from docassets.core.bates import bates_spans
+
 # --------------------------------------------------------------------------------------------
 # The candidate record shared with entities.py
 
@@ -378,9 +380,11 @@ _MONTH = r"(?P<month>January|February|March|April|May|June|July|August|September
          r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
 _DATE_PATTERNS = (
     re.compile(rf"\b{_MONTH}[ \t]+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?[ \t]*\n?[ \t]*(?P<year>\d{{4}})\b", re.I),
-    re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?[ \t]+(?:day[ \t]+of[ \t]+)?{_MONTH},?[ \t]+(?P<year>\d{{4}})\b", re.I),
+    re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?[ \t]+(?:day\s+of\s+)?{_MONTH},?[ \t]+(?P<year>\d{{4}})\b", re.I),
     re.compile(r"(?<![\d/\-])(?P<m>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4}|\d{2})(?![\d/])"),
     re.compile(r"(?<![\d.\-])(?P<day>\d{1,2})\.(?P<m>\d{1,2})\.(?P<year>\d{4})(?![\d.]\d)"),
+    # "10-31-17" in CM/ECF stamps and forms; not a section number ("§ 4-12-15")
+    re.compile(r"(?<![\d/\-:])(?<!§ )(?<!§)(?P<m>\d{1,2})-(?P<day>\d{1,2})-(?P<year>\d{4}|\d{2})(?![\d\-])"),
     re.compile(r"(?<![\d\-])(?P<year>\d{4})-(?P<m>\d{2})-(?P<day>\d{2})(?![\d\-])"),
     re.compile(rf"\b{_MONTH},?[ \t]+(?P<year>\d{{4}})\b", re.I),
 )
@@ -438,17 +442,13 @@ def find_dates(text: str) -> list[Candidate]:
 # --------------------------------------------------------------------------------------------
 # Bates numbers
 
-_BATES = re.compile(r"\b(?P<prefix>[A-Z][A-Z0-9]{1,11}(?:[_\-][A-Z]{2,9})?)(?P<sep>[ _\-]?)(?P<num>\d{6,10})\b")
-_NOT_BATES_PREFIX = frozenset({"NO", "NOS", "CASE", "DOCKET", "PAGE", "ID", "TEL", "FAX", "PO", "ZIP"})
-
-
 def find_bates(text: str) -> list[Candidate]:
-    out = []
-    for m in _BATES.finditer(text):
-        if m.group("prefix") in _NOT_BATES_PREFIX or m.group("prefix").isdigit():
-            continue
-        out.append(Candidate(m.start(), m.end(), "BATES", collapse_ws(m.group()).upper(), "rule:bates", 0.85))
-    return out
+    """Bates numbers as `docassets.core.bates` defines them, so a page's Bates field and its
+    BATES mentions never disagree."""
+    return [
+        Candidate(start, end, "BATES", collapse_ws(text[start:end]).upper(), "rule:bates", 0.85)
+        for start, end in bates_spans(text)
+    ]
 
 
 # --------------------------------------------------------------------------------------------
