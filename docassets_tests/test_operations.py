@@ -32,14 +32,16 @@ def test_submit_skips_a_duplicate_and_force_requeues_the_same_document(settings)
 
     with dg.instance_for_test() as instance:
         pipeline = LocalPipeline(settings, instance)
-        from docassets.storage.registry import take_pending_runs
+        from docassets.storage.registry import mark_runs_requested, pending_runs
 
-        owed = {record.document_id: record for record in take_pending_runs(pipeline.tables, 100)}
+        owed = {record.document_id: record for record in pending_runs(pipeline.tables, 100)}
         assert original in owed and owed[original].priority == "low"
+        mark_runs_requested(pipeline.tables, [(r.document_id, r.run_owed_at.isoformat()) for r in owed.values()])
+        assert pending_runs(pipeline.tables, 100) == []
         forced = submit_files(settings, [sample("ca10-filing-010110462922.pdf")], project="dupes", force=True,
                               priority="high")
         assert [(f.outcome, f.document_id) for f in forced.files] == [("reprocessing", original)]
-        owed_again = take_pending_runs(pipeline.tables, 100)
+        owed_again = pending_runs(pipeline.tables, 100)
         assert [(r.document_id, r.priority) for r in owed_again] == [(original, "high")]
 
 

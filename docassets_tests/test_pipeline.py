@@ -142,6 +142,9 @@ def test_the_sensor_registers_each_upload_once_and_requests_its_run(pipeline):
     assert quarantined["inbox/acme/notes.txt"].startswith("not a PDF")
     assert quarantined["inbox/acme/placeholder.pdf"].startswith("empty file")
 
+    crashed = sensor_tick(pipeline, None)  # as if the first tick's result had never been stored
+    assert [(r.partition_key, r.run_key) for r in crashed.run_requests] == [
+        (r.partition_key, r.run_key) for r in first.run_requests]  # the same requests: nothing lost or doubled
     second = sensor_tick(pipeline, first.cursor)
     assert second.run_requests == []
     store.put_file("inbox/acme/exhibit-4.pdf", sample("ca10-filing-010110462922.pdf"))  # overwritten: new version
@@ -166,8 +169,9 @@ def test_ten_thousand_uploads_are_each_registered_once(production_settings, caps
             requested += [request.partition_key for request in result.run_requests]
         registered = pipeline.tables.read_frame("documents", {"project": "bulk"})
     assert sorted(registered.blob_key) == sorted(keys)
-    assert len(requested) == len(set(requested)) == count
-    assert set(requested) == set(registered.document_id)
+    assert len(requested) == len(set(requested))  # nothing requested twice
+    # (other tests of the session share the database: their owed documents may be requested too)
+    assert set(registered.document_id) <= set(requested)
     with capsys.disabled():
         print(f"\n10,000 uploads: {len(durations)} ticks, longest {max(durations):.2f} s, "
               f"mean {sum(durations) / len(durations):.2f} s")

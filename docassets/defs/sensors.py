@@ -17,7 +17,8 @@ from docassets.storage.registry import (
     quarantine_many,
     record_for,
     register_many,
-    take_pending_runs,
+    mark_runs_requested,
+    pending_runs,
 )
 
 WATCHED_PREFIXES = (UPLOAD_PREFIX, INBOX_PREFIX)
@@ -77,20 +78,26 @@ def upload_sensor(
     """Register each new PDF version under documents/ or inbox/ once, and request the runs owed.
 
     The registry, not the cursor, decides what is new and what is owed a run: a listed version
-    already registered is skipped, and a document stays owed until a run has been requested for it,
-    so a `submit --force` or a restarted daemon never loses or doubles a document.
+    already registered is skipped, and a document stays owed until Dagster has stored a run
+    request for it, so a `submit --force`, a crashed tick or a restarted daemon never loses or
+    doubles a document.
     """
     store, tables = blob_store.store(), database.tables()
     cursor = json.loads(context.cursor) if context.cursor else {}
+    # Dagster stored the previous tick's run requests together with the cursor that lists them,
+    # so only now are they known to be requested; a tick that failed is simply repeated, and the
+    # run keys make a repeated request harmless.
+    mark_runs_requested(tables, cursor.pop("requested", []))
     new = list_new_versions(context, store, tables, cursor, pipeline.max_document_mb * 2**20)
-    owed = take_pending_runs(tables, RUNS_PER_TICK)
+    owed = pending_runs(tables, RUNS_PER_TICK)
     if new or owed:
         context.log.info(f"registered {len(new)} new documents; requesting {len(owed)} runs")
+    cursor["requested"] = [(record.document_id, record.run_owed_at.isoformat()) for record in owed]
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(
                 partition_key=record.document_id,
-                run_key=f"{record.document_id}:{record.etag}:{datetime.now(UTC).isoformat()}",
+                run_key=f"{record.document_id}@{record.run_owed_at.isoformat()}",
                 tags={"dagster/priority": PRIORITY_TAG[record.priority], "docassets/project": record.project,
                       **({"docassets/batch": record.batch_id} if record.batch_id else {})},
             )

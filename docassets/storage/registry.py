@@ -37,6 +37,7 @@ class DocumentRecord:
     sha256: str | None
     batch_id: str | None
     priority: str
+    run_owed_at: datetime | None = None  # set by the registry: identifies the run owed
 
 
 def file_sha256(path: Path) -> str:
@@ -120,12 +121,14 @@ def register_many(
         changed = [r for r in records if r.document_id in known and known[r.document_id] != r.etag]
         if fresh:
             connection.execute(documents.insert(), [
-                {**r.__dict__, "registered_at": now, "run_requested_at": requested_at} for r in fresh
+                {**r.__dict__, "registered_at": now, "run_owed_at": now, "run_requested_at": requested_at}
+                for r in fresh
             ])
         for record in changed:  # the same upload overwritten in place: a new version of the same document
             connection.execute(
                 documents.update().where(documents.c.document_id == record.document_id)
-                .values(**record.__dict__, registered_at=now, run_requested_at=requested_at)
+                .values(**{**record.__dict__, "registered_at": now, "run_owed_at": now,
+                           "run_requested_at": requested_at})
             )
     return fresh + changed
 
@@ -158,26 +161,35 @@ def known_versions(tables: TableStore, keys: list[str]) -> set[tuple[str, str]]:
 _PRIORITY_ORDER = sa.case({"high": 0, "normal": 1}, value=documents.c.priority, else_=2)
 
 
-def take_pending_runs(tables: TableStore, limit: int) -> list[DocumentRecord]:
-    """The registered documents still owed a run, high priority first, marked as requested."""
-    with tables.engine.begin() as connection:
+def pending_runs(tables: TableStore, limit: int) -> list[DocumentRecord]:
+    """The registered documents still owed a run, high priority first."""
+    with tables.connect() as connection:
         rows = connection.execute(
             sa.select(documents).where(documents.c.run_requested_at.is_(None))
             .order_by(_PRIORITY_ORDER, documents.c.registered_at, documents.c.document_id).limit(limit)
         ).all()
-        if rows:
-            connection.execute(
-                documents.update().where(documents.c.document_id.in_([row.document_id for row in rows]))
-                .values(run_requested_at=datetime.now(UTC))
-            )
     return [_record(row) for row in rows]
+
+
+def mark_runs_requested(tables: TableStore, owed: list[tuple[str, str]]) -> None:
+    """Record that runs were requested for (document_id, run_owed_at ISO) pairs; a document owed a
+    newer run since (a rerun) stays owed."""
+    now = datetime.now(UTC)
+    with tables.engine.begin() as connection:
+        for document_id, owed_at in owed:
+            connection.execute(
+                documents.update()
+                .where(documents.c.document_id == document_id,
+                       documents.c.run_owed_at == datetime.fromisoformat(owed_at))
+                .values(run_requested_at=now)
+            )
 
 
 def request_reruns(
     tables: TableStore, document_ids: list[str], *, batch_id: str | None = None, priority: str | None = None
 ) -> None:
     """Owe these documents a new run (their rows are replaced when it completes)."""
-    values = {"run_requested_at": None, **({"batch_id": batch_id} if batch_id else {}),
+    values = {"run_requested_at": None, "run_owed_at": datetime.now(UTC), **({"batch_id": batch_id} if batch_id else {}),
               **({"priority": priority} if priority else {})}
     with tables.engine.begin() as connection:
         connection.execute(documents.update().where(documents.c.document_id.in_(document_ids)).values(**values))

@@ -31,7 +31,8 @@ documents = sa.Table(
     sa.Column("batch_id", sa.Text),
     sa.Column("priority", sa.Text, nullable=False, server_default="normal"),
     sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("run_requested_at", sa.DateTime(timezone=True), index=True),  # null: a run is owed
+    sa.Column("run_owed_at", sa.DateTime(timezone=True)),  # when a run last became owed (upload, rerun)
+    sa.Column("run_requested_at", sa.DateTime(timezone=True), index=True),  # null: that run is owed
     sa.UniqueConstraint("blob_key", "etag", name="documents_blob_version"),
 )
 
