@@ -32,17 +32,32 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh database on the real PostgreSQL server, dropped after the session."""
+def postgres_admin() -> Iterator[sa.Engine]:
     admin_url = sa.make_url(os.environ.get("DOCASSETS_TEST_DATABASE_URL", DEFAULT_TEST_DATABASE))
-    name = f"docassets_test_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    yield admin
+    admin.dispose()
+
+
+def _fresh_database(admin: sa.Engine) -> Iterator[str]:
+    """A new database on the real PostgreSQL server, dropped afterwards."""
+    name = f"docassets_test_{uuid.uuid4().hex[:10]}"
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield admin_url.set(database=name).render_as_string(hide_password=False)
+    yield admin.url.set(database=name).render_as_string(hide_password=False)
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_admin: sa.Engine) -> Iterator[str]:
+    yield from _fresh_database(postgres_admin)
+
+
+@pytest.fixture
+def own_postgres_url(postgres_admin: sa.Engine) -> Iterator[str]:
+    """A database of the test's own, so no other test's documents are owed runs in it."""
+    yield from _fresh_database(postgres_admin)
 
 
 class S3Server:
@@ -112,13 +127,13 @@ def embedded_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def production_settings(tmp_path: Path, postgres_url: str, aws_environment: None, s3_endpoint: str,
+def production_settings(tmp_path: Path, own_postgres_url: str, aws_environment: None, s3_endpoint: str,
                         monkeypatch: pytest.MonkeyPatch) -> Settings:
     """S3 over HTTP plus the real PostgreSQL, configured through environment variables."""
     monkeypatch.setenv("DOCASSETS_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DOCASSETS_S3_BUCKET", new_bucket(s3_endpoint))
     monkeypatch.setenv("DOCASSETS_S3_PREFIX", "matters")
-    monkeypatch.setenv("DOCASSETS_DATABASE_URL", postgres_url)
+    monkeypatch.setenv("DOCASSETS_DATABASE_URL", own_postgres_url)
     monkeypatch.setenv("DOCASSETS_OCR_WORKERS", "2")
     return Settings.from_env()
 
