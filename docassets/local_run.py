@@ -105,13 +105,16 @@ def process_files(
 
 
 def _results(tables: TableStore, project: str, document_ids: list[str], graph_location: str) -> ProcessResult:
-    summaries = {row.document_id: row for row in tables.read_frame("document_summary").itertuples()}
-    failures = {row.document_id: row for row in tables.read_frame("document_failures").itertuples()}
-    names = {row.document_id: row.file_name for row in tables.read_frame("documents").itertuples()}
+    def rows_of(table: sa.Table) -> dict:
+        """This call's documents only, not every project's."""
+        frame = tables.frame(sa.select(table).where(table.c.document_id.in_(document_ids)))
+        return {row.document_id: row for row in frame.itertuples()}
+
+    summaries, failures, registered = rows_of(t.document_summary), rows_of(t.document_failures), rows_of(t.documents)
     links = t.entity_links
     per_document = tables.frame(
         sa.select(links.c.document_id, sa.func.count(sa.distinct(links.c.entity_id)).label("entities"))
-        .group_by(links.c.document_id)
+        .where(links.c.document_id.in_(document_ids)).group_by(links.c.document_id)
     )
     entities_per_document = dict(zip(per_document.document_id, per_document.entities, strict=True))
     results = []
@@ -119,7 +122,7 @@ def _results(tables: TableStore, project: str, document_ids: list[str], graph_lo
         summary = summaries.get(document_id)
         if summary is None:
             failure = failures.get(document_id)
-            results.append(DocumentResult(document_id, names[document_id], "failed",
+            results.append(DocumentResult(document_id, registered[document_id].file_name, "failed",
                                           failure.error if failure else "the run failed; see the Dagster UI"))
             continue
         results.append(DocumentResult(

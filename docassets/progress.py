@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from docassets.storage import tables as t
-from docassets.storage.tables import TableStore
+from docassets.storage.tables import TableStore, as_utc
 
 # Stages in pipeline order, each with the table whose rows show it done (ocr_text lives in the blob
 # store; chunks imply it).
@@ -52,10 +52,6 @@ class Progress:
         return timedelta(seconds=elapsed / len(done) * remaining)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 def read_progress(
     tables: TableStore, *, project: str | None = None, batch_id: str | None = None, document_id: str | None = None
 ) -> Progress:
@@ -77,7 +73,7 @@ def read_progress(
         sa.select(t.document_summary.c.document_id, t.document_summary.c.completed_at)
         .where(t.document_summary.c.document_id.in_(ids))
     )
-    completed_at = {row.document_id: row.completed_at.to_pydatetime() for row in summaries.itertuples()}
+    completed_at = {row.document_id: as_utc(row.completed_at) for row in summaries.itertuples()}
     failures = {row.document_id: row for row in tables.frame(
         sa.select(t.document_failures).where(t.document_failures.c.document_id.in_(ids))).itertuples()}
     documents = []
@@ -93,6 +89,6 @@ def read_progress(
         documents.append(DocumentProgress(
             row.document_id, row.file_name, row.project, state, stages[-1] if stages else None,
             failure.stage if failure is not None else None, failure.error if failure is not None else None,
-            _aware(row.registered_at.to_pydatetime()), _aware(completed_at.get(row.document_id)),
+            as_utc(row.registered_at), completed_at.get(row.document_id),
         ))
     return Progress(documents)

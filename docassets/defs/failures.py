@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from docassets.core.pdf import DocumentUnreadable
-from docassets.storage.tables import TableStore
+from docassets.storage.tables import TableStore, as_utc
 
 
 def record_failure(tables: TableStore, document_id: str, stage: str, error: str) -> None:
@@ -24,13 +24,8 @@ def record_failure_unless_recorded(
 ) -> None:
     """Record a run's failure, keeping the more precise cause a stage already recorded during that run."""
     existing = tables.read_frame("document_failures", {"document_id": document_id})
-    if existing.empty or _aware(existing.failed_at.iloc[0]) < since:
+    if existing.empty or as_utc(existing.failed_at.iloc[0]) < since:
         record_failure(tables, document_id, stage, error)
-
-
-def _aware(moment) -> datetime:
-    moment = moment.to_pydatetime() if hasattr(moment, "to_pydatetime") else moment
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite drops the zone
 
 
 @contextmanager

@@ -6,6 +6,7 @@ retry or a re-materialization never leaves duplicates or a half-written document
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -248,6 +249,14 @@ class TableStore:
 
     def connect(self) -> Connection:
         return self.engine.connect()
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored timestamp as an aware UTC datetime: SQLite hands them back without their zone."""
+    if moment is None:
+        return None
+    moment = moment.to_pydatetime() if isinstance(moment, pd.Timestamp) else moment
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _conditions(table: sa.Table, where: Mapping[str, Any] | None) -> list:
