@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from docassets.core.models import Chunk, EntityKey, Mention, Page, Relationship
 
@@ -34,6 +37,37 @@ def pages_frame(document_id: str, pages: Sequence[Page]) -> pd.DataFrame:
         for p in pages
     ]
     return pd.DataFrame(rows, columns=PAGE_COLUMNS).astype({"ocr_confidence": "float64"})
+
+
+PAGE_SCHEMA = pa.schema([
+    ("document_id", pa.string()), ("page_number", pa.int64()), ("text", pa.string()), ("method", pa.string()),
+    ("ocr_confidence", pa.float64()), ("bates", pa.string()), ("stamp", pa.string()),
+])
+
+
+class PagesParquetWriter:
+    """A document's pages written to a Parquet file as they are read, `batch` pages per row group,
+    so that a production of thousands of pages never has all its text in memory at once."""
+
+    def __init__(self, document_id: str, path: Path, batch: int = 50):
+        self.document_id, self.batch = document_id, batch
+        self._pending: list[Page] = []
+        self._writer = pq.ParquetWriter(path, PAGE_SCHEMA)
+
+    def write(self, page: Page) -> None:
+        self._pending.append(page)
+        if len(self._pending) >= self.batch:
+            self._flush()
+
+    def close(self) -> None:
+        self._flush()
+        self._writer.close()
+
+    def _flush(self) -> None:
+        if self._pending:
+            frame = pages_frame(self.document_id, self._pending)
+            self._writer.write_table(pa.Table.from_pandas(frame, schema=PAGE_SCHEMA, preserve_index=False))
+            self._pending = []
 
 
 def pages_from_frame(frame: pd.DataFrame) -> list[Page]:

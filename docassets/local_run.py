@@ -1,6 +1,7 @@
 """Run the whole pipeline on local files through Dagster: the code path of `docassets process`,
-`api.process` and `make demo`. Each document is uploaded to the blob store, registered as a
-partition and materialized by the same job the sensor launches; then the project assets update.
+`api.process` and `make demo`. Each document is uploaded to the blob store and registered as a
+partition; the same job the sensor launches materializes them, several documents per run as the
+sensor's runs do; then the project assets update.
 """
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import sqlalchemy as sa
 
 from docassets.defs.definitions import build_definitions, build_resources
 from docassets.defs.assets.project import entity_graph, resolved_entities
-from docassets.defs.failures import record_failure_unless_recorded
+from docassets.defs.batching import consecutive, cut, partition_tags
+from docassets.defs.failures import blamed_documents, settle_failed_run
+from docassets.defs.partitions import documents
 from docassets.preflight import blob_store_for, dagster_instance, verify_storage
 from docassets.settings import Settings
 from docassets.storage import tables as t
@@ -62,6 +65,7 @@ class LocalPipeline:
         self.store = blob_store_for(settings)
         self.tables = TableStore(settings.database_url)
         self.definitions = build_definitions(settings)
+        self.job = self.definitions.resolve_job_def("process_document")
 
     def add_document(self, path: Path, *, project: str) -> str:
         """Upload a file and register it as a partition, as the upload sensor would."""
@@ -72,17 +76,40 @@ class LocalPipeline:
         return document_id
 
     def run_document(self, document_id: str) -> bool:
-        """Materialize every per-document stage; False when the run failed (the cause is recorded)."""
-        job = self.definitions.resolve_job_def("process_document")
-        started = datetime.now(UTC)
-        result = job.execute_in_process(
-            instance=self.instance, partition_key=document_id, raise_on_error=False, run_config=QUIET
-        )
-        for event in result.all_events:
-            if event.is_step_failure:
-                cause = event.step_failure_data.error.message.strip() if event.step_failure_data.error else "failed"
-                record_failure_unless_recorded(self.tables, document_id, event.step_key, cause, since=started)
-        return result.success
+        """Materialize every per-document stage of one document; False when the run failed (the cause is recorded)."""
+        return document_id not in self.run_documents([document_id])
+
+    def run_documents(self, document_ids: Sequence[str]) -> set[str]:
+        """Materialize every per-document stage of these documents, several per run as the sensor
+        would (see `defs/batching.py`); returns the documents that failed (their causes are recorded).
+
+        A run that failed because of some of its documents is repeated for the others.
+        """
+        order = {key: index for index, key in enumerate(self.instance.get_dynamic_partitions(documents.name))}
+
+        def runs_of(ids: Sequence[str]) -> list[list[str]]:
+            return [part for stretch in consecutive(ids, order.__getitem__)
+                    for part in cut(stretch, self.settings.documents_per_run)]
+
+        queue = runs_of(document_ids)
+        failed: set[str] = set()
+        while queue:
+            run_ids = queue.pop(0)
+            started = datetime.now(UTC)
+            result = self.job.execute_in_process(
+                instance=self.instance, tags=partition_tags(run_ids), raise_on_error=False, run_config=QUIET
+            )
+            if result.success:
+                continue
+            step_failures = [event for event in result.all_events if event.is_step_failure]
+            first = step_failures[0] if step_failures else None
+            cause = (first.step_failure_data.error.message.strip() if first and first.step_failure_data.error
+                     else "the run failed")
+            again = settle_failed_run(self.tables, run_ids, blamed_documents(step_failures),
+                                      first.step_key if first else "run", cause, since=started)
+            failed |= set(run_ids) - set(again)
+            queue += runs_of(again)
+        return failed
 
     def update_project_assets(self) -> bool:
         """Recompute resolved entities and the graph over every completed document."""
@@ -97,8 +124,7 @@ def process_files(
 ) -> ProcessResult:
     pipeline = LocalPipeline(settings, instance or dagster_instance(settings))
     document_ids = [pipeline.add_document(Path(path), project=project) for path in paths]
-    for document_id in document_ids:
-        pipeline.run_document(document_id)
+    pipeline.run_documents(document_ids)
     pipeline.update_project_assets()
     graph_location = f"{pipeline.store.location.rstrip('/')}/entity_graph/{project}/"
     return _results(pipeline.tables, project, document_ids, graph_location)

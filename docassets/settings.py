@@ -30,6 +30,7 @@ class Settings:
     database_url: str  # SQLAlchemy URL; SQLite in `home` when DOCASSETS_DATABASE_URL is unset
     database_url_from_env: bool
     ocr_workers: int
+    documents_per_run: int
     max_document_mb: int
     chunk_max_tokens: int
     chunk_overlap: int
@@ -50,6 +51,7 @@ class Settings:
             database_url=database_url,
             database_url_from_env=bool(raw_url),
             ocr_workers=_positive_int(env, "DOCASSETS_OCR_WORKERS", os.cpu_count() or 1),
+            documents_per_run=_positive_int(env, "DOCASSETS_DOCUMENTS_PER_RUN", 25),
             max_document_mb=_positive_int(env, "DOCASSETS_MAX_DOCUMENT_MB", 2048),
             chunk_max_tokens=_positive_int(env, "DOCASSETS_CHUNK_MAX_TOKENS", 400),
             chunk_overlap=_non_negative_int(env, "DOCASSETS_CHUNK_OVERLAP", 40),

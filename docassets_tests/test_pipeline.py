@@ -12,6 +12,7 @@ import networkx as nx
 import pymupdf
 import pytest
 
+from docassets.defs.batching import run_documents
 from docassets.defs.sensors import upload_sensor
 from docassets.local_run import LocalPipeline, process_files
 from docassets.storage.registry import upload_document
@@ -116,6 +117,35 @@ def test_bad_files_fail_alone_with_their_cause(pipeline, tmp_path):
     assert pipeline.tables.read_frame("document_summary", {"document_id": good}).status.tolist() == ["completed"]
 
 
+def test_documents_share_runs_and_an_unreadable_one_fails_alone(pipeline, tmp_path):
+    truncated = tmp_path / "truncated-production.pdf"
+    truncated.write_bytes(sample("ca10-filing-010110462922.pdf").read_bytes()[:4000])
+    paths = [sample("dcolo-complaint-first-page.pdf"), truncated, sample("ca10-filing-010110462922.pdf"),
+             pages_of(sample("ca5-filing-00516242060.pdf"), [0, 1], tmp_path / "ca5-extract.pdf")]
+    ids = [pipeline.add_document(path, project="shared") for path in paths]
+
+    failed = pipeline.run_documents(ids)
+
+    bad = ids[1]
+    assert failed == {bad}
+    failure = pipeline.tables.read_frame("document_failures", {"document_id": bad}).iloc[0]
+    assert (failure.stage, failure.error.split(":")[0]) == ("source_documents", "truncated-production.pdf")
+    good = [ids[0], *ids[2:]]
+    summaries = pipeline.tables.read_frame("document_summary", {"document_id": good})
+    assert sorted(summaries.document_id) == sorted(good) and set(summaries.status) == {"completed"}
+    # one run for all four, failed by the truncated file; then runs without it, the last two together
+    runs = pipeline.instance.get_runs(dg.RunsFilter(job_name="process_document"))
+    covered = sorted(len(run_documents(run.tags, pipeline.instance)) for run in runs)
+    assert covered == [1, 2, 4]
+    # each document's materialization carries its own figures, though it shared a run
+    for document_id, path in zip(good, [paths[0], *paths[2:]], strict=True):
+        materialization = pipeline.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey("ocr_text"), asset_partitions=[document_id]), limit=1
+        ).records[0].asset_materialization
+        with pymupdf.open(path) as pdf:
+            assert materialization.metadata["pages"].value == pdf.page_count
+
+
 def sensor_tick(pipeline: LocalPipeline, cursor: str | None) -> dg.SensorResult:
     resources = pipeline.definitions.resources
     with dg.build_sensor_context(instance=pipeline.instance, cursor=cursor, resources=resources) as context:
@@ -160,20 +190,25 @@ def test_ten_thousand_uploads_are_each_registered_once(production_settings, caps
         keys = [f"inbox/bulk/{uuid.uuid4()}.pdf" for _ in range(count)]
         with ThreadPoolExecutor(max_workers=16) as pool:
             list(pool.map(lambda key: pipeline.store.put_bytes(key, b"%PDF-1.4 stub"), keys))
-        cursor, requested, durations = None, [], []
+        cursor, runs, durations = None, [], []
         for _ in range(count // 500 + 5):
             started = time.perf_counter()
             result = sensor_tick(pipeline, cursor)
             durations.append(time.perf_counter() - started)
             cursor = result.cursor
-            requested += [request.partition_key for request in result.run_requests]
+            for request in result.dynamic_partitions_requests:  # as the daemon applies them
+                instance.add_dynamic_partitions("documents", list(request.partition_keys))
+            runs += [[request.partition_key] if request.partition_key else run_documents(request.tags, instance)
+                     for request in result.run_requests]
         registered = pipeline.tables.read_frame("documents", {"project": "bulk"})
+    requested = [document for run in runs for document in run]
     assert sorted(registered.blob_key) == sorted(keys)
     assert len(requested) == len(set(requested)) == count  # each once, nothing twice
     assert set(requested) == set(registered.document_id)
+    assert max(map(len, runs)) == production_settings.documents_per_run  # several documents per run
     with capsys.disabled():
         print(f"\n10,000 uploads: {len(durations)} ticks, longest {max(durations):.2f} s, "
-              f"mean {sum(durations) / len(durations):.2f} s")
+              f"mean {sum(durations) / len(durations):.2f} s; {len(runs)} runs")
 
 
 def test_process_runs_local_files_end_to_end(embedded_settings):

@@ -37,6 +37,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "database": database,
         "pipeline": PipelineSettings(
             ocr_workers=settings.ocr_workers,
+            documents_per_run=settings.documents_per_run,
             max_document_mb=settings.max_document_mb,
             chunk_max_tokens=settings.chunk_max_tokens,
             chunk_overlap=settings.chunk_overlap,

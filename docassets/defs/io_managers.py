@@ -1,11 +1,14 @@
 """IO managers: tables in the database, Parquet and graph files in the blob store. No pickle anywhere.
 
-A partitioned asset's rows are those of its document: writing replaces them in one transaction,
-reading selects them with a bound `document_id`.
+A run of the per-document stages covers one document or a range of them (see `sensors.py`), so a
+partitioned asset hands over, and receives, a mapping of document id to that document's data.
+Writing replaces the rows of every document of the run in one transaction; reading selects them
+with bound `document_id`s.
 """
 
 import io
 from collections.abc import Mapping
+from pathlib import Path
 
 import dagster as dg
 import networkx as nx
@@ -15,47 +18,80 @@ from docassets.core.graph import graph_exports
 from docassets.defs.resources import BlobStoreResource, DatabaseResource
 
 
+def _by_document(context: dg.OutputContext, obj: Mapping[str, object]) -> Mapping[str, object]:
+    """The output of a partitioned asset: exactly one entry per document of the run."""
+    expected = set(context.asset_partition_keys)
+    if set(obj) != expected:
+        raise dg.DagsterInvariantViolationError(
+            f"{context.asset_key.to_user_string()} returned documents {sorted(obj)} for a run of {sorted(expected)}"
+        )
+    return obj
+
+
 class TableIOManager(dg.ConfigurableIOManager):
-    """A DataFrame per asset, or a mapping of table name to DataFrame written together."""
+    """Per document (partitioned) or per asset: a DataFrame, or a mapping of table name to DataFrame."""
 
     database: dg.ResourceDependency[DatabaseResource]
 
     def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | Mapping[str, pd.DataFrame]) -> None:
-        frames = {context.asset_key.path[-1]: obj} if isinstance(obj, pd.DataFrame) else dict(obj)
-        where = {"document_id": context.partition_key} if context.has_partition_key else None
-        written = self.database.tables().replace_tables(
-            {name: frame.to_dict(orient="records") for name, frame in frames.items()}, where
-        )
-        context.add_output_metadata({f"rows_{name}": count for name, count in written.items()})
-
-    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         name = context.asset_key.path[-1]
-        where = {"document_id": context.asset_partition_key} if context.has_asset_partitions else None
-        return self.database.tables().read_frame(name, where)
+        if context.has_asset_partitions:
+            frames = {name: pd.concat(_by_document(context, obj).values(), ignore_index=True)}
+            where = {"document_id": list(context.asset_partition_keys)}
+        else:
+            frames, where = ({name: obj} if isinstance(obj, pd.DataFrame) else dict(obj)), None
+        written = self.database.tables().replace_tables(
+            {table: frame.to_dict(orient="records") for table, frame in frames.items()}, where
+        )
+        context.add_output_metadata({f"rows_{table}": count for table, count in written.items()})
+
+    def load_input(self, context: dg.InputContext) -> pd.DataFrame | dict[str, pd.DataFrame]:
+        tables = self.database.tables()
+        name = context.asset_key.path[-1]
+        if not context.has_asset_partitions:
+            return tables.read_frame(name)
+        keys = list(context.asset_partition_keys)
+        frame = tables.read_frame(name, {"document_id": keys})
+        return {key: part.reset_index(drop=True) for key, part in _split(frame, keys)}
+
+
+def _split(frame: pd.DataFrame, keys: list[str]):
+    groups = dict(iter(frame.groupby("document_id", sort=False)))
+    for key in keys:
+        yield key, groups.get(key, frame.iloc[0:0])
 
 
 class BlobIOManager(dg.ConfigurableIOManager):
-    """DataFrames as Parquet; graphs (one per project) as GraphML plus Neo4j-importable CSV files."""
+    """Per document: a Parquet file (from a DataFrame, or a local Parquet file written page by page).
+    Graphs (one per project): GraphML plus Neo4j-importable CSV files."""
 
     blob_store: dg.ResourceDependency[BlobStoreResource]
 
     def _base(self, context: dg.OutputContext | dg.InputContext) -> str:
         return "/".join(context.asset_key.path)
 
-    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | Mapping[str, nx.MultiDiGraph]) -> None:
+    def handle_output(self, context: dg.OutputContext, obj: Mapping[str, pd.DataFrame | Path | nx.MultiDiGraph]) -> None:
         store = self.blob_store.store()
-        if isinstance(obj, pd.DataFrame):
-            key = f"{self._base(context)}/{context.partition_key}.parquet"
-            buffer = io.BytesIO()
-            obj.to_parquet(buffer, index=False)
-            store.put_bytes(key, buffer.getvalue())
-            context.add_output_metadata({"location": f"{store.location.rstrip('/')}/{key}"})
+        if not context.has_asset_partitions:
+            for project, graph in obj.items():
+                for file_name, data in graph_exports(graph).items():
+                    store.put_bytes(f"{self._base(context)}/{project}/{file_name}", data)
+            context.add_output_metadata({"location": f"{store.location.rstrip('/')}/{self._base(context)}/"})
             return
-        for project, graph in obj.items():
-            for file_name, data in graph_exports(graph).items():
-                store.put_bytes(f"{self._base(context)}/{project}/{file_name}", data)
+        for document_id, value in _by_document(context, obj).items():
+            key = f"{self._base(context)}/{document_id}.parquet"
+            if isinstance(value, Path):
+                store.put_file(key, value)  # streamed; multipart on S3
+                value.unlink()  # the asset's temporary file, handed over to be stored
+            else:
+                buffer = io.BytesIO()
+                value.to_parquet(buffer, index=False)
+                store.put_bytes(key, buffer.getvalue())
         context.add_output_metadata({"location": f"{store.location.rstrip('/')}/{self._base(context)}/"})
 
-    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
-        key = f"{self._base(context)}/{context.asset_partition_key}.parquet"
-        return pd.read_parquet(io.BytesIO(self.blob_store.store().get_bytes(key)))
+    def load_input(self, context: dg.InputContext) -> dict[str, pd.DataFrame]:
+        store = self.blob_store.store()
+        return {
+            key: pd.read_parquet(io.BytesIO(store.get_bytes(f"{self._base(context)}/{key}.parquet")))
+            for key in context.asset_partition_keys
+        }

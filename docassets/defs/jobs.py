@@ -1,4 +1,5 @@
-"""What a run is: one document through every per-document stage, in one process.
+"""What a run is: one document, or a range of them (see `batching.py`), through every per-document
+stage, in one process.
 
 The in-process executor on purpose: the default multiprocess executor spends seconds per step
 starting interpreters, which would dominate a small document's run.
@@ -19,7 +20,5 @@ process_document = dg.define_asset_job(
     # Transient S3 or database errors are retried with backoff; unreadable documents fail at once
     # (their Failure forbids retries).
     op_retry_policy=dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS),
-    description="Read, chunk and extract entities and relationships of one document.",
+    description="Read, chunk and extract entities and relationships of documents.",
 )
-
-PRIORITY_TAG = {"high": "10", "normal": "0", "low": "-10"}  # dagster/priority: higher runs first

@@ -36,6 +36,8 @@ class PipelineSettings(dg.ConfigurableResource):
     """Tuning that a run may override from the launchpad."""
 
     ocr_workers: int = 2
+    # At most this many documents share a run of the per-document stages (see batching.py).
+    documents_per_run: int = 25
     max_document_mb: int = 2048
     chunk_max_tokens: int = 400
     chunk_overlap: int = 40

@@ -1,11 +1,13 @@
 """Uploads become partitions and runs; failed runs are recorded against their document."""
 import json
+import os
 from datetime import UTC, datetime
 
 import dagster as dg
 
-from docassets.defs.failures import record_failure_unless_recorded
-from docassets.defs.jobs import PRIORITY_TAG, process_document
+from docassets.defs.batching import plan_runs, run_documents
+from docassets.defs.failures import blamed_documents, settle_failed_run
+from docassets.defs.jobs import process_document
 from docassets.defs.partitions import documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.storage.blobs import BlobHead, BlobInfo
@@ -19,6 +21,7 @@ from docassets.storage.registry import (
     register_many,
     mark_runs_requested,
     pending_runs,
+    request_reruns,
 )
 
 WATCHED_PREFIXES = (UPLOAD_PREFIX, INBOX_PREFIX)
@@ -90,20 +93,16 @@ def upload_sensor(
     mark_runs_requested(tables, cursor.pop("requested", []))
     new = list_new_versions(context, store, tables, cursor, pipeline.max_document_mb * 2**20)
     owed = pending_runs(tables, RUNS_PER_TICK)
+    added, runs = plan_runs(
+        owed, context.instance.get_dynamic_partitions(documents.name) if owed else [],
+        max_per_run=pipeline.documents_per_run, spread=os.cpu_count() or 1,
+    )
     if new or owed:
-        context.log.info(f"registered {len(new)} new documents; requesting {len(owed)} runs")
+        context.log.info(f"registered {len(new)} new documents; requesting {len(runs)} runs for {len(owed)} documents")
     cursor["requested"] = [(record.document_id, record.run_owed_at.isoformat()) for record in owed]
     return dg.SensorResult(
-        run_requests=[
-            dg.RunRequest(
-                partition_key=record.document_id,
-                run_key=f"{record.document_id}@{record.run_owed_at.isoformat()}",
-                tags={"dagster/priority": PRIORITY_TAG[record.priority], "docassets/project": record.project,
-                      **({"docassets/batch": record.batch_id} if record.batch_id else {})},
-            )
-            for record in owed
-        ],
-        dynamic_partitions_requests=[documents.build_add_request([r.document_id for r in owed])] if owed else [],
+        run_requests=[run.run_request() for run in runs],
+        dynamic_partitions_requests=[documents.build_add_request(added)] if added else [],
         cursor=json.dumps(cursor),
     )
 
@@ -119,13 +118,19 @@ project_automation = dg.AutomationConditionSensorDefinition(
 
 @dg.run_failure_sensor(monitored_jobs=[process_document], default_status=dg.DefaultSensorStatus.RUNNING)
 def record_failed_documents(context: dg.RunFailureSensorContext, database: DatabaseResource):
-    """A run that failed for any reason leaves its cause against the document."""
-    document_id = context.dagster_run.tags.get("dagster/partition")
-    if not document_id:
+    """A run that failed leaves its cause against its documents, or, when it failed because of some
+    of them, against those, and queues the others again."""
+    run = context.dagster_run
+    document_ids = run_documents(run.tags, context.instance)
+    if not document_ids:
         return
-    stats = context.instance.get_run_stats(context.dagster_run.run_id)
-    started = datetime.fromtimestamp(stats.start_time or stats.enqueued_time or 0, UTC)
-    record_failure_unless_recorded(
-        database.tables(), document_id, context.failure_event.step_key or "run",
-        context.failure_event.message or "the run failed", since=started,
+    stats = context.instance.get_run_stats(run.run_id)
+    requeued = settle_failed_run(
+        database.tables(), document_ids, blamed_documents(context.get_step_failure_events()),
+        context.failure_event.step_key or "run",
+        context.failure_event.message or "the run failed",
+        since=datetime.fromtimestamp(stats.start_time or stats.enqueued_time or 0, UTC),
     )
+    if requeued:
+        request_reruns(database.tables(), requeued)
+        context.log.info(f"run {run.run_id} failed on some of its documents; {len(requeued)} others queued again")

@@ -207,7 +207,8 @@ class TableStore:
     def replace_rows(
         self, name: str, rows: Iterable[Mapping[str, Any]], where: Mapping[str, Any] | None = None
     ) -> int:
-        """Delete the rows matching `where` (all rows when None) and insert `rows`, atomically."""
+        """Delete the rows matching `where` (all rows when None; see `_conditions`) and insert `rows`,
+        atomically."""
         return self.replace_tables({name: rows}, where)[name]
 
     def replace_tables(
@@ -260,7 +261,11 @@ def as_utc(moment: datetime | None) -> datetime | None:
 
 
 def _conditions(table: sa.Table, where: Mapping[str, Any] | None) -> list:
-    return [table.c[column] == value for column, value in (where or {}).items()]
+    """`column == value` per item; a list, tuple or set of values means `column IN (...)`."""
+    return [
+        table.c[column].in_(value) if isinstance(value, (list, tuple, set, frozenset)) else table.c[column] == value
+        for column, value in (where or {}).items()
+    ]
 
 
 def _clean(row: Mapping[str, Any], table: sa.Table) -> dict[str, Any]:

@@ -4,11 +4,13 @@ import dagster as dg
 import pandas as pd
 
 from docassets.core.pdf import DocumentUnreadable, inspect_pdf
-from docassets.defs.failures import failures_recorded
+from docassets.defs.checks import documents_check
+from docassets.defs.failures import failures_recorded, raise_unreadable
 from docassets.defs.partitions import documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.storage.blobs import local_copy
-from docassets.storage.registry import lookup
+from docassets.storage.registry import DocumentRecord, lookup
+from docassets.storage.tables import TableStore
 
 
 @dg.asset(
@@ -25,37 +27,46 @@ def source_documents(
     database: DatabaseResource,
     pipeline: PipelineSettings,
 ):
-    """The uploaded PDF, validated: size, sha256, page count, encryption, project and file name."""
+    """The uploaded PDF, validated: size, sha256, page count, encryption, project and file name.
+
+    Every document of the run is validated before any fails it, so that one run names every
+    unreadable document and the next run holds only readable ones.
+    """
     tables = database.tables()
-    record = lookup(tables, context.partition_key)
+    frames, mismatches, unreadable = {}, {}, []
+    for document_id in context.partition_keys:
+        record = lookup(tables, document_id)
+        try:
+            frames[document_id] = _validated(tables, blob_store, record, pipeline.max_document_mb)
+        except dg.Failure as failure:
+            unreadable.append(failure)
+            continue
+        row = frames[document_id].iloc[0]
+        context.add_asset_metadata({
+            "file_name": record.file_name, "project": record.project, "pages": int(row.page_count),
+            "size_mb": round(int(row.size_bytes) / 2**20, 2), "sha256": row.sha256, "encrypted": bool(row.encrypted),
+        }, partition_key=document_id)
+        differing = [name for name, expected, actual in [
+            ("size", record.size_bytes, int(row.size_bytes)), ("sha256", record.sha256 or row.sha256, row.sha256),
+        ] if expected != actual]
+        if differing:
+            mismatches[document_id] = " and ".join(differing) + " differ from the upload"
+    raise_unreadable(unreadable)
+    yield dg.Output(frames)
+    yield documents_check("matches_upload", mismatches, checked=len(frames))
+
+
+def _validated(tables: TableStore, blob_store: BlobStoreResource, record: DocumentRecord, max_mb: int) -> pd.DataFrame:
     with failures_recorded(tables, record.document_id, record.file_name, "source_documents"):
-        if record.size_bytes > pipeline.max_document_mb * 2**20:
+        if record.size_bytes > max_mb * 2**20:
             raise DocumentUnreadable(
                 f"{record.file_name}: {record.size_bytes / 2**20:.0f} MB is over the "
-                f"{pipeline.max_document_mb} MB limit; raise DOCASSETS_MAX_DOCUMENT_MB or split the file"
+                f"{max_mb} MB limit; raise DOCASSETS_MAX_DOCUMENT_MB or split the file"
             )
         with local_copy(blob_store.store(), record.blob_key) as path:
             info = inspect_pdf(path, name=record.file_name)
-    frame = pd.DataFrame([{
+    return pd.DataFrame([{
         "document_id": record.document_id, "project": record.project, "file_name": record.file_name,
         "blob_key": record.blob_key, "size_bytes": info.size, "sha256": info.sha256,
         "page_count": info.page_count, "encrypted": info.encrypted,
     }])
-    yield dg.Output(frame, metadata={
-        "file_name": record.file_name,
-        "project": record.project,
-        "pages": info.page_count,
-        "size_mb": round(info.size / 2**20, 2),
-        "sha256": info.sha256,
-        "encrypted": info.encrypted,
-    })
-    mismatches = [
-        name for name, expected, actual in [
-            ("size", record.size_bytes, info.size),
-            ("sha256", record.sha256 or info.sha256, info.sha256),
-        ] if expected != actual
-    ]
-    yield dg.AssetCheckResult(
-        check_name="matches_upload", passed=not mismatches,
-        metadata={"mismatched": ", ".join(mismatches) or "none"},
-    )

@@ -9,6 +9,7 @@ from docassets.core.chunking import document_text
 from docassets.core.entities import EntityExtractor, load_pipeline
 from docassets.core.models import Chunk, EntityKey, Mention
 from docassets.core.relationships import find_relationships
+from docassets.defs.checks import documents_check
 from docassets.defs.partitions import documents
 from docassets.frames import (
     chunks_from_frame,
@@ -44,26 +45,33 @@ def chunk_of(mentions: list[Mention], chunks: list[Chunk]) -> list[int | None]:
                           description="Every mention lies inside a chunk, so it can be cited."),
     ],
 )
-def entity_mentions(context: dg.AssetExecutionContext, ocr_text: pd.DataFrame, chunks: pd.DataFrame):
+def entity_mentions(
+    context: dg.AssetExecutionContext, ocr_text: dict[str, pd.DataFrame], chunks: dict[str, pd.DataFrame]
+):
     """People, organisations, places, dates, money, courts, case numbers, citations, statutes and Bates numbers."""
-    pages = pages_from_frame(ocr_text)
-    mentions = EntityExtractor(load_pipeline()).extract_pages(pages)
-    frame = mentions_frame(context.partition_key, mentions, chunk_of(mentions, chunks_from_frame(chunks)))
-    counts = frame.label.value_counts()
-    yield dg.Output(frame, metadata={
-        "mentions": len(frame),
-        "by_label": dg.MetadataValue.json({label: int(n) for label, n in counts.items()}),
-        "preview": dg.MetadataValue.md(
-            frame.head(10)[["label", "text", "normalized", "page_number", "role"]].to_markdown(index=False)
-        ),
-    })
-    text = document_text(pages)
-    wrong = [m.text for m in mentions if text[m.start:m.end] != m.text]
-    yield dg.AssetCheckResult(check_name="offsets_reproduce_text", passed=not wrong,
-                              metadata={"mismatched": len(wrong), "examples": ", ".join(wrong[:5]) or "none"})
-    outside = int(frame.chunk_index.isna().sum())
-    yield dg.AssetCheckResult(check_name="mentions_in_chunks", passed=outside == 0,
-                              severity=dg.AssetCheckSeverity.WARN, metadata={"outside_chunks": outside})
+    extractor = EntityExtractor(load_pipeline())
+    frames, wrong_offsets, outside = {}, {}, {}
+    for document_id, page_frame in ocr_text.items():
+        pages = pages_from_frame(page_frame)
+        mentions = extractor.extract_pages(pages)
+        frame = frames[document_id] = mentions_frame(
+            document_id, mentions, chunk_of(mentions, chunks_from_frame(chunks[document_id]))
+        )
+        context.add_asset_metadata({
+            "mentions": len(frame),
+            "by_label": dg.MetadataValue.json({label: int(n) for label, n in frame.label.value_counts().items()}),
+            "preview": dg.MetadataValue.md(
+                frame.head(10)[["label", "text", "normalized", "page_number", "role"]].to_markdown(index=False)
+            ),
+        }, partition_key=document_id)
+        text = document_text(pages)
+        if wrong := [m.text for m in mentions if text[m.start:m.end] != m.text]:
+            wrong_offsets[document_id] = f"{len(wrong)} mentions, e.g. " + ", ".join(wrong[:3])
+        if unplaced := int(frame.chunk_index.isna().sum()):
+            outside[document_id] = f"{unplaced} mentions outside every chunk"
+    yield dg.Output(frames)
+    yield documents_check("offsets_reproduce_text", wrong_offsets, checked=len(frames))
+    yield documents_check("mentions_in_chunks", outside, checked=len(frames), severity=dg.AssetCheckSeverity.WARN)
 
 
 @dg.asset(
@@ -75,24 +83,29 @@ def entity_mentions(context: dg.AssetExecutionContext, ocr_text: pd.DataFrame, c
                                    description="Every edge joins the document or entities mentioned in it.")],
 )
 def relationships(
-    context: dg.AssetExecutionContext, ocr_text: pd.DataFrame, chunks: pd.DataFrame, entity_mentions: pd.DataFrame
+    context: dg.AssetExecutionContext,
+    ocr_text: dict[str, pd.DataFrame],
+    chunks: dict[str, pd.DataFrame],
+    entity_mentions: dict[str, pd.DataFrame],
 ):
     """Typed edges with evidence: mentions, party roles, counsel, courts, citations, co-occurrence."""
-    document_id = context.partition_key
-    mentions = mentions_from_frame(entity_mentions)
-    found = find_relationships(
-        document_id, document_text(pages_from_frame(ocr_text)), chunks_from_frame(chunks), mentions
-    )
-    frame = relationships_frame(document_id, found)
-    yield dg.Output(frame, metadata={
-        "relationships": len(frame),
-        "by_type": dg.MetadataValue.json({t: int(n) for t, n in frame.type.value_counts().items()}),
-        "preview": dg.MetadataValue.md(
-            frame[frame.type != "MENTIONS"].head(10)[["type", "source_name", "target_name", "confidence"]]
-            .to_markdown(index=False)
-        ),
-    })
-    known = {EntityKey(m.label, m.normalized) for m in mentions} | {EntityKey("DOCUMENT", document_id)}
-    unknown = relationship_keys(frame) - known
-    yield dg.AssetCheckResult(check_name="endpoints_are_mentions", passed=not unknown,
-                              metadata={"unknown_endpoints": ", ".join(map(str, list(unknown)[:5])) or "none"})
+    frames, unknown_endpoints = {}, {}
+    for document_id, page_frame in ocr_text.items():
+        mentions = mentions_from_frame(entity_mentions[document_id])
+        found = find_relationships(
+            document_id, document_text(pages_from_frame(page_frame)), chunks_from_frame(chunks[document_id]), mentions
+        )
+        frame = frames[document_id] = relationships_frame(document_id, found)
+        context.add_asset_metadata({
+            "relationships": len(frame),
+            "by_type": dg.MetadataValue.json({t: int(n) for t, n in frame.type.value_counts().items()}),
+            "preview": dg.MetadataValue.md(
+                frame[frame.type != "MENTIONS"].head(10)[["type", "source_name", "target_name", "confidence"]]
+                .to_markdown(index=False)
+            ),
+        }, partition_key=document_id)
+        known = {EntityKey(m.label, m.normalized) for m in mentions} | {EntityKey("DOCUMENT", document_id)}
+        if unknown := relationship_keys(frame) - known:
+            unknown_endpoints[document_id] = ", ".join(map(str, list(unknown)[:5]))
+    yield dg.Output(frames)
+    yield documents_check("endpoints_are_mentions", unknown_endpoints, checked=len(frames))

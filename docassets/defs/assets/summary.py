@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
+from docassets.defs.checks import documents_check
 from docassets.defs.partitions import documents
 from docassets.defs.resources import DatabaseResource
 
@@ -20,33 +21,37 @@ from docassets.defs.resources import DatabaseResource
 def document_summary(
     context: dg.AssetExecutionContext,
     database: DatabaseResource,
-    source_documents: pd.DataFrame,
-    ocr_text: pd.DataFrame,
-    chunks: pd.DataFrame,
-    entity_mentions: pd.DataFrame,
-    relationships: pd.DataFrame,
+    source_documents: dict[str, pd.DataFrame],
+    ocr_text: dict[str, pd.DataFrame],
+    chunks: dict[str, pd.DataFrame],
+    entity_mentions: dict[str, pd.DataFrame],
+    relationships: dict[str, pd.DataFrame],
 ):
     """Counts per stage and status `completed`; clears any failure recorded by an earlier attempt."""
-    source = source_documents.iloc[0]
-    methods = ocr_text.method.value_counts()
-    row = {
-        "document_id": context.partition_key,
-        "project": source.project,
-        "file_name": source.file_name,
-        "pages": len(ocr_text),
-        "ocr_pages": int(methods.get("ocr", 0)),
-        "unreadable_pages": int(methods.get("empty", 0)),
-        "chunks": len(chunks),
-        "mentions": len(entity_mentions),
-        "relationships": len(relationships),
-        "status": "completed",
-        "completed_at": datetime.now(UTC),
-    }
-    database.tables().replace_rows("document_failures", [], where={"document_id": context.partition_key})
-    yield dg.Output(pd.DataFrame([row]), metadata={k: v for k, v in row.items() if isinstance(v, (int, str))})
-    has_text = bool(ocr_text.text.str.strip().str.len().sum())
-    yield dg.AssetCheckResult(
-        check_name="stages_agree",
-        passed=row["pages"] == int(source.page_count) and (row["chunks"] > 0 or not has_text),
-        metadata={"pages_in_pdf": int(source.page_count), "pages_read": row["pages"], "chunks": row["chunks"]},
-    )
+    frames, disagreements = {}, {}
+    for document_id, source_frame in source_documents.items():
+        source, pages = source_frame.iloc[0], ocr_text[document_id]
+        methods = pages.method.value_counts()
+        row = {
+            "document_id": document_id,
+            "project": source.project,
+            "file_name": source.file_name,
+            "pages": len(pages),
+            "ocr_pages": int(methods.get("ocr", 0)),
+            "unreadable_pages": int(methods.get("empty", 0)),
+            "chunks": len(chunks[document_id]),
+            "mentions": len(entity_mentions[document_id]),
+            "relationships": len(relationships[document_id]),
+            "status": "completed",
+            "completed_at": datetime.now(UTC),
+        }
+        frames[document_id] = pd.DataFrame([row])
+        context.add_asset_metadata({k: v for k, v in row.items() if isinstance(v, (int, str))}, partition_key=document_id)
+        has_text = bool(pages.text.str.strip().str.len().sum())
+        if row["pages"] != int(source.page_count) or (row["chunks"] == 0 and has_text):
+            disagreements[document_id] = (
+                f"{row['pages']} of {int(source.page_count)} pages read, {row['chunks']} chunks"
+            )
+    database.tables().replace_rows("document_failures", [], where={"document_id": list(frames)})
+    yield dg.Output(frames)
+    yield documents_check("stages_agree", disagreements, checked=len(frames))

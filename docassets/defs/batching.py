@@ -1,0 +1,124 @@
+"""Which documents share a run: the fixed cost of a run (a fresh process, the code location
+import, the spaCy model load, Dagster's bookkeeping) is seconds, so documents go through the
+per-document stages several at a time.
+
+A run covers a *range* of the `documents` partitions (Dagster's partition range tags), and a range
+is every partition between its ends in the order they were added, so a run may only cover owed
+documents that lie next to each other in that order. Runs are also cut so that a small batch is
+spread over as many runs as the machine has cores (each run uses one core, OCR apart), and no run
+holds more than `max_per_run` documents (a failure re-queues at most that many; see
+`failures.py`).
+"""
+import hashlib
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+import dagster as dg
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
+)
+
+from docassets.defs.partitions import documents
+from docassets.storage.registry import DocumentRecord
+
+T = TypeVar("T")
+PRIORITY_TAG = {"high": "10", "normal": "0", "low": "-10"}  # dagster/priority: higher runs first
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """Documents lying next to each other in partition order, with the same priority, project and batch."""
+
+    records: tuple[DocumentRecord, ...]
+
+    @property
+    def document_ids(self) -> list[str]:
+        return [record.document_id for record in self.records]
+
+    def run_request(self) -> dg.RunRequest:
+        first, last = self.records[0], self.records[-1]
+        owed = "|".join(f"{r.document_id}@{r.run_owed_at.isoformat()}" for r in self.records)
+        tags = {"dagster/priority": PRIORITY_TAG[first.priority], "docassets/project": first.project,
+                "docassets/documents": str(len(self.records)),
+                **({"docassets/batch": first.batch_id} if first.batch_id else {})}
+        if len(self.records) == 1:
+            return dg.RunRequest(partition_key=first.document_id, run_key=owed, tags=tags)
+        # The run key identifies the runs owed: a repeated tick requests nothing twice.
+        return dg.RunRequest(
+            run_key=f"{first.document_id}..{last.document_id}#{hashlib.sha256(owed.encode()).hexdigest()[:16]}",
+            tags={**tags, **partition_tags(self.document_ids)},
+        )
+
+
+def plan_runs(
+    owed: Sequence[DocumentRecord], existing: Sequence[str], *, max_per_run: int, spread: int
+) -> tuple[list[str], list[PlannedRun]]:
+    """The partitions to add (in this order, after `existing`) and the runs that cover `owed`.
+
+    `existing` is the current partition order. New documents are added grouped, so that each
+    group's documents lie together.
+    """
+    def group(record: DocumentRecord) -> tuple[str, str, str]:
+        return record.priority, record.project, record.batch_id or ""
+
+    known = set(existing)
+    new = sorted((r for r in owed if r.document_id not in known), key=group)
+    position = {key: index for index, key in enumerate(existing)}
+    position.update((record.document_id, len(existing) + index) for index, record in enumerate(new))
+    by_group: dict[tuple[str, str, str], list[DocumentRecord]] = {}
+    for record in owed:
+        by_group.setdefault(group(record), []).append(record)
+    runs = [
+        PlannedRun(tuple(part))
+        for records in by_group.values()
+        for stretch in consecutive(records, lambda r: position[r.document_id])
+        for part in cut(stretch, max_per_run, spread)
+    ]
+    return [r.document_id for r in new], runs
+
+
+def consecutive(items: Sequence[T], position: Callable[[T], int]) -> list[list[T]]:
+    """`items` in partition order, cut wherever the next one does not directly follow."""
+    stretches: list[list[T]] = []
+    for item in sorted(items, key=position):
+        if stretches and position(stretches[-1][-1]) + 1 == position(item):
+            stretches[-1].append(item)
+        else:
+            stretches.append([item])
+    return stretches
+
+
+def cut(stretch: Sequence[T], max_per_run: int, spread: int = 1) -> list[list[T]]:
+    """Cut consecutive documents into nearly equal runs: at most `max_per_run` each, and at least
+    `spread` runs when there are that many documents."""
+    count = max(math.ceil(len(stretch) / max_per_run), min(len(stretch), spread))
+    size, extra = divmod(len(stretch), count)
+    runs, start = [], 0
+    for index in range(count):
+        end = start + size + (index < extra)
+        runs.append(list(stretch[start:end]))
+        start = end
+    return runs
+
+
+def partition_tags(document_ids: Sequence[str]) -> dict[str, str]:
+    """The tags that make a run of the per-document stages cover these consecutive documents."""
+    if len(document_ids) == 1:
+        return {PARTITION_NAME_TAG: document_ids[0]}
+    return {ASSET_PARTITION_RANGE_START_TAG: document_ids[0], ASSET_PARTITION_RANGE_END_TAG: document_ids[-1]}
+
+
+def run_documents(tags: Mapping[str, str], instance: dg.DagsterInstance) -> list[str]:
+    """The documents a run of the per-document stages covers, from its tags: its partition, or its
+    partition range."""
+    if key := tags.get(PARTITION_NAME_TAG):
+        return [key]
+    start, end = tags.get(ASSET_PARTITION_RANGE_START_TAG), tags.get(ASSET_PARTITION_RANGE_END_TAG)
+    if not (start and end):
+        return []
+    keys = list(instance.get_dynamic_partitions(documents.name))
+    return keys[keys.index(start):keys.index(end) + 1] if start in keys and end in keys else []
