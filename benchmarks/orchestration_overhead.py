@@ -1,5 +1,5 @@
-"""What Dagster orchestration costs per document: the sensor, the run queue and one run per document
-versus the same core functions called directly.
+"""What Dagster orchestration costs per document: the sensor, the run queue and the runs (several
+documents each, see `docassets/defs/batching.py`) versus the same core functions called directly.
 
 1. Builds N small real documents (default 200) from `samples/`: the two one-page filings and one- or
    two-page extracts of the text-layer filings, each with its own PDF title so that no two files
@@ -7,7 +7,8 @@ versus the same core functions called directly.
 2. Direct: `extract_pages`, `chunk_pages`, `EntityExtractor.extract_pages` and `find_relationships`
    (what the per-document assets call) on every file, one after another in this process. The spaCy
    model is loaded once before the clock starts.
-3. Dagster in one process: `LocalPipeline.run_document` (the `process_document` job,
+3. Dagster in one process: `LocalPipeline.run_documents` (the `process_document` job, runs of
+   up to DOCASSETS_DOCUMENTS_PER_RUN documents,
    `execute_in_process`, SQLite instance) on a sample of the files, model already loaded: Dagster's
    bookkeeping per document without any process start.
 4. Cold starts: fresh interpreters importing Dagster, loading the code location, loading spaCy: what
@@ -147,10 +148,10 @@ def run_in_process(paths: list[Path], home: Path, dagster_pg_url: str | None) ->
         pipeline = LocalPipeline(settings, instance)
         ids = [pipeline.add_document(path, project=PROJECT) for path in paths]
         started = time.perf_counter()
-        ok = [pipeline.run_document(document_id) for document_id in ids]
+        failed = pipeline.run_documents(ids)
         seconds = time.perf_counter() - started
-    if not all(ok):
-        raise RuntimeError(f"{ok.count(False)} in-process runs failed")
+    if failed:
+        raise RuntimeError(f"{len(failed)} documents failed in the in-process runs")
     return seconds
 
 

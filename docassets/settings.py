@@ -15,11 +15,11 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_HOME = ".docassets"
+DOCUMENTS_PER_RUN = 25  # most documents in one run of the per-document stages (docassets/defs/batching.py)
 
 
 class ConfigurationError(ValueError):
     """A setting is missing or malformed; the message names the variable and the fix."""
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -51,7 +51,7 @@ class Settings:
             database_url=database_url,
             database_url_from_env=bool(raw_url),
             ocr_workers=_positive_int(env, "DOCASSETS_OCR_WORKERS", os.cpu_count() or 1),
-            documents_per_run=_positive_int(env, "DOCASSETS_DOCUMENTS_PER_RUN", 25),
+            documents_per_run=_positive_int(env, "DOCASSETS_DOCUMENTS_PER_RUN", DOCUMENTS_PER_RUN),
             max_document_mb=_positive_int(env, "DOCASSETS_MAX_DOCUMENT_MB", 2048),
             chunk_max_tokens=_positive_int(env, "DOCASSETS_CHUNK_MAX_TOKENS", 400),
             chunk_overlap=_non_negative_int(env, "DOCASSETS_CHUNK_OVERLAP", 40),

@@ -1,4 +1,13 @@
 """Each document is one dynamic partition of `documents`; its key is the document id (a UUID)."""
+import warnings
+
 import dagster as dg
 
+from docassets.settings import DOCUMENTS_PER_RUN
+
 documents = dg.DynamicPartitionsDefinition(name="documents")
+
+# A backfill from the UI batches documents as the sensor does. (The parameter is beta in Dagster
+# 1.13, which warns at every asset that uses it.)
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
+document_backfill = dg.BackfillPolicy.multi_run(max_partitions_per_run=DOCUMENTS_PER_RUN)

@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from docassets.core.resolution import ResolutionSettings
-from docassets.settings import validated_database_url
+from docassets.settings import DOCUMENTS_PER_RUN, validated_database_url
 from docassets.storage.blobs import BlobStore, open_blob_store
 from docassets.storage.tables import TableStore
 
@@ -37,7 +37,7 @@ class PipelineSettings(dg.ConfigurableResource):
 
     ocr_workers: int = 2
     # At most this many documents share a run of the per-document stages (see batching.py).
-    documents_per_run: int = 25
+    documents_per_run: int = DOCUMENTS_PER_RUN
     max_document_mb: int = 2048
     chunk_max_tokens: int = 400
     chunk_overlap: int = 40

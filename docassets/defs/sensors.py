@@ -116,7 +116,8 @@ project_automation = dg.AutomationConditionSensorDefinition(
 )
 
 
-@dg.run_failure_sensor(monitored_jobs=[process_document], default_status=dg.DefaultSensorStatus.RUNNING)
+# Every job: a backfill launched from the UI runs the per-document assets outside `process_document`.
+@dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING)
 def record_failed_documents(context: dg.RunFailureSensorContext, database: DatabaseResource):
     """A run that failed leaves its cause against its documents, or, when it failed because of some
     of them, against those, and queues the others again."""

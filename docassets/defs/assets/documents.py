@@ -6,7 +6,7 @@ import pandas as pd
 from docassets.core.pdf import DocumentUnreadable, inspect_pdf
 from docassets.defs.checks import documents_check
 from docassets.defs.failures import failures_recorded, raise_unreadable
-from docassets.defs.partitions import documents
+from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.storage.blobs import local_copy
 from docassets.storage.registry import DocumentRecord, lookup
@@ -15,6 +15,7 @@ from docassets.storage.tables import TableStore
 
 @dg.asset(
     partitions_def=documents,
+    backfill_policy=document_backfill,
     group_name="documents",
     kinds={"pdf", "sql"},
     io_manager_key="table_io_manager",

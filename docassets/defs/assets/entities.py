@@ -10,7 +10,7 @@ from docassets.core.entities import EntityExtractor, load_pipeline
 from docassets.core.models import Chunk, EntityKey, Mention
 from docassets.core.relationships import find_relationships
 from docassets.defs.checks import documents_check
-from docassets.defs.partitions import documents
+from docassets.defs.partitions import document_backfill, documents
 from docassets.frames import (
     chunks_from_frame,
     mentions_frame,
@@ -35,6 +35,7 @@ def chunk_of(mentions: list[Mention], chunks: list[Chunk]) -> list[int | None]:
 
 @dg.asset(
     partitions_def=documents,
+    backfill_policy=document_backfill,
     group_name="entities",
     kinds={"spacy", "sql"},
     io_manager_key="table_io_manager",
@@ -76,6 +77,7 @@ def entity_mentions(
 
 @dg.asset(
     partitions_def=documents,
+    backfill_policy=document_backfill,
     group_name="entities",
     kinds={"python", "sql"},
     io_manager_key="table_io_manager",

@@ -6,12 +6,13 @@ import dagster as dg
 import pandas as pd
 
 from docassets.defs.checks import documents_check
-from docassets.defs.partitions import documents
+from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import DatabaseResource
 
 
 @dg.asset(
     partitions_def=documents,
+    backfill_policy=document_backfill,
     group_name="documents",
     kinds={"sql"},
     io_manager_key="table_io_manager",

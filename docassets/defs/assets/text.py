@@ -14,7 +14,7 @@ from docassets.core.chunking import chunk_pages, coverage_gaps, document_text
 from docassets.core.pdf import ExtractionSettings, extract_pages
 from docassets.defs.checks import documents_check
 from docassets.defs.failures import failures_recorded
-from docassets.defs.partitions import documents
+from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.frames import PagesParquetWriter, chunks_frame, pages_frame, pages_from_frame
 from docassets.storage.blobs import BlobStore, local_copy
@@ -26,6 +26,7 @@ PREVIEW_CHARS = 80  # of each page's text kept in memory for the asset's preview
 
 @dg.asset(
     partitions_def=documents,
+    backfill_policy=document_backfill,
     group_name="text",
     kinds={"pdf", "tesseract", "parquet"},
     io_manager_key="blob_io_manager",
@@ -128,6 +129,7 @@ def _page_preview(frame: pd.DataFrame) -> str:
 
 @dg.asset(
     partitions_def=documents,
+    backfill_policy=document_backfill,
     group_name="text",
     kinds={"python", "sql"},
     io_manager_key="table_io_manager",
