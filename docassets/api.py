@@ -20,16 +20,16 @@ if TYPE_CHECKING:
 __all__ = ["extract_pages", "extract_entities", "resolve_names", "process"]
 
 
-def extract_pages(path: str | Path, *, workers: int = 1) -> list[Page]:
+def extract_pages(path: str | Path, *, workers: int | None = None) -> list[Page]:
     """Every page's text: the text layer where it is good, Tesseract OCR where it is not.
 
-    `workers` > 1 OCRs pages in parallel processes (spawned: call it under
-    `if __name__ == "__main__":` in a script), which is why the default is 1.
+    `workers` Tesseract processes read pages at once (default: one per core).
     """
     from docassets.core.pdf import ExtractionSettings
     from docassets.core.pdf import extract_pages as extract
 
-    return list(extract(path, name=Path(path).name, settings=ExtractionSettings(workers=workers)))
+    settings = ExtractionSettings() if workers is None else ExtractionSettings(workers=workers)
+    return list(extract(path, name=Path(path).name, settings=settings))
 
 
 def extract_entities(text: str) -> list[Mention]:

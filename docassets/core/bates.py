@@ -12,7 +12,7 @@ Everything here works on plain text, so it serves text layers and OCR output ali
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 # A prefix is one or more upper-case words joined by "-" or "_"; each word starts and ends with
@@ -24,6 +24,9 @@ _BATES = re.compile(
     r"(?![\d]|[-/.,:]\d)"
 )
 _BATES_EXACT = re.compile(rf"(?P<prefix>{_PREFIX})(?P<sep>[ _-]?)(?P<number>\d+)")
+# What every `_BATES` match holds: a prefix's last letter, perhaps a separator, four digits.
+# Searching for it is several times cheaper than `_BATES`, which is tried at every position.
+_BATES_CORE = re.compile(r"[A-Z][ _-]?\d{4}")
 
 # Upper-case words that precede numbers which are not Bates numbers.
 _NOT_PREFIXES = frozenset(
@@ -53,6 +56,11 @@ _STAMP = re.compile(
     r"(?=.*\bFiled\b:?\s*\d{1,2}/\d{1,2}/\d{2,4}|.*\bFILED\b:?\s*\d{1,2}/\d{1,2}/\d{2,4})"
     r".*\S"
 )
+# The part of every `_STAMP` match's lookahead that a quick search can look for.
+_FILING_DATE = re.compile(r"(?:Filed|FILED):?\s*\d{1,2}/\d{1,2}/\d{2,4}")
+# The words a `_STAMP` match starts with. A search for them skips ahead to their first letters,
+# where `_STAMP`, which has no such prefix, would be tried at every position of the text.
+_STAMP_START = re.compile(r"USCA|Appellate|Case|CASE|Appeal|APPEAL")
 
 
 class _Bates(NamedTuple):
@@ -76,21 +84,35 @@ def _is_bates(match: re.Match[str]) -> bool:
 
 
 def _may_hold_stamp(text: str) -> bool:
-    # Every stamp says "Filed" or "FILED"; a substring test is ~50x cheaper than `_STAMP`,
-    # which matters when every page of a long text-layer document is checked.
-    return "Filed" in text or "FILED" in text
+    # Every stamp has a filing date; searching for it (from its capital F) is ~50x cheaper than
+    # `_STAMP`, which matters when every page of a long text-layer document is checked.
+    return _FILING_DATE.search(text) is not None
+
+
+def _stamps(text: str) -> Iterator[re.Match[str]]:
+    """The matches of `_STAMP.finditer(text)`, ~10x faster.
+
+    `_STAMP` is tried only where one of its first words starts: it cannot match anywhere else.
+    (`_STAMP_START` skips words that overlap an earlier one, but these start inside a word,
+    where the word boundary that `_STAMP` starts with is missing.)
+    """
+    if not _may_hold_stamp(text):
+        return
+    end = 0
+    for word in _STAMP_START.finditer(text):
+        if word.start() >= end and (match := _STAMP.match(text, word.start())):
+            end = match.end()
+            yield match
 
 
 def stamp_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every CM/ECF header in `text`, from its first keyword to the line's end."""
-    if not _may_hold_stamp(text):
-        return []
-    return [match.span() for match in _STAMP.finditer(text)]
+    return [match.span() for match in _stamps(text)]
 
 
 def find_stamp(text: str) -> str | None:
     """The first CM/ECF header of a page, exactly as written, or None."""
-    match = _STAMP.search(text) if _may_hold_stamp(text) else None
+    match = next(_stamps(text), None)
     return match.group() if match else None
 
 
@@ -106,6 +128,8 @@ def find_bates(text: str) -> str | None:
     footer = _stampless_lines(reversed(lines), _FOOTER_LINES)
     header = _stampless_lines(lines, _HEADER_LINES)
     for line in footer + header:
+        if not _BATES_CORE.search(line):
+            continue
         # the right-most candidate: footers read "CONFIDENTIAL ... WOMBAT 000454"
         for match in reversed(list(_BATES.finditer(line))):
             if _is_bates(match):

@@ -29,33 +29,37 @@ Page text is normalised: control characters removed (PostgreSQL rejects NUL), li
 runs of blank lines reduced to one, no blank line at either end. A blank line therefore marks
 a paragraph, and `PAGE_SEPARATOR` between pages reads like one.
 
-OCR runs in a pool of `workers` processes, each of which opens the PDF once and renders its own
-pages, so page images never cross a process boundary or exist in the calling process; at most
-`2 * workers` pages are in flight or waiting to be yielded in order, and pages are yielded as
-soon as they and every page before them are done. After each scanned page, the process that
-touched it empties MuPDF's image cache (see `_forget_images`), so memory does not grow with
-the size of the document: on a 330-page, 590 MB production of 330 dpi colour scans the whole
-process tree peaks well under 1 GB (`benchmarks/text_extraction.py`). With `workers=1` the
-page is rendered in the calling process, one page image at a time.
+OCR runs `workers` Tesseract processes at once. This process renders each page that needs OCR
+into an image file (~40 ms at 300 dpi; MuPDF is used from this thread only) and hands the file
+to a pool of `workers` threads, each of which runs `tesseract` on it (~0.8 s a page) and deletes
+it. No interpreter is started for OCR, so a run pays no start-up and import cost per worker.
+At most `2 * workers` pages are in flight or waiting to be yielded in order, and pages are
+yielded as soon as they and every page before them are done; at most that many page images
+exist, on disk, at any time. After each scanned page MuPDF's image cache is emptied (see
+`_forget_images`), so memory does not grow with the size of the document: on a 330-page, 590 MB
+production of 330 dpi colour scans the whole process tree peaks well under 1 GB
+(`benchmarks/text_extraction.py`).
 """
 from __future__ import annotations
 
 import hashlib
 import logging
-import multiprocessing
 import os
 import re
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import pymupdf
 
 from docassets.core.bates import find_bates, find_stamp, stamp_spans
 from docassets.core.models import Page
-from docassets.core.ocr import DEFAULT_ORIENTATION_BELOW, OcrResult, ocr_page
+from docassets.core.ocr import DEFAULT_ORIENTATION_BELOW, OcrResult, ocr_image_file, write_page_image
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +67,7 @@ _SNIFF_BYTES = 1024  # readers accept "%PDF-" and "%%EOF" anywhere in the first 
 # Ligatures are expanded ("ﬁ" -> "fi") so that words are searchable; the rest is PyMuPDF's default.
 _TEXT_FLAGS = pymupdf.TEXTFLAGS_TEXT & ~pymupdf.TEXT_PRESERVE_LIGATURES
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_BLANK_RUN = re.compile(r"\n{3,}")
+_BLANK_RUN = re.compile(r"\n\n\n+")  # not "\n{3,}": a literal prefix is searched ~10x faster
 
 # Word-likeness of a whitespace-separated token, after stripping the punctuation around it:
 # Latin letters and digits, joined by the connectors found inside legal words ("Ass'n",
@@ -81,10 +85,41 @@ _SCAN_COVERAGE = 0.5  # a page at least half covered by images is taken for a sc
 # A whole whitespace-separated token that `_is_word` certainly accepts: one run of Latin letters
 # that holds a vowel, is all capitals or is short, or a plain number; perhaps in quotes or
 # brackets and followed by punctuation. (The most common case first: it is ~15% faster.)
+# It is matched with the whitespace before it, so that a search tries only where tokens start,
+# and without backtracking (consonants up to the first vowel; possessive runs), which could
+# never make a match succeed: together ~40% faster than a lookbehind and plain runs.
 _PLAIN_TOKEN = re.compile(
-    r"(?<!\S)[\"'“‘(\[]?"
-    r"(?:[A-Za-z]*[AEIOUYaeiouy][A-Za-z]*|[A-Z]+|[A-Za-z]{1,4}|[0-9]+(?:[.,][0-9]+)*)"
+    r"\s[\"'“‘(\[]?"
+    r"(?:[B-DF-HJ-NP-TV-XZb-df-hj-np-tv-xz]*+[AEIOUYaeiouy][A-Za-z]*+|[A-Z]++|[A-Za-z]{1,4}"
+    r"|[0-9]++(?:[.,][0-9]++)*+)"
     r"[.,;:!?\"'”’)\]]{0,2}(?!\S)"
+)
+# Punctuation that `_is_word` strips around a word and accepts inside one (both in
+# `_SURROUNDING_PUNCTUATION` and among `_WORD_BODY`'s connectors).
+_INNER_PUNCTUATION = "'./:,()[]"
+# For `_bounds`, each byte of UTF-8 text as "a" (ASCII letter or digit), "d" (inner
+# punctuation), "p" (other ASCII), " " (ASCII whitespace, as `str.split` sees it) or "x" (part
+# of a non-ASCII character);
+_BYTE_CLASSES = bytes(
+    ord("x") if byte >= 0x80
+    else ord("a") if chr(byte).isalnum()
+    else ord("d") if chr(byte) in _INNER_PUNCTUATION
+    else ord(" ") if chr(byte).isspace()
+    else ord("p")
+    for byte in range(256)
+)
+# and as "c" (ASCII consonant), "v" (other ASCII letter) or " ": a letter run without a vowel,
+# longer than `_SHORT_RUN`, shows as `_CONSONANT_RUN` after a " " or at the start.
+_LETTER_CLASSES = bytes(
+    ord("c") if chr(byte) in "BCDFGHJKLMNPQRSTVWXZbcdfghjklmnpqrstvwxz"
+    else ord("v") if chr(byte).isascii() and chr(byte).isalpha()
+    else ord(" ")
+    for byte in range(256)
+)
+_CONSONANT_RUN = b"c" * (_SHORT_RUN + 1)
+_VOWELLESS_RUN = re.compile(  # a whole letter run, as `_LETTER_RUN` finds it, without a vowel
+    rf"(?<![A-Za-zÀ-ÖØ-öø-ÿ])[B-DF-HJ-NP-TV-XZb-df-hj-np-tv-xz]{{{_SHORT_RUN + 1},}}"
+    r"(?![A-Za-zÀ-ÖØ-öø-ÿ])"
 )
 
 
@@ -127,22 +162,57 @@ class ExtractionSettings:
     orientation_below: float | None = DEFAULT_ORIENTATION_BELOW
 
 
+class _Bounds(NamedTuple):
+    """What a few byte counts prove about a text (see `_bounds`)."""
+
+    tokens: int  # it has at least this many whitespace-separated tokens,
+    not_words: int  # at most this many of which are garbage or layout,
+    visible_chars: int  # and at least this many visible characters
+
+
 @dataclass(frozen=True)
 class _Layer:
-    """A page's text layer and what it says about the page."""
+    """A page's text layer and what it says about the page.
+
+    Counting the body's words and visible characters exactly would add ~10% to reading a text
+    page, so only cheap bounds of them are measured up front (see `_bounds`). These settle
+    nearly every text page; the exact counts are worked out, once, where a decision needs them.
+    """
 
     number: int
     text: str  # normalised
     stamp: str | None
     bates: str | None
     body: str  # the text without stamp and Bates number
-    visible_chars: int  # of the body
-    words: int  # word-like tokens of the body
-    garbage: int  # tokens of the body that are neither words nor layout
+    bounds: _Bounds  # of the body
+
+    @cached_property
+    def visible_chars(self) -> int:  # of the body
+        return _visible_chars(self.body)
+
+    @cached_property
+    def _counts(self) -> tuple[int, int]:
+        return _token_counts(self.body)
 
     @property
-    def garbage_ratio(self) -> float:
-        return self.garbage / (self.words + self.garbage) if self.words + self.garbage else 0.0
+    def words(self) -> int:  # word-like tokens of the body
+        return self._counts[0]
+
+    def has_words(self) -> bool:
+        return self.bounds.tokens > self.bounds.not_words or self.words > 0
+
+    def has_visible_chars(self, count: int) -> bool:
+        """Whether the body has at least `count` visible characters."""
+        return self.bounds.visible_chars >= count or self.visible_chars >= count
+
+    def garbage_ratio_above(self, limit: float) -> bool:
+        """Whether more than `limit` of the body's word and garbage tokens are garbage."""
+        # At most not_words of at least `tokens` tokens are garbage or layout, so garbage /
+        # (all tokens - layout) is at most not_words / tokens.
+        if self.bounds.tokens and self.bounds.not_words / self.bounds.tokens <= limit:
+            return False
+        words, garbage = self._counts
+        return garbage / (words + garbage) > limit if words + garbage else False
 
 
 @dataclass
@@ -171,7 +241,7 @@ def _token_counts(text: str) -> tuple[int, int]:
     in C; only what remains (citations, symbols, soup) is judged token by token. Both paths
     agree with `_is_word`; the fast one only saves time (a text page costs ~0.1 ms, not ~1 ms).
     """
-    rest, plain = _PLAIN_TOKEN.subn(" ", text)
+    rest, plain = _PLAIN_TOKEN.subn(" ", "\n" + text)  # "\n": the first token's whitespace
     words = garbage = 0
     for token in rest.split():
         if len(set(token)) == 1 and not token[0].isalnum():
@@ -195,13 +265,42 @@ def _is_word(token: str) -> bool:
     )
 
 
+def _bounds(text: str) -> _Bounds:
+    """Bounds of what `_token_counts(text)` and `_visible_chars(text)` count, ~4x cheaper.
+
+    With its UTF-8 bytes classed by `_BYTE_CLASSES`, a token of "a" and "d" with an "a" among
+    them is a word for `_is_word`, which strips "d" around a word and accepts it inside one --
+    unless a letter run of it lacks a vowel, which `_VOWELLESS_RUN` rules out. Every other
+    token holds a run of "p" (no run crosses whitespace) or an "x" character, or is all "d"
+    and starts after ASCII whitespace, at the start, or after an "x" character that is
+    whitespace and so in no token: these bound the tokens that are not words. And an "a",
+    "d" or "p" after ASCII whitespace or at the start begins a token.
+    """
+    data = text.encode()
+    shape = data.translate(_BYTE_CLASSES)
+    x_bytes = shape.count(b"x")
+    visible_chars = len(shape) - shape.count(b" ") - x_bytes  # the ASCII ones
+    while b"pp" in shape:  # a run of "p" ("____", "--") becomes one
+        shape = shape.replace(b"pp", b"p")
+    d_starts = shape.count(b" d") + shape.startswith(b"d")
+    tokens = shape.count(b" a") + shape.count(b" p") + shape.startswith((b"a", b"p")) + d_starts
+    x_chars = x_bytes - (len(data) - len(text))  # a non-ASCII character is 2-4 "x" bytes
+    not_words = shape.count(b"p") + x_chars + d_starts
+    letters = data.translate(_LETTER_CLASSES)
+    if (b" " + _CONSONANT_RUN in letters or letters.startswith(_CONSONANT_RUN)) and not all(
+        run.isupper() for run in _VOWELLESS_RUN.findall(text)
+    ):
+        not_words = tokens  # no bound: some tokens may be rejected for want of a vowel
+    return _Bounds(tokens=tokens, not_words=not_words, visible_chars=visible_chars)
+
+
 def _word_count(text: str) -> int:
     return _token_counts(text)[0]
 
 
 def _normalise(text: str) -> str:
-    lines = (line.strip() for line in _CONTROL.sub("", text).splitlines())
-    return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip("\n")
+    text = "\n".join(map(str.strip, _CONTROL.sub("", text).splitlines()))
+    return _BLANK_RUN.sub("\n\n", text).strip("\n")
 
 
 def _without_furniture(text: str, bates: str | None) -> str:
@@ -218,8 +317,9 @@ def _visible_chars(text: str) -> int:
     return len("".join(text.split()))  # str.split() splits on exactly what str.isspace() sees
 
 
-def _open_checked(path: Path, name: str) -> tuple[pymupdf.Document, bool]:
-    """Open a PDF, or raise `DocumentUnreadable` saying why it cannot be read.
+def _open_checked(path: Path, name: str, *, every_page: bool) -> tuple[pymupdf.Document, bool]:
+    """Open a PDF, or raise `DocumentUnreadable` saying why it cannot be read; with `every_page`,
+    also load each page (what a truncated or damaged file fails at).
 
     Returns the open document (authenticated when it has an empty user password) and whether
     it is encrypted.
@@ -261,17 +361,21 @@ def _open_checked(path: Path, name: str) -> tuple[pymupdf.Document, bool]:
             )
         if doc.page_count == 0:
             raise DocumentUnreadable(f"{name}: corrupt PDF with no pages; upload an intact copy")
-        for index in range(doc.page_count):
-            try:
-                doc.load_page(index)
-            except RuntimeError as error:
-                raise DocumentUnreadable(
-                    f"{name}: page {index + 1} cannot be loaded ({error}); upload an intact copy"
-                ) from error
+        for index in range(doc.page_count if every_page else 0):
+            _load_page(doc, index, name)
     except DocumentUnreadable:
         doc.close()
         raise
     return doc, encrypted
+
+
+def _load_page(doc: pymupdf.Document, index: int, name: str) -> pymupdf.Page:
+    try:
+        return doc.load_page(index)
+    except RuntimeError as error:
+        raise DocumentUnreadable(
+            f"{name}: page {index + 1} cannot be loaded ({error}); upload an intact copy"
+        ) from error
 
 
 def inspect_pdf(path: str | Path, *, name: str) -> PdfInfo:
@@ -280,7 +384,7 @@ def inspect_pdf(path: str | Path, *, name: str) -> PdfInfo:
     `name` is how the document is called in error messages (its file name or id).
     """
     path = Path(path)
-    doc, encrypted = _open_checked(path, name)
+    doc, encrypted = _open_checked(path, name, every_page=True)
     with doc:
         page_count = doc.page_count
     with path.open("rb") as file:
@@ -297,21 +401,21 @@ def extract_pages(
 ) -> Iterator[Page]:
     """Stream the pages of a PDF in order, each read from its text layer or by OCR.
 
-    The file is validated before this returns, so a bad file raises `DocumentUnreadable` here
-    rather than at the first page. `on_progress(done, total)` is called each time a page is
-    finished (OCR pages may finish out of order; `done` counts them).
-
-    With `settings.workers > 1` OCR worker processes are *spawned*, so a script calling this
-    needs the usual `if __name__ == "__main__":` guard; `workers=1` OCRs in this process.
+    The file is opened and checked before this returns, so an empty, non-PDF, corrupt,
+    truncated or password-protected file raises `DocumentUnreadable` here rather than at the
+    first page; a page that cannot be loaded raises it when reached. `on_progress(done, total)`
+    is called each time a page is finished (OCR pages may finish out of order; `done` counts them).
     """
     path = Path(path)
-    doc, _ = _open_checked(path, name)
-    return _extract(doc, path, settings, on_progress)
+    # Pages are loaded (and a damaged one reported) as they are reached: loading each twice
+    # would cost ~2% of reading a text layer. `inspect_pdf` checks every page up front.
+    doc, _ = _open_checked(path, name, every_page=False)
+    return _extract(doc, name, settings, on_progress)
 
 
 def _extract(
     doc: pymupdf.Document,
-    path: Path,
+    name: str,
     settings: ExtractionSettings,
     on_progress: Callable[[int, int], None] | None,
 ) -> Iterator[Page]:
@@ -319,7 +423,6 @@ def _extract(
     window = 2 * max(settings.workers, 1)
     pending: deque[_Slot] = deque()
     running: set[Future[OcrResult]] = set()
-    pool: ProcessPoolExecutor | None = None
     done = 0
 
     def finished() -> None:
@@ -346,61 +449,57 @@ def _extract(
                 slot.layer, slot.future.result(), settings
             )
 
-    try:
-        for index in range(total):
-            page = doc.load_page(index)
-            layer = _read_layer(page)
-            if not _needs_ocr(page, layer, settings):
-                pending.append(_Slot(layer, page=_page_from_layer(layer)))
-                finished()
-            elif settings.workers <= 1:
-                result = _ocr(page, settings)
-                _forget_images()
-                pending.append(_Slot(layer, page=_page_from_ocr(layer, result, settings)))
-                finished()
-            else:
-                _forget_images()  # this process loaded the scan only to read its text layer
-                if pool is None:
-                    pool = _start_pool(path, settings.workers)
-                future = pool.submit(_ocr_in_worker, index, settings)
-                running.add(future)
-                pending.append(_Slot(layer, future=future))
-            collect(block_until_head_done=len(pending) >= window)
-            yield from ready_pages()
-        while pending:
-            collect(block_until_head_done=True)
-            yield from ready_pages()
-    finally:
-        doc.close()
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="docassets-pages-") as images,
+        ThreadPoolExecutor(max_workers=max(settings.workers, 1), thread_name_prefix="ocr") as pool,
+    ):
+        try:
+            for index in range(total):
+                page = _load_page(doc, index, name)
+                layer = _read_layer(page)
+                if _needs_ocr(page, layer, settings):
+                    image = Path(images) / f"page-{index + 1}.bmp"
+                    write_page_image(page, image, dpi=settings.dpi)
+                    _forget_images()
+                    future = pool.submit(_ocr, image, layer.number, settings)
+                    running.add(future)
+                    pending.append(_Slot(layer, future=future))
+                else:
+                    pending.append(_Slot(layer, page=_page_from_layer(layer)))
+                    finished()
+                collect(block_until_head_done=len(pending) >= window)
+                yield from ready_pages()
+            while pending:
+                collect(block_until_head_done=True)
+                yield from ready_pages()
+        finally:
+            doc.close()
+            for slot in pending:  # the consumer stopped early: drop the pages not yet started
+                if slot.future is not None:
+                    slot.future.cancel()
 
 
 def _read_layer(page: pymupdf.Page) -> _Layer:
-    text = _normalise(page.get_text("text", flags=_TEXT_FLAGS))
+    # What `page.get_text("text", flags=_TEXT_FLAGS)` returns, without that wrapper's overhead
+    # (it works out the crop box, needed only by other formats): ~2% of reading a text page.
+    text = _normalise(page.get_textpage(flags=_TEXT_FLAGS).extractText())
     stamp = find_stamp(text)
     bates = find_bates(text)
     body = _without_furniture(text, bates)
-    words, garbage = _token_counts(body)
     return _Layer(
-        number=page.number + 1,
-        text=text,
-        stamp=stamp,
-        bates=bates,
-        body=body,
-        visible_chars=_visible_chars(body),
-        words=words,
-        garbage=garbage,
+        number=page.number + 1, text=text, stamp=stamp, bates=bates, body=body, bounds=_bounds(body)
     )
 
 
 def _needs_ocr(page: pymupdf.Page, layer: _Layer, settings: ExtractionSettings) -> bool:
-    too_short = layer.visible_chars < settings.min_text_chars
-    garbage = layer.garbage_ratio > settings.max_garbage_ratio
+    too_short = not layer.has_visible_chars(settings.min_text_chars)
+    garbage = layer.garbage_ratio_above(settings.max_garbage_ratio)
     if not too_short and not garbage:
         # Good text -- unless it is a scan whose layer holds only a line or two: a production's
         # "CONFIDENTIAL" legend, an exhibit label. OCR is kept only if it reads more words.
-        return layer.visible_chars < settings.scan_text_chars and _image_coverage(page) >= _SCAN_COVERAGE
+        return (
+            not layer.has_visible_chars(settings.scan_text_chars) and _image_coverage(page) >= _SCAN_COVERAGE
+        )
     # Too little text, or garbage: only what is drawn on the page could tell us more.
     # A garbage layer's own glyphs are drawn too (that is why it looked fine to its author).
     # Images and drawings are looked for only here: on text pages that would cost more than
@@ -418,7 +517,7 @@ def _image_coverage(page: pymupdf.Page) -> float:
 
 
 def _page_from_layer(layer: _Layer) -> Page:
-    if layer.words == 0:
+    if not layer.has_words():
         return Page(number=layer.number, text="", method="empty", bates=layer.bates, stamp=layer.stamp)
     return Page(number=layer.number, text=layer.text, method="text", bates=layer.bates, stamp=layer.stamp)
 
@@ -448,53 +547,27 @@ def _page_from_ocr(layer: _Layer, result: OcrResult, settings: ExtractionSetting
     )
 
 
-def _start_pool(path: Path, workers: int) -> ProcessPoolExecutor:
-    # "spawn": a forked child would inherit the parent's MuPDF state and any threads mid-lock.
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_open_in_worker,
-        initargs=(str(path),),
-    )
-
-
-# The document each OCR worker process opened in `_open_in_worker`; set once per process so
-# that a worker does not reopen (and re-parse) the PDF for every page it renders.
-_worker_doc: pymupdf.Document | None = None
-
-
-def _open_in_worker(path: str) -> None:
-    global _worker_doc
-    _worker_doc = pymupdf.open(path, filetype="pdf")
-    if _worker_doc.needs_pass:
-        _worker_doc.authenticate("")
-
-
-def _ocr_in_worker(index: int, settings: ExtractionSettings) -> OcrResult:
-    assert _worker_doc is not None, "worker started without _open_in_worker"
-    try:
-        return _ocr(_worker_doc.load_page(index), settings)
-    finally:
-        _forget_images()
-
-
 def _forget_images() -> None:
     """Empty MuPDF's cache of decoded images and image streams, after a page that was a scan.
 
     MuPDF keeps what it loads in a process-wide store of up to 256 MB. Even reading a scan's
     text layer loads its image stream (all of it, when the image is stored uncompressed: 26 MB
     for a 330 dpi colour page), and rendering it adds the decoded image. A scan's image is never
-    used again, so without this each process of the pool (and the caller's) would hold up to
-    256 MB of dead images. Only scans trigger it: emptying the store after text pages would
-    make MuPDF re-parse their fonts, which triples the cost of reading a text layer.
+    used again, so without this the process would hold up to 256 MB of dead images. Only scans
+    trigger it: emptying the store after text pages would make MuPDF re-parse their fonts, which
+    triples the cost of reading a text layer.
     """
     pymupdf.TOOLS.store_shrink(100)
 
 
-def _ocr(page: pymupdf.Page, settings: ExtractionSettings) -> OcrResult:
-    result = ocr_page(
-        page, dpi=settings.dpi, language=settings.language, orientation_below=settings.orientation_below
-    )
+def _ocr(image: Path, number: int, settings: ExtractionSettings) -> OcrResult:
+    """Read a rendered page image in an OCR thread, then delete it."""
+    try:
+        result = ocr_image_file(
+            image, language=settings.language, orientation_below=settings.orientation_below
+        )
+    finally:
+        image.unlink(missing_ok=True)
     if result.rotation:
-        logger.info("page %d: read after turning it %d degrees clockwise", page.number + 1, result.rotation)
+        logger.info("page %d: read after turning it %d degrees clockwise", number, result.rotation)
     return result

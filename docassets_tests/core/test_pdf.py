@@ -13,6 +13,10 @@ from docassets.core.pdf import (
     DocumentUnreadable,
     ExtractionSettings,
     extract_pages,
+    _bounds,
+    _Layer,
+    _token_counts,
+    _visible_chars,
     garbage_ratio,
     inspect_pdf,
 )
@@ -306,3 +310,31 @@ def test_pages_lying_on_their_side_or_upside_down_are_read_upright(tmp_path):
     lines = map_page.text.splitlines()
     assert {"APPENDIX B", "OKLAHOMA", "ARKANSAS", "Tarrant Regional Water District"} <= set(lines)
     assert map_page.ocr_confidence > 60
+
+
+def test_cheap_bounds_decide_every_page_as_exact_counts_would():
+    """`_read_layer` decides text pages from byte-count bounds; they must never disagree with
+    counting words, garbage and visible characters exactly (random legal-ish texts, soups,
+    non-ASCII and odd whitespace, near every threshold)."""
+    rng = random.Random(11)
+    words = ["the", "Court", "held", "downstream", "NTSB", "PRWBX", "Bcdfg", "rhythm", "a", "12", "1,000",
+             "Court.", "(b)", "U.S.", "12(b)(6)", "Ass'n", "[i]f", "3:21", "F.2d", "naïve", "Łukasz", "½"]
+    odd = ["-", ".", "()", "'", "/", "—", "“the", "Tarrant’s", "$15,000", "§5", "&", "a;b", "x+y", "###", "...",
+           "中文", "a--", "\x1cx", "ǆǆǆǆǆ", "bcdfgé", "bcdfg1", "(bcdfg)", "___", "a_b", "x=y", "İstanbul", "xbcdfgx"]
+    spaces = [" ", " ", "\n", "\t", "\xa0", "\u2009", "\u3000", "\n\n", "\x1c", "\x85", "\u2028", "\r\n"]
+    for _ in range(20_000):
+        share = rng.choice([0.0, 0.05, 0.2, 0.3, 0.4, 0.6, 1.0])
+        tokens = [rng.choice(odd) if rng.random() < share else rng.choice(words) for _ in range(rng.randint(0, 40))]
+        text = rng.choice(["", " ", "("]) + "".join(token + rng.choice(spaces) for token in tokens)
+        word_count, garbage = _token_counts(text)
+        visible = _visible_chars(text)
+        ratio = garbage / (word_count + garbage) if word_count + garbage else 0.0
+
+        def layer() -> _Layer:  # a fresh one each time: exact counts are cached once worked out
+            return _Layer(number=1, text=text, stamp=None, bates=None, body=text, bounds=_bounds(text))
+
+        assert layer().has_words() == (word_count > 0), repr(text)
+        for limit in (0.0, 0.1, 0.33, 0.5, 1.0):
+            assert layer().garbage_ratio_above(limit) == (ratio > limit), (repr(text), limit)
+        for count in (1, 10, 25, 200):
+            assert layer().has_visible_chars(count) == (visible >= count), (repr(text), count)
