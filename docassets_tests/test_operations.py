@@ -10,9 +10,15 @@ from pathlib import Path
 import dagster as dg
 import pymupdf
 import pytest
+from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
+from dagster._core.utils import make_new_backfill_id
 
+from docassets.defs.definitions import build_definitions
+from docassets.defs.jobs import DOCUMENT_STAGES
 from docassets.local_run import LocalPipeline
 from docassets.progress import read_progress
+from docassets.settings import Settings
+from docassets.storage.tables import TableStore
 from docassets.submission import submit_files
 
 from .conftest import sample
@@ -125,10 +131,43 @@ def test_a_submitted_batch_is_processed_by_the_daemon(tmp_path):
         assert exported, "the project assets were never brought up to date by automation"
         assert (tmp_path / "export" / "entity_graph.graphml").stat().st_size > 0
         assert (tmp_path / "export" / "resolved_entities.csv").read_text().count("\n") > 5
+
+        # A backfill of the completed documents, as the UI's "Materialize" over partitions launches it.
+        tables = TableStore(Settings.from_env(env).database_url)
+        completed = tables.read_frame("document_summary", {"project": "live"})
+        before = dict(zip(completed.document_id, completed.completed_at, strict=True))
+        backfill_id = _launch_backfill(env, sorted(before))
+        done = _wait_for(lambda: _backfill_status(env, backfill_id) == BulkActionStatus.COMPLETED_SUCCESS,
+                         timeout=300, every=5)
+        assert done, _backfill_status(env, backfill_id)
+        again = tables.read_frame("document_summary", {"project": "live"})
+        assert all(row.completed_at > before[row.document_id] for row in again.itertuples())
+        with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+            runs = instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": backfill_id}))
+        assert len(runs) == 1  # both documents in one run, as the sensor would batch them
     finally:
         os.killpg(daemon.pid, 15)
         daemon.wait(timeout=60)
         shutil.rmtree(tmp_path / "dagster", ignore_errors=True)
+
+
+def _launch_backfill(env: dict[str, str], document_ids: list[str]) -> str:
+    """What the UI does for "Materialize" over selected partitions of the per-document assets."""
+    asset_graph = build_definitions(Settings.from_env(env)).resolve_asset_graph()
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        backfill = PartitionBackfill.from_asset_partitions(
+            backfill_id=make_new_backfill_id(), asset_graph=asset_graph, partition_names=document_ids,
+            asset_selection=list(DOCUMENT_STAGES.resolve(asset_graph)), backfill_timestamp=time.time(),
+            tags={}, dynamic_partitions_store=instance, all_partitions=False, title=None, description=None,
+            run_config=None,
+        )
+        instance.add_backfill(backfill)
+    return backfill.backfill_id
+
+
+def _backfill_status(env: dict[str, str], backfill_id: str) -> BulkActionStatus:
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        return instance.get_backfill(backfill_id).status
 
 
 @pytest.mark.parametrize("selection", [["--document", "missing"], []])
