@@ -11,7 +11,11 @@ import pyarrow.parquet as pq
 
 from docassets.core.models import Chunk, EntityKey, Mention, Page, Relationship
 
-PAGE_COLUMNS = ["document_id", "page_number", "text", "method", "ocr_confidence", "bates", "stamp"]
+PAGE_SCHEMA = pa.schema([
+    ("document_id", pa.string()), ("page_number", pa.int64()), ("text", pa.string()), ("method", pa.string()),
+    ("ocr_confidence", pa.float64()), ("bates", pa.string()), ("stamp", pa.string()),
+])
+PAGE_COLUMNS = PAGE_SCHEMA.names
 CHUNK_COLUMNS = [
     "document_id", "chunk_index", "text", "char_start", "char_end",
     "page_start", "page_end", "bates_start", "bates_end", "token_count",
@@ -39,12 +43,6 @@ def pages_frame(document_id: str, pages: Sequence[Page]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=PAGE_COLUMNS).astype({"ocr_confidence": "float64"})
 
 
-PAGE_SCHEMA = pa.schema([
-    ("document_id", pa.string()), ("page_number", pa.int64()), ("text", pa.string()), ("method", pa.string()),
-    ("ocr_confidence", pa.float64()), ("bates", pa.string()), ("stamp", pa.string()),
-])
-
-
 class PagesParquetWriter:
     """A document's pages written to a Parquet file as they are read, `batch` pages per row group,
     so that a production of thousands of pages never has all its text in memory at once."""
@@ -62,6 +60,12 @@ class PagesParquetWriter:
     def close(self) -> None:
         self._flush()
         self._writer.close()
+
+    def __enter__(self) -> PagesParquetWriter:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
     def _flush(self) -> None:
         if self._pending:

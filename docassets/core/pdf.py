@@ -294,10 +294,6 @@ def _bounds(text: str) -> _Bounds:
     return _Bounds(tokens=tokens, not_words=not_words, visible_chars=visible_chars)
 
 
-def _word_count(text: str) -> int:
-    return _token_counts(text)[0]
-
-
 def _normalise(text: str) -> str:
     text = "\n".join(map(str.strip, _CONTROL.sub("", text).splitlines()))
     return _BLANK_RUN.sub("\n\n", text).strip("\n")
@@ -527,8 +523,8 @@ def _page_from_ocr(layer: _Layer, result: OcrResult, settings: ExtractionSetting
     stamp = layer.stamp or find_stamp(ocr_text)
     bates = layer.bates or find_bates(ocr_text)
     ocr_body = _without_furniture(ocr_text, bates)
-    ocr_words = _word_count(ocr_body)
-    ocr_readable = ocr_words > 0 and garbage_ratio(ocr_body) <= settings.max_garbage_ratio
+    ocr_words, ocr_garbage = _token_counts(ocr_body)
+    ocr_readable = ocr_words > 0 and ocr_garbage / (ocr_words + ocr_garbage) <= settings.max_garbage_ratio
     if not ocr_readable or ocr_words <= layer.words:
         logger.debug("page %d: OCR read less than the text layer; keeping the text layer", layer.number)
         return _page_from_layer(layer)

@@ -1,6 +1,6 @@
 """IO managers: tables in the database, Parquet and graph files in the blob store. No pickle anywhere.
 
-A run of the per-document stages covers one document or a range of them (see `sensors.py`), so a
+A run of the per-document stages covers one document or a range of them (see `batching.py`), so a
 partitioned asset hands over, and receives, a mapping of document id to that document's data.
 Writing replaces the rows of every document of the run in one transaction; reading selects them
 with bound `document_id`s.

@@ -125,13 +125,13 @@ def record_failed_documents(context: dg.RunFailureSensorContext, database: Datab
     document_ids = run_documents(run.tags, context.instance)
     if not document_ids:
         return
-    stats = context.instance.get_run_stats(run.run_id)
+    stats, tables = context.instance.get_run_stats(run.run_id), database.tables()
     requeued = settle_failed_run(
-        database.tables(), document_ids, blamed_documents(context.get_step_failure_events()),
+        tables, document_ids, blamed_documents(context.get_step_failure_events()),
         context.failure_event.step_key or "run",
         context.failure_event.message or "the run failed",
         since=datetime.fromtimestamp(stats.start_time or stats.enqueued_time or 0, UTC),
     )
     if requeued:
-        request_reruns(database.tables(), requeued)
+        request_reruns(tables, requeued)
         context.log.info(f"run {run.run_id} failed on some of its documents; {len(requeued)} others queued again")

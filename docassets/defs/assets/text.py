@@ -52,10 +52,11 @@ def ocr_text(
     Pages are written to Parquet as they are read; only a short preview of each stays in memory.
     """
     settings = ExtractionSettings(workers=pipeline.ocr_workers)
+    store, tables = blob_store.store(), database.tables()
     files, unaccounted, unreadable, gaps = {}, {}, {}, {}
     for document_id, source_frame in source_documents.items():
         source = source_frame.iloc[0]
-        files[document_id], pages = _read_document(context, source, blob_store.store(), database.tables(), settings)
+        files[document_id], pages = _read_document(context, source, store, tables, settings)
         numbers = pages.page_number.tolist()
         if numbers != list(range(1, int(source.page_count) + 1)):
             unaccounted[document_id] = f"{len(numbers)} pages read of {int(source.page_count)}"
@@ -91,17 +92,17 @@ def _read_document(
     handle, name = tempfile.mkstemp(prefix=f"docassets-{document_id}-", suffix=".parquet")
     os.close(handle)
     path, previews, characters = Path(name), [], 0
-    writer = PagesParquetWriter(document_id, path)
     try:
-        with failures_recorded(tables, document_id, source.file_name, "ocr_text"):
-            with local_copy(store, source.blob_key) as pdf:
-                for page in extract_pages(pdf, name=source.file_name, settings=settings, on_progress=report):
-                    writer.write(page)
-                    characters += len(page.text)
-                    previews.append(dataclasses.replace(page, text=page.text[:PREVIEW_CHARS]))
-        writer.close()
+        with (
+            PagesParquetWriter(document_id, path) as writer,
+            failures_recorded(tables, document_id, source.file_name, "ocr_text"),
+            local_copy(store, source.blob_key) as pdf,
+        ):
+            for page in extract_pages(pdf, name=source.file_name, settings=settings, on_progress=report):
+                writer.write(page)
+                characters += len(page.text)
+                previews.append(dataclasses.replace(page, text=page.text[:PREVIEW_CHARS]))
     except BaseException:
-        writer.close()
         path.unlink(missing_ok=True)
         raise
     seconds = time.perf_counter() - started
