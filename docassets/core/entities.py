@@ -70,7 +70,8 @@ from nameparser import HumanName
 from spacy.language import Language
 
 from docassets.core import legal_rules as rules
-from docassets.core.chunking import Noise, mask_noise, page_noise
+from docassets.core.chunking import Noise, document_text, mask_noise, page_noise, page_spans
+from docassets.core.defined_terms import DefinedTerm, apply_defined_terms, find_defined_terms
 from docassets.core.legal_rules import MODEL_TIER, Candidate, collapse_ws
 from docassets.core.models import PAGE_SEPARATOR, Mention, Page
 
@@ -574,6 +575,14 @@ def layout_masked(text: str, noise: Sequence[Noise]) -> str:
     return _CAPTION_COLUMN.sub(lambda m: " " * len(m.group()), masked)
 
 
+@dataclasses.dataclass(frozen=True)
+class Extraction:
+    """What extraction finds in one document."""
+
+    mentions: list[Mention]
+    defined_terms: list[DefinedTerm]
+
+
 class EntityExtractor:
     """Runs spaCy's NER and the legal rules over texts and returns `Mention`s."""
 
@@ -589,11 +598,18 @@ class EntityExtractor:
         return [dataclasses.replace(m, page_number=None) for m in mentions]
 
     def extract_pages(self, pages: Sequence[Page]) -> list[Mention]:
-        """Mentions of a document; offsets index the page texts joined by PAGE_SEPARATOR.
+        """Mentions of a document; offsets index the page texts joined by PAGE_SEPARATOR."""
+        return self.extract_document(pages).mentions
+
+    def extract_document(self, pages: Sequence[Page]) -> Extraction:
+        """Mentions and defined terms of a document; offsets index the page texts joined by
+        PAGE_SEPARATOR.
 
         Layout noise is blanked out first (`layout_masked`, with running heads found across the
         pages), then each page gets its rule and spaCy candidates; short references to a name
-        the document gives in full are labelled alike (`_propagate_aliases`).
+        the document gives in full are labelled alike (`_propagate_aliases`); last, the
+        document's definitions are applied (`defined_terms`): uses of a defined term become
+        mentions of its referent, terms that name no entity are dropped.
         """
         masked = [layout_masked(page.text, noise) for page, noise in zip(pages, page_noise(pages))]
         docs = self.nlp.pipe(masked, batch_size=self.batch_size, disable=self._disabled)
@@ -607,7 +623,11 @@ class EntityExtractor:
             for c in kept:
                 mentions.append(self._mention(c, page.text, offset, page.number, page.bates))
             offset += len(page.text) + len(PAGE_SEPARATOR)
-        return mentions
+        text = document_text(pages)
+        starts = [start for start, _ in page_spans(pages)]
+        terms = find_defined_terms(text, mentions, starts)
+        mentions, terms = apply_defined_terms(text, mentions, terms, starts, [page.bates for page in pages])
+        return Extraction(mentions, terms)
 
     def _candidates(self, text: str, doc) -> list[Candidate]:
         found: list[Candidate] = []

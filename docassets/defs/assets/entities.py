@@ -11,6 +11,7 @@ from docassets.core.models import Chunk, EntityKey, Mention
 from docassets.core.relationships import find_relationships
 from docassets.defs.checks import documents_check
 from docassets.defs.partitions import document_backfill, documents
+from docassets.defs.versions import MENTIONS_VERSION, RELATIONSHIPS_VERSION
 from docassets.frames import (
     chunks_from_frame,
     mentions_frame,
@@ -39,6 +40,7 @@ def chunk_of(mentions: list[Mention], chunks: list[Chunk]) -> list[int | None]:
     group_name="entities",
     kinds={"spacy", "sql"},
     io_manager_key="table_io_manager",
+    code_version=MENTIONS_VERSION,
     check_specs=[
         dg.AssetCheckSpec("offsets_reproduce_text", asset="entity_mentions", blocking=True,
                           description="The document text at every mention's offsets equals its text."),
@@ -81,6 +83,7 @@ def entity_mentions(
     group_name="entities",
     kinds={"python", "sql"},
     io_manager_key="table_io_manager",
+    code_version=RELATIONSHIPS_VERSION,
     check_specs=[dg.AssetCheckSpec("endpoints_are_mentions", asset="relationships", blocking=True,
                                    description="Every edge joins the document or entities mentioned in it.")],
 )

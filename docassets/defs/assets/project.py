@@ -17,6 +17,7 @@ from docassets.core.models import Entity
 from docassets.core.resolution import MentionRecord, resolve_mentions
 from docassets.defs.assets.entities import entity_mentions, relationships
 from docassets.defs.resources import DatabaseResource, PipelineSettings
+from docassets.defs.versions import GRAPH_VERSION, RESOLUTION_VERSION
 from docassets.storage import tables as t
 
 # Eager (after upstream updates, waiting while upstream runs are in flight, which coalesces a burst),
@@ -45,6 +46,7 @@ def _previous_links(tables: t.TableStore) -> dict[str, str]:
 @dg.asset(
     group_name="project",
     kinds={"rapidfuzz", "sql"},
+    code_version=RESOLUTION_VERSION,
     io_manager_key="table_io_manager",
     deps=[entity_mentions],
     automation_condition=PROJECT_AUTOMATION,
@@ -136,6 +138,7 @@ def _node(document_id: str, label: str, name: str, entity_of_key: dict) -> str |
 @dg.asset(
     group_name="project",
     kinds={"networkx", "s3"},
+    code_version=GRAPH_VERSION,
     io_manager_key="blob_io_manager",
     deps=[relationships, resolved_entities],
     automation_condition=PROJECT_AUTOMATION,

@@ -16,6 +16,7 @@ from docassets.defs.checks import documents_check
 from docassets.defs.failures import failures_recorded
 from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
+from docassets.defs.versions import CHUNKS_VERSION, TEXT_VERSION
 from docassets.frames import PagesParquetWriter, chunks_frame, pages_frame, pages_from_frame
 from docassets.storage.blobs import BlobStore, local_copy
 from docassets.storage.tables import TableStore
@@ -30,6 +31,7 @@ PREVIEW_CHARS = 80  # of each page's text kept in memory for the asset's preview
     group_name="text",
     kinds={"pdf", "tesseract", "parquet"},
     io_manager_key="blob_io_manager",
+    code_version=TEXT_VERSION,
     pool="ocr",  # a concurrency pool, so OCR-heavy runs cannot starve everything else
     check_specs=[
         dg.AssetCheckSpec("every_page_accounted", asset="ocr_text", blocking=True,
@@ -134,6 +136,7 @@ def _page_preview(frame: pd.DataFrame) -> str:
     group_name="text",
     kinds={"python", "sql"},
     io_manager_key="table_io_manager",
+    code_version=CHUNKS_VERSION,
     check_specs=[dg.AssetCheckSpec("chunks_cover_text", asset="chunks", blocking=True,
                                    description="Every non-blank character of the document is in a chunk.")],
 )

@@ -1,0 +1,233 @@
+"""Defined terms of a document, and the mentions they make.
+
+Agreements and filings name a party once and then use a defined term for it:
+`Acme Holdings, Inc., a Delaware corporation (the "Company")`, `John Smith ("Executive")`,
+`hereinafter "Lessee"`, `(collectively, the "Defendants")`, `"Good Reason" shall mean ...`.
+Straight and curly quotes alike.
+
+- A definition's *referent* is the named entity written just before it: the mention that ends
+  right before the parenthesis, or before an appositive (", a Delaware corporation", ", as
+  amended"). After "collectively"/"together" it is the list of mentions before it, a group.
+- A later use of a term with a single named referent ("the Company", article not in the span) is
+  a mention with the referent's label and normalized name (method `rule:defined_term`), so
+  resolution joins it with the referent.
+- A term with no named referent ("Good Reason", "Effective Date", "Common Stock") names no entity:
+  model and alias mentions with exactly its text are dropped, and so are those inside the quotes
+  of any definition (the definition itself is not a mention).
+
+Everything here works on document offsets (pages joined by `models.PAGE_SEPARATOR`).
+"""
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from docassets.core.legal_rules import collapse_ws
+from docassets.core.models import Mention
+
+NAME_LABELS = frozenset({"PERSON", "ORG", "LOCATION"})
+# Mentions that a definition can overrule: the statistical model's and short-form aliases.
+_OVERRULABLE = re.compile(r"^(?:spacy|rule:alias)")
+USE_METHOD = "rule:defined_term"
+USE_CONFIDENCE = 0.8
+
+_OPEN_Q = "\"\u201c\u201d\u2018'"
+_CLOSE_Q = "\"\u201d\u201c\u2019'"
+_TERM = r"[A-Z0-9][\w.&'\u2019\-]*(?:[ \t]+(?:[A-Z0-9][\w.&'\u2019\-]*|of|and|the|for|on|in|to|&)){0,6}"
+_QUOTED = re.compile(rf"[{_OPEN_Q}](?P<term>{_TERM}?)[,.]?[{_CLOSE_Q}]")
+_LEAD = (
+    r"(?:(?:together|collectively|jointly|each|individually|severally|hereinafter(?:[ \t]+referred[ \t]+to[ \t]+as)?"
+    r"|(?:referred[ \t]+to[ \t]+)?(?:herein[ \t]+)?as|herein)[ \t]*,?[ \t]*(?:with[ \t]+[^()]{1,40}?,[ \t]*)?)*"
+    r"(?:(?:the|a|an|each[ \t]+a|each[ \t]+an|any)[ \t]+)?"
+)
+_PARENTHESIS = re.compile(
+    rf"\((?P<lead>{_LEAD})(?P<body>[{_OPEN_Q}][^()]{{1,160}}?)\)"
+)
+_HEREINAFTER = re.compile(
+    rf"\b(?:hereinafter|herein(?:after)?[ \t]+referred[ \t]+to[ \t]+as|referred[ \t]+to[ \t]+(?:herein[ \t]+)?as)"
+    rf"[ \t]*,?[ \t]*(?:the[ \t]+)?(?=[{_OPEN_Q}])",
+    re.I,
+)
+_MEANS = re.compile(
+    rf"(?:^|(?<=[\s(]))(?P<quote>[{_OPEN_Q}](?P<term>{_TERM}?)[,.]?[{_CLOSE_Q}])[ \t]*"
+    r"(?:shall[ \t]+)?(?:means?|mean[ \t]+|ha(?:s|ve)[ \t]+the[ \t]+meanings?|includes?|refers?[ \t]+to|is[ \t]+defined)\b"
+)
+_COLLECTIVE = re.compile(r"\b(?:together|collectively|jointly)\b", re.I)
+# Between a referent and its definition: nothing but punctuation, or an appositive.
+_DIRECT_GAP = re.compile(r"^[ \t\n,]*$")
+_APPOSITIVE_GAP = re.compile(
+    r"^,?[ \t\n]*(?:(?:an?|the)[ \t\n]+[^()\"\u201c\u201d;:.]{1,80}?|as[ \t\n]+amended|formerly[ \t\n]+[^()]{1,80}?)"
+    r"[ \t\n,]*$"
+)
+_LIST_GAP = re.compile(r"^[ \t\n]*(?:,|and|or|&|,[ \t\n]*(?:and|or))[ \t\n]*$")
+
+
+@dataclass(frozen=True)
+class DefinedTerm:
+    """One definition of one document (offsets index the document text).
+
+    `referent` is the text of the named entity it defines ("Acme Holdings, Inc."), or None when
+    the definition names none ("Good Reason" shall mean ...); `label` and `normalized` are that
+    entity's, None when it has none or is a group of several (`collectively`)."""
+
+    term: str
+    start: int
+    end: int
+    page_number: int | None
+    referent: str | None
+    referent_start: int | None
+    referent_end: int | None
+    label: str | None
+    normalized: str | None
+    uses: int = 0
+
+    @property
+    def names_entity(self) -> bool:
+        return self.label is not None and self.normalized is not None
+
+
+@dataclass(frozen=True)
+class _Definition:
+    term: str
+    start: int
+    end: int
+    at: int  # where the definition starts (the parenthesis, "hereinafter", or the quote)
+    collective: bool
+    referent_required: bool  # "X" shall mean ... has no referent by construction
+
+
+def _quoted_terms(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    out = []
+    for q in _QUOTED.finditer(text, start, end):
+        term = q.group("term").rstrip(".,")
+        if term and term[0].isupper() and any(ch.isalpha() for ch in term):
+            out.append((term, q.start("term"), q.start("term") + len(term)))
+    return out
+
+
+def _definitions(text: str) -> list[_Definition]:
+    found: dict[int, _Definition] = {}
+    for m in _PARENTHESIS.finditer(text):
+        collective = bool(_COLLECTIVE.search(m.group("lead")))
+        for term, s, e in _quoted_terms(text, m.start("body"), m.end("body")):
+            found.setdefault(s, _Definition(term, s, e, m.start(), collective, True))
+    for m in _HEREINAFTER.finditer(text):
+        q = _QUOTED.match(text, m.end())
+        if q and (term := q.group("term").rstrip(".,")) and term[0].isupper():
+            found.setdefault(q.start("term"), _Definition(term, q.start("term"), q.start("term") + len(term), m.start(),
+                                                          False, True))
+    for m in _MEANS.finditer(text):
+        term = m.group("term").rstrip(".,")
+        if term and term[0].isupper():
+            found.setdefault(m.start("term"), _Definition(term, m.start("term"), m.start("term") + len(term),
+                                                          m.start("quote"), False, False))
+    return sorted(found.values(), key=lambda d: d.start)
+
+
+def _referent(text: str, definition: _Definition, before: Sequence[Mention]) -> list[Mention]:
+    """The mention(s) a definition names: the nearest entity mention before it that only
+    punctuation or an appositive separates from it; for a collective definition, the list."""
+    if not definition.referent_required:
+        return []
+    for i in range(len(before) - 1, max(-1, len(before) - 6), -1):
+        m = before[i]
+        gap = text[m.end:definition.at]
+        if len(gap) > 120:
+            break
+        if _DIRECT_GAP.match(gap) or (m.label in ("PERSON", "ORG", "STATUTE") and _APPOSITIVE_GAP.match(gap)):
+            if m.label in ("DATE", "MONEY", "BATES", "CASE_NUMBER") or collapse_ws(m.text) == definition.term:
+                return []  # a date, or the term itself ("holders of Common Stock (the "Common Stock")")
+            group = [m]
+            if definition.collective:
+                j = i - 1
+                while j >= 0 and _LIST_GAP.match(text[before[j].end:group[0].start]):
+                    group.insert(0, before[j])
+                    j -= 1
+            return group
+    return []
+
+
+def _page_of(starts: Sequence[int], offset: int) -> int:
+    return bisect.bisect_right(starts, offset)
+
+
+def find_defined_terms(
+    text: str, mentions: Sequence[Mention], page_starts: Sequence[int] = (0,)
+) -> list[DefinedTerm]:
+    """The document's definitions with their referents; `mentions` are its entity mentions and
+    `page_starts` the offsets where its pages start (page numbers count from 1)."""
+    ordered = sorted(mentions, key=lambda m: (m.end, m.start))
+    ends = [m.end for m in ordered]
+    out = []
+    for d in _definitions(text):
+        before = ordered[: bisect.bisect_right(ends, d.at)]
+        group = _referent(text, d, before)
+        label = normalized = None
+        if len(group) == 1:
+            label, normalized = group[0].label, group[0].normalized
+        out.append(DefinedTerm(
+            term=d.term, start=d.start, end=d.end, page_number=_page_of(page_starts, d.start),
+            referent=collapse_ws(text[group[0].start:group[-1].end]) if group else None,
+            referent_start=group[0].start if group else None, referent_end=group[-1].end if group else None,
+            label=label, normalized=normalized,
+        ))
+    return out
+
+
+def _term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+    if not terms:
+        return None
+    alternatives = "|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True))
+    return re.compile(rf"(?<![\w.\-&])(?:{alternatives})(?![\w\-]|[ \t]+[A-Z][a-z])")
+
+
+def apply_defined_terms(
+    text: str, mentions: Sequence[Mention], terms: Sequence[DefinedTerm], page_starts: Sequence[int] = (0,),
+    bates_of_page: Sequence[str | None] = (),
+) -> tuple[list[Mention], list[DefinedTerm]]:
+    """The mentions with the definitions applied (see the module docstring), and the terms with
+    their count of linked uses."""
+    if not terms:
+        return list(mentions), list(terms)
+    quoted = [(t.start, t.end) for t in terms]
+    # The last definition of a term holds from where it is made (a term can be redefined).
+    by_term: dict[str, DefinedTerm] = {}
+    for t in terms:
+        if t.term not in by_term or t.names_entity:
+            by_term[t.term] = t
+
+    def overruled(m: Mention) -> bool:
+        if m.label not in NAME_LABELS or not _OVERRULABLE.match(m.method):
+            return False
+        if any(s < m.end and m.start < e for s, e in quoted):
+            return True
+        return collapse_ws(m.text) in by_term
+
+    kept = [m for m in mentions if not overruled(m)]
+    taken = sorted((m.start, m.end) for m in kept)
+    starts = [s for s, _ in taken]
+    linked = {t: d for t, d in by_term.items() if d.names_entity}
+    pattern = _term_pattern(list(linked))
+    uses: dict[str, int] = {}
+    added = []
+    for m in pattern.finditer(text) if pattern else ():
+        d = linked[m.group()]
+        if m.start() < d.end or any(s <= m.start() < e for s, e in quoted):
+            continue  # before or inside a definition
+        if d.referent_start is not None and d.referent_start <= m.start() < d.referent_end:
+            continue
+        i = bisect.bisect_right(starts, m.start())
+        if (i and taken[i - 1][1] > m.start()) or (i < len(taken) and taken[i][0] < m.end()):
+            continue  # part of another mention ("Company" in "Acme Company, Inc.")
+        page = _page_of(page_starts, m.start())
+        added.append(Mention(
+            start=m.start(), end=m.end(), text=m.group(), label=d.label, normalized=d.normalized,
+            method=USE_METHOD, confidence=USE_CONFIDENCE, page_number=page,
+            bates=bates_of_page[page - 1] if 0 < page <= len(bates_of_page) else None,
+        ))
+        uses[d.term] = uses.get(d.term, 0) + 1
+    counted = [dataclasses.replace(t, uses=uses.get(t.term, 0) if by_term[t.term] is t else 0) for t in terms]
+    return sorted(kept + added, key=lambda m: (m.start, m.end)), counted
