@@ -21,7 +21,10 @@ street names (without the number), cities and state abbreviations of addresses a
 agencies and firms as ORG, a tribunal's name as COURT even across a caption's ")" column
 ("Court of Workers' \n)\nCompensation Claims"). Layout noise is annotated like any other text
 when it names something (a CM/ECF stamp's docket and date, a running head's docket): pages are
-scored one at a time, so running heads are not recognised as such here.
+scored one at a time, so running heads are not recognised as such here. Uses of a descriptive
+defined term linked to the party it defines ("the City" -> City of El Paso, method
+`rule:defined_term`) are aliases that the gold set, annotated before they existed, does not hold:
+they are not scored (short names, `rule:defined_name`, are).
 
 Scores:
 - strict: a predicted mention counts when a gold entity has the same start, end and label;
@@ -94,6 +97,7 @@ def load_gold(split: str) -> list[dict]:
 
 def evaluate_gold(extractor, split: str = "tune", show_errors: bool = True) -> dict[str, float]:
     """Print the scores of one split; return the headline figures."""
+    from docassets.core.defined_terms import USE_METHOD
     from docassets.core.models import Page
 
     records = load_gold(split)
@@ -103,7 +107,7 @@ def evaluate_gold(extractor, split: str = "tune", show_errors: bool = True) -> d
     errors: list[str] = []
     start = time.perf_counter()
     for rec in records:
-        mentions = extractor.extract_pages([Page(1, rec["text"], "text")])
+        mentions = [m for m in extractor.extract_pages([Page(1, rec["text"], "text")]) if m.method != USE_METHOD]
         gold = rec["entities"]
         for g in gold:
             n_gold[g["label"]] += 1

@@ -9,7 +9,9 @@ from docassets.preflight import blob_store_for
 from docassets.settings import Settings
 from docassets.storage import tables as t
 
-PER_DOCUMENT_TABLES = ("source_documents", "document_summary", "chunks", "entity_mentions", "relationships")
+PER_DOCUMENT_TABLES = (
+    "source_documents", "document_summary", "chunks", "entity_mentions", "defined_terms", "relationships",
+)
 PER_PROJECT_TABLES = ("resolved_entities", "entity_links")
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from docassets.core.defined_terms import DefinedTerm
 from docassets.core.models import Chunk, EntityKey, Mention, Page, Relationship
 
 PAGE_SCHEMA = pa.schema([
@@ -23,6 +24,10 @@ CHUNK_COLUMNS = [
 MENTION_COLUMNS = [
     "document_id", "mention_id", "chunk_index", "start", "end", "text", "label", "normalized",
     "page_number", "bates", "method", "confidence", "role",
+]
+DEFINED_TERM_COLUMNS = [
+    "document_id", "term_index", "term", "start", "end", "page_number", "referent", "referent_start",
+    "referent_end", "label", "normalized", "descriptive", "uses",
 ]
 RELATIONSHIP_COLUMNS = [
     "document_id", "relationship_index", "type", "source_label", "source_name",
@@ -116,6 +121,12 @@ def mentions_from_frame(frame: pd.DataFrame) -> list[Mention]:
                 bates=_none(row.bates), role=_none(row.role))
         for row in frame.sort_values(["start", "end"]).itertuples()
     ]
+
+
+def defined_terms_frame(document_id: str, terms: Sequence[DefinedTerm]) -> pd.DataFrame:
+    rows = [{"document_id": document_id, "term_index": index, **asdict(t)} for index, t in enumerate(terms)]
+    return pd.DataFrame(rows, columns=DEFINED_TERM_COLUMNS).astype(
+        {"page_number": "Int64", "referent_start": "Int64", "referent_end": "Int64"})
 
 
 def relationships_frame(document_id: str, relationships: Sequence[Relationship]) -> pd.DataFrame:

@@ -90,6 +90,24 @@ def test_two_documents_of_a_matter_share_entity_ids(pipeline, tmp_path):
     assert set(mentions) <= set(links.mention_id)
 
 
+def test_a_definition_yields_defined_terms_and_uses_linked_to_the_party_it_defines(pipeline):
+    document = pipeline.add_document(sample("tn-appeals-board-diaz-opinion.pdf"), project="definitions")
+    assert pipeline.run_document(document)
+    assert pipeline.update_project_assets()
+    terms = pipeline.tables.read_frame("defined_terms", {"document_id": document}, order_by="term_index")
+    employer = terms[terms.term == "Employer"].iloc[0]
+    assert employer.referent == "Create and Construct, LLC" and employer.label == "ORG"
+    assert employer.page_number == 2 and employer.uses >= 5
+    mentions = rows(pipeline, "entity_mentions", document)
+    uses = mentions[(mentions.text == "Employer") & mentions.method.str.startswith("rule:defined_")]
+    assert len(uses) == employer.uses and set(uses.normalized) == {employer.normalized}
+    assert set(uses.label) == {"ORG"}
+    links = pipeline.tables.read_frame("entity_links", {"document_id": document}).set_index("mention_id").entity_id
+    referent = mentions[(mentions.start == employer.referent_start) & (mentions.end == employer.referent_end)]
+    assert len(referent) == 1, "the definition's referent is itself a mention"
+    assert set(links[uses.mention_id]) == {links[referent.mention_id.iloc[0]]}, "one entity: the firm"
+
+
 def test_the_graph_is_exported_as_graphml(pipeline):
     document = pipeline.add_document(sample("dcolo-complaint-first-page.pdf"), project="graph")
     assert pipeline.run_document(document)

@@ -8,9 +8,14 @@ Straight and curly quotes alike.
 - A definition's *referent* is the named entity written just before it: the mention that ends
   right before the parenthesis, or before an appositive (", a Delaware corporation", ", as
   amended"). After "collectively"/"together" it is the list of mentions before it, a group.
+- Without quotes, a parenthesis right after a person's or organisation's name defines a short
+  name when it is an acronym or made of the name's own words (`Nuveen Core Equity Alpha Fund
+  (Core Equity)`, `Sun Communities Operating LP (SCOLP)`), or follows "the" (`Acme (the Company)`).
 - A later use of a term with a single named referent ("the Company", article not in the span) is
-  a mention with the referent's label and normalized name (method `rule:defined_term`), so
-  resolution joins it with the referent.
+  a mention with the referent's label and normalized name, so resolution joins it with the
+  referent: method `rule:defined_name` for a short name (an acronym, or words of the referent's
+  own name: "SCCII", "Core Equity", "Berkshire"), `rule:defined_term` for a descriptive term
+  (any other: "the Company", "Executive", "Buyer").
 - A term with no named referent ("Good Reason", "Effective Date", "Common Stock") names no entity:
   model and alias mentions with exactly its text are dropped, and so are those inside the quotes
   of any definition (the definition itself is not a mention).
@@ -32,6 +37,7 @@ NAME_LABELS = frozenset({"PERSON", "ORG", "LOCATION"})
 # Mentions that a definition can overrule: the statistical model's and short-form aliases.
 _OVERRULABLE = re.compile(r"^(?:spacy|rule:alias)")
 USE_METHOD = "rule:defined_term"
+NAME_METHOD = "rule:defined_name"
 USE_CONFIDENCE = 0.8
 
 _OPEN_Q = "\"\u201c\u201d\u2018'"
@@ -44,7 +50,7 @@ _LEAD = (
     r"(?:(?:the|a|an|each[ \t]+a|each[ \t]+an|any)[ \t]+)?"
 )
 _PARENTHESIS = re.compile(
-    rf"\((?P<lead>{_LEAD})(?P<body>[{_OPEN_Q}][^()]{{1,160}}?)\)"
+    rf"\([ \t]*(?P<lead>{_LEAD})(?P<body>[{_OPEN_Q}][^()]{{1,160}}?)\)"
 )
 _HEREINAFTER = re.compile(
     rf"\b(?:hereinafter|herein(?:after)?[ \t]+referred[ \t]+to[ \t]+as|referred[ \t]+to[ \t]+(?:herein[ \t]+)?as)"
@@ -55,6 +61,12 @@ _MEANS = re.compile(
     rf"(?:^|(?<=[\s(]))(?P<quote>[{_OPEN_Q}](?P<term>{_TERM}?)[,.]?[{_CLOSE_Q}])[ \t]*"
     r"(?:shall[ \t]+)?(?:means?|mean[ \t]+|ha(?:s|ve)[ \t]+the[ \t]+meanings?|includes?|refers?[ \t]+to|is[ \t]+defined)\b"
 )
+_UNQUOTED = re.compile(
+    rf"\([ \t]*(?P<lead>{_LEAD})(?P<term>[A-Z][\w&.'\u2019/\-]*(?:[ \t]+[A-Z0-9][\w&.'\u2019/\-]*){{0,4}})[ \t]*\)"
+)
+_ARTICLE_LEAD = re.compile(r"\b(?:the|a|an)[ \t]*$", re.I)
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,7}")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019\-]*")
 _COLLECTIVE = re.compile(r"\b(?:together|collectively|jointly)\b", re.I)
 # Between a referent and its definition: nothing but punctuation, or an appositive.
 _DIRECT_GAP = re.compile(r"^[ \t\n,]*$")
@@ -82,6 +94,7 @@ class DefinedTerm:
     referent_end: int | None
     label: str | None
     normalized: str | None
+    descriptive: bool = True  # "the Company", not a short name such as "SCCII"
     uses: int = 0
 
     @property
@@ -97,6 +110,8 @@ class _Definition:
     at: int  # where the definition starts (the parenthesis, "hereinafter", or the quote)
     collective: bool
     referent_required: bool  # "X" shall mean ... has no referent by construction
+    article: bool  # introduced with "the", "a", "an": a descriptive term
+    quoted: bool = True
 
 
 def _quoted_terms(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
@@ -112,18 +127,23 @@ def _definitions(text: str) -> list[_Definition]:
     found: dict[int, _Definition] = {}
     for m in _PARENTHESIS.finditer(text):
         collective = bool(_COLLECTIVE.search(m.group("lead")))
+        article = bool(_ARTICLE_LEAD.search(m.group("lead")))
         for term, s, e in _quoted_terms(text, m.start("body"), m.end("body")):
-            found.setdefault(s, _Definition(term, s, e, m.start(), collective, True))
+            found.setdefault(s, _Definition(term, s, e, m.start(), collective, True, article))
+    for m in _UNQUOTED.finditer(text):
+        article = bool(_ARTICLE_LEAD.search(m.group("lead")))
+        found.setdefault(m.start("term"), _Definition(m.group("term"), m.start("term"), m.end("term"), m.start(),
+                                                      False, True, article, quoted=False))
     for m in _HEREINAFTER.finditer(text):
         q = _QUOTED.match(text, m.end())
         if q and (term := q.group("term").rstrip(".,")) and term[0].isupper():
             found.setdefault(q.start("term"), _Definition(term, q.start("term"), q.start("term") + len(term), m.start(),
-                                                          False, True))
+                                                          False, True, False))
     for m in _MEANS.finditer(text):
         term = m.group("term").rstrip(".,")
         if term and term[0].isupper():
             found.setdefault(m.start("term"), _Definition(term, m.start("term"), m.start("term") + len(term),
-                                                          m.start("quote"), False, False))
+                                                          m.start("quote"), False, False, False))
     return sorted(found.values(), key=lambda d: d.start)
 
 
@@ -132,6 +152,8 @@ def _referent(text: str, definition: _Definition, before: Sequence[Mention]) -> 
     punctuation or an appositive separates from it; for a collective definition, the list."""
     if not definition.referent_required:
         return []
+    if not definition.quoted:
+        return _unquoted_referent(text, definition, before)
     for i in range(len(before) - 1, max(-1, len(before) - 6), -1):
         m = before[i]
         gap = text[m.end:definition.at]
@@ -150,6 +172,21 @@ def _referent(text: str, definition: _Definition, before: Sequence[Mention]) -> 
     return []
 
 
+def _unquoted_referent(text: str, definition: _Definition, before: Sequence[Mention]) -> list[Mention]:
+    if not before or not _DIRECT_GAP.match(text[before[-1].end:definition.at]):
+        return []
+    m = before[-1]
+    if m.label not in ("PERSON", "ORG") or collapse_ws(m.text) == definition.term:
+        return []
+    return [m] if definition.article or _short_name(definition.term, m.text) else []
+
+
+def _short_name(term: str, name: str) -> bool:
+    """An acronym, or made of the name's own words: "SCCII", "Core Equity" of "Nuveen Core Equity Alpha Fund"."""
+    words = {w.casefold() for w in _WORD.findall(term)}
+    return bool(_ACRONYM.fullmatch(term)) or bool(words) and words <= {w.casefold() for w in _WORD.findall(name)}
+
+
 def _page_of(starts: Sequence[int], offset: int) -> int:
     return bisect.bisect_right(starts, offset)
 
@@ -165,6 +202,8 @@ def find_defined_terms(
     for d in _definitions(text):
         before = ordered[: bisect.bisect_right(ends, d.at)]
         group = _referent(text, d, before)
+        if not d.quoted and not group:
+            continue  # a parenthesis without quotes defines nothing unless it names a short name
         label = normalized = None
         if len(group) == 1:
             label, normalized = group[0].label, group[0].normalized
@@ -173,6 +212,7 @@ def find_defined_terms(
             referent=collapse_ws(text[group[0].start:group[-1].end]) if group else None,
             referent_start=group[0].start if group else None, referent_end=group[-1].end if group else None,
             label=label, normalized=normalized,
+            descriptive=d.article or not group or not _short_name(d.term, group[0].text),
         ))
     return out
 
@@ -199,24 +239,35 @@ def apply_defined_terms(
         if t.term not in by_term or t.names_entity:
             by_term[t.term] = t
 
+    # A term without referent whose words are part of a longer name ("Epicor" of "Epicor Software
+    # Corporation", defined where the name is not in view) is a short name still: it stays.
+    names = {collapse_ws(m.text) for m in mentions if m.label in NAME_LABELS}
+    in_names = {
+        t for t, d in by_term.items() if d.referent is None
+        and any(n != t and re.search(rf"(?<!\w){re.escape(t)}\b", n) for n in names)
+    }
+
     def overruled(m: Mention) -> bool:
         if m.label not in NAME_LABELS or not _OVERRULABLE.match(m.method):
             return False
         if any(s < m.end and m.start < e for s, e in quoted):
             return True
-        return collapse_ws(m.text) in by_term
+        return collapse_ws(m.text) in by_term and collapse_ws(m.text) not in in_names
 
     kept = [m for m in mentions if not overruled(m)]
     taken = sorted((m.start, m.end) for m in kept)
     starts = [s for s, _ in taken]
     linked = {t: d for t, d in by_term.items() if d.names_entity}
+    first = {}  # where each term is first defined: a descriptive term refers only after it
+    for t in terms:
+        first.setdefault(t.term, t.start)
     pattern = _term_pattern(list(linked))
     uses: dict[str, int] = {}
     added = []
     for m in pattern.finditer(text) if pattern else ():
         d = linked[m.group()]
-        if m.start() < d.end or any(s <= m.start() < e for s, e in quoted):
-            continue  # before or inside a definition
+        if (d.descriptive and m.start() < first[d.term]) or any(s <= m.start() < e for s, e in quoted):
+            continue  # a descriptive term before its definition, or the definition itself
         if d.referent_start is not None and d.referent_start <= m.start() < d.referent_end:
             continue
         i = bisect.bisect_right(starts, m.start())
@@ -225,7 +276,7 @@ def apply_defined_terms(
         page = _page_of(page_starts, m.start())
         added.append(Mention(
             start=m.start(), end=m.end(), text=m.group(), label=d.label, normalized=d.normalized,
-            method=USE_METHOD, confidence=USE_CONFIDENCE, page_number=page,
+            method=USE_METHOD if d.descriptive else NAME_METHOD, confidence=USE_CONFIDENCE, page_number=page,
             bates=bates_of_page[page - 1] if 0 < page <= len(bates_of_page) else None,
         ))
         uses[d.term] = uses.get(d.term, 0) + 1

@@ -65,6 +65,7 @@ import importlib
 import re
 from collections.abc import Iterable, Sequence
 
+import cleanco
 import spacy
 from nameparser import HumanName
 from spacy.language import Language
@@ -136,13 +137,14 @@ _LEAD_TITLE = re.compile(
 _POSSESSIVE = re.compile(r"['\u2019]s$")
 _TRAIL_PUNCT = ",;:()[]{}\"'\u201c\u201d\u2018\u2019*\u2014\u2013-/"
 _LEAD_PUNCT = "([{\"'\u201c\u2018*\u2014\u2013-/ \t\n"
+# "ACME CORP.", "U.S.", "N.A.": the period belongs to the abbreviation ("U.S" is no name)
 _ABBREV_END = re.compile(
-    r"(?:\b(?:Inc|Co|Corp|Ltd|Jr|Sr|Bros|Cos|Assn|Ass'n|Dept|Univ|Mfg|Natl|Int'l|Am|St|Mt|Ft|Cir|Dist)"
-    r"|(?:\b[A-Z]\.)+)\.$",
+    r"(?:\b(?:Inc|Co|Corp|Ltd|Jr|Sr|Bros|Cos|Assn|Ass'n|Dept|Univ|Mfg|Natl|Int'l|Am|St|Mt|Ft|Cir|Dist)\."
+    r"|\b[A-Z]\.(?:[ \t]?[A-Z]\.)+)$",
     re.I,
 )
 _FIRM_SUFFIX = re.compile(
-    r",?[ \t]*(?:LLP|L\.L\.P\.|LLC|L\.L\.C\.|PLLC|Inc\.|Inc\b|Corp\.|Co\.|Ltd\.|P\.C\.|P\.A\.|N\.A\.|L\.P\.|LP\b)"
+    r"[ \t]?,?[ \t]*(?:LLP|L\.L\.P\.|LLC|L\.L\.C\.|PLLC|Inc\.|Inc\b|Incorporated\b|Corp\.|Co\.|Ltd\.|P\.C\.|P\.A\.|N\.A\.|L\.P\.|LP\b|National[ \t]+Association\b)"
 )
 _JUNK = frozenset(
     """id id. ibid court the court syllabus held per curiam curiam complaint compact opinion order
@@ -211,6 +213,8 @@ def _clean_model_span(text: str, start: int, end: int, label: str) -> tuple[int,
             end -= 1
         else:
             break
+    if text[end:end + 1] == "." and _ABBREV_END.search(text[start:end + 1]):
+        end += 1  # spaCy left the abbreviation's last period outside ("U.S" of "U.S.")
     span = text[start:end]
     if "\n" in span:
         head, _, last = span.rpartition("\n")
@@ -248,7 +252,61 @@ def _clean_model_span(text: str, start: int, end: int, label: str) -> tuple[int,
     return start, end, hint
 
 
-def _model_candidates(text: str, doc) -> list[Candidate]:
+# Heads of capitalised phrases that name a security, a document, a body inside an organisation or a
+# date, not an organisation: "Class A Common Stock", "Audit Committee", "Registration Statement".
+_NOT_ORG_HEADS = frozenset(
+    """stock stocks shares notes bonds debentures units warrants options securities agreement agreements plan
+    plans prospectus statement statements report reports certificate certificates committee committees date
+    period amendment policy program schedule form exhibit""".split()
+)
+# The roles parties play in agreements and filings; capitalised alone they refer to a party
+# ("the Company", "Executive", "Lessee"), they do not name one.
+PARTY_ROLE_NOUNS = frozenset(
+    """company companies registrant issuer issuers depositor sponsor sponsors servicer trustee trustees
+    underwriter underwriters adviser advisor sub-adviser manager borrower borrowers lender lenders guarantor
+    guarantors grantor licensor licensee lessor lessee landlord tenant buyer buyers seller sellers purchaser
+    purchasers vendor employer employee employees executive insured insurer parent subsidiary subsidiaries
+    fund funds trust plan bank agent holder holders shareholder shareholders stockholder stockholders
+    director directors officer officers board committee corporation partnership partner partners member
+    members participant participants beneficiary contractor consultant customer supplier distributor
+    creditor creditors debtor debtors obligor counterparty assignor assignee transferor transferee
+    dividend interpretation item property prospectus""".split()
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019\-]*")
+_FUNCTION_WORDS = frozenset("of and the for a an in on to".split())
+
+
+# a lower-case word between spaces or punctuation, not part of an address such as "www.acme.com"
+_LOWER_WORD = re.compile(r"(?:(?<=[\s(\"\u201c])|^)([a-z][a-z'\-]*[a-z])(?=[\s,;:)!?\"\u201d]|\.(?:\s|$)|$)")
+
+
+def lowercase_words(texts: Iterable[str]) -> frozenset[str]:
+    """The words a document writes in lower case: its common nouns ("company", "fund", "board")."""
+    return frozenset(w for text in texts for w in _LOWER_WORD.findall(text))
+
+
+def common_words(phrase: str, lower_words: frozenset[str]) -> list[str] | None:
+    """The content words of a capitalised phrase when each is a word the document also writes in
+    lower case (plural or not) and none is an acronym; None when the phrase holds a name."""
+    words = [w for w in _WORD.findall(phrase) if len(w) > 1 and w.lower() not in _FUNCTION_WORDS]
+    if not words or any(w.isupper() and len(w) <= 5 for w in words):
+        return None  # an acronym ("SEC", "HCC") is a name
+    if all(w.lower() in lower_words or w.lower().removesuffix("s") in lower_words for w in words):
+        return words
+    return None
+
+
+def _descriptive(span: str, lower_words: frozenset[str]) -> bool:
+    """A capitalised phrase of common words, no name: "Company", "Insured", "Funds", "Audit
+    Committee". Every word (not an acronym) is written in lower case elsewhere in the document;
+    one word, or a head that names no organisation (`_NOT_ORG_HEADS`)."""
+    if collapse_ws(span).lower() in PARTY_ROLE_NOUNS:
+        return True
+    words = common_words(span, lower_words)
+    return words is not None and (len(words) == 1 or words[-1].lower() in _NOT_ORG_HEADS)
+
+
+def _model_candidates(text: str, doc, lower_words: frozenset[str] = frozenset()) -> list[Candidate]:
     out = []
     for ent in doc.ents:
         label = SPACY_LABELS.get(ent.label_)
@@ -268,6 +326,8 @@ def _model_candidates(text: str, doc) -> list[Candidate]:
         span = text[start:end]
         if label == "PERSON" and (rules.looks_like_org(span) or _FIRM_SUFFIX.search(span)):
             label = "ORG"
+        if _descriptive(span, lower_words):
+            continue
         out.append(Candidate(start, end, label, "", "spacy", SPACY_CONFIDENCE[label], MODEL_TIER, hint))
     return _merge_last_first(text, out)
 
@@ -373,7 +433,8 @@ def _role_prefixed_parties(text: str, model: list[Candidate]) -> list[Candidate]
 _NO_SUFFIX = r"(?!(?:LLC|LLP|PLLC|Inc|Corp|Co|Ltd|L\.L\.C|L\.L\.P)\b)"
 _FIRM_NAME = re.compile(
     rf"(?P<name>(?:{_NO_SUFFIX}[A-Z][\w'\u2019.\-]*|&)(?:(?:[ \t]+|[ \t]*\n[ \t]*)(?:{_NO_SUFFIX}[A-Z][\w'\u2019.\-]*|and|of|&)){{0,6}})"
-    r",?[ \t]+(?P<suffix>LLC|L\.L\.C\.|LLP|L\.L\.P\.|PLLC|Inc\.|Corp\.|Co\.|Ltd\.|P\.C\.|P\.A\.|N\.A\.|L\.P\.)(?![\w])"
+    r"[ \t]?,?[ \t]+(?P<suffix>LLC|L\.L\.C\.|LLP|L\.L\.P\.|PLLC|Inc\.|Corp\.|Co\.|Ltd\.|P\.C\.|P\.A\.|N\.A\.|L\.P\.)"
+    r"(?:[ \t]+(?:II|III|IV|V|VI)\b)?(?![\w])"  # "SunGard Capital Corp. II"
 )
 
 
@@ -386,6 +447,9 @@ def _firm_names(text: str) -> list[Candidate]:
         inner = [i for i, w in enumerate(words) if rules._FIRM_SUFFIX_END.search(w.group())]
         if inner:  # "M LLC and H Corp.": the last firm only
             words = words[inner[-1] + 1:]
+        listed = [i for i in range(len(words) - 1) if words[i].group().endswith(".") and words[i + 1].group() == "and"]
+        if listed:  # "the U.S. and Bank of America, N.A.": the name after the abbreviation
+            words = words[listed[-1] + 2:]
         while words and not words[0].group()[0].isupper():
             words.pop(0)
         if not words:
@@ -613,7 +677,8 @@ class EntityExtractor:
         """
         masked = [layout_masked(page.text, noise) for page, noise in zip(pages, page_noise(pages))]
         docs = self.nlp.pipe(masked, batch_size=self.batch_size, disable=self._disabled)
-        found = [self._candidates(text, doc) for text, doc in zip(masked, docs)]
+        lower_words = lowercase_words(masked)
+        found = [self._candidates(text, doc, lower_words) for text, doc in zip(masked, docs)]
         aliases = _aliases((text[c.start:c.end], c.label) for text, kept in zip(masked, found) for c in kept
                            if c.label in ("PERSON", "ORG"))
         mentions: list[Mention] = []
@@ -627,9 +692,9 @@ class EntityExtractor:
         starts = [start for start, _ in page_spans(pages)]
         terms = find_defined_terms(text, mentions, starts)
         mentions, terms = apply_defined_terms(text, mentions, terms, starts, [page.bates for page in pages])
-        return Extraction(mentions, terms)
+        return Extraction(resolve_short_citations(mentions), terms)
 
-    def _candidates(self, text: str, doc) -> list[Candidate]:
+    def _candidates(self, text: str, doc, lower_words: frozenset[str]) -> list[Candidate]:
         found: list[Candidate] = []
         for finder in (rules.find_courts, rules.find_tribunals, rules.find_case_numbers, rules.find_citations,
                        rules.find_statutes, rules.find_money, rules.find_dates, rules.find_bates,
@@ -641,7 +706,7 @@ class EntityExtractor:
                 newline = text.find("\n", c.end)
                 boundaries.append(len(text) if newline == -1 else newline)
         found += rules.find_caption_parties(text, boundaries)
-        model = _model_candidates(text, doc)
+        model = _model_candidates(text, doc, lower_words)
         found += _role_prefixed_parties(text, model)
         found += _firm_names(text)
         found += _address_block_firms(text, found + model)
@@ -685,7 +750,8 @@ _NOT_ALIASES = frozenset(
 def _aliases(names: Iterable[str]) -> dict[str, str]:
     """Short forms of the document's full PERSON and ORG names, casefolded -> label.
 
-    A person's surname (with a particle: "St. Pierre"), an organisation's first word
+    A person's surname (with a particle: "St. Pierre"), an organisation's name without its legal
+    form (`cleanco`: "Hallmark Cards" of "Hallmark Cards, Incorporated") and its first word
     ("Tarrant", "Berkshire"), each only when it is a capitalised word of three letters or more,
     no place or generic word, and not claimed by both labels.
     """
@@ -703,8 +769,12 @@ def _aliases(names: Iterable[str]) -> dict[str, str]:
                 alias = f"{words[-2]} {words[-1]}"
         else:
             alias = words[0]
+            base = collapse_ws(cleanco.basename(collapse_ws(name)))
+            if " " in base and base != collapse_ws(name) and base[0].isupper():
+                found.setdefault(base.casefold(), set()).add(label)  # "Hallmark Cards" of "Hallmark Cards, Inc."
         key = alias.casefold()
-        if len(alias) >= 3 and alias[0].isupper() and key not in _NOT_ALIASES and not key.endswith("."):
+        if (len(alias) >= 3 and alias[0].isupper() and key not in _NOT_ALIASES and not key.endswith(".")
+                and key not in PARTY_ROLE_NOUNS and key not in _NOT_ORG_HEADS):
             found.setdefault(key, set()).add(label)
     return {key: labels.pop() for key, labels in found.items() if len(labels) == 1}
 
@@ -746,6 +816,33 @@ def _propagate_aliases(text: str, kept: list[Candidate], aliases: dict[str, str]
 
 _ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an)[ \t]+$", re.I)
 _OPENING_QUOTES = frozenset("\"'\u201c\u2018(")
+
+
+_SHORT_CITATION = re.compile(r"^(?P<volume>\d+)\s+(?P<reporter>.+?)\s+at\s+\d")
+_FULL_CITATION = re.compile(r"^(?P<volume>\d+)\s+(?P<reporter>.+)\s+\d+$")
+
+
+def resolve_short_citations(mentions: Sequence[Mention]) -> list[Mention]:
+    """Short-form citations named by their antecedent within the document: "Id." by the citation
+    before it, "550 U.S. at 555" by the full citation of volume 550 of U.S. An "Id." with no
+    antecedent in the document is dropped, so that it never joins documents."""
+    out: list[Mention] = []
+    previous: Mention | None = None
+    full: dict[tuple[str, str], Mention] = {}
+    for m in mentions:
+        if m.label == "CITATION":
+            short = _SHORT_CITATION.match(m.normalized)
+            if m.normalized == "Id.":
+                if previous is None:
+                    continue
+                m = dataclasses.replace(m, normalized=previous.normalized)
+            elif short and (antecedent := full.get((short["volume"], short["reporter"]))):
+                m = dataclasses.replace(m, normalized=antecedent.normalized)
+            elif not short and (cited := _FULL_CITATION.match(m.normalized)):
+                full[(cited["volume"], cited["reporter"])] = m
+            previous = m
+        out.append(m)
+    return out
 
 
 @functools.lru_cache(maxsize=4)

@@ -1,6 +1,8 @@
 """The project's entity graph: documents and canonical entities as nodes, relationships as edges.
 
-Node ids: a document is "document:<document_id>", an entity is its `entity_id`. Edges are keyed
+Node ids: a document is "document:<document_id>", an entity is its `entity_id`. A court's node
+shows its courts-db name (the id is its `court_id` attribute); Bates numbers are no nodes
+(`PROVENANCE_LABELS`: they are provenance, kept on pages, chunks and mentions). Edges are keyed
 by their type; the same (source, target, type) stated by several documents is one edge whose
 `count` adds up, whose `documents` lists them, and whose evidence is the most confident one.
 """
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from docassets.core.legal_rules import court_name
 from docassets.core.models import Entity, Relationship
 
 DOCUMENT_PREFIX = "document:"
@@ -44,6 +47,16 @@ class GraphEdge:
     sentence: str
     confidence: float
     count: int
+
+
+# Labels that are provenance, not parties or authorities: a Bates number locates a page (it is on
+# pages, chunks and mentions), so it is no node of the graph.
+PROVENANCE_LABELS = frozenset({"BATES"})
+
+
+def display_name(label: str, name: str) -> str:
+    """The name a reader knows an entity by: a court's name rather than its courts-db id."""
+    return (court_name(name) or name) if label == "COURT" else name
 
 
 def document_node(document_id: str) -> str:
@@ -94,14 +107,17 @@ def build_graph(
             document_id=document_id,
         )
     for e in entities:
+        if e.label in PROVENANCE_LABELS:
+            continue
         graph.add_node(
             e.entity_id,
             kind="entity",
             label=e.label,
-            name=e.canonical_name,
+            name=display_name(e.label, e.canonical_name),
             aliases="; ".join(e.aliases),
             mention_count=e.mention_count,
             document_count=e.document_count,
+            **({"court_id": e.canonical_name} if e.label == "COURT" and court_name(e.canonical_name) else {}),
         )
     for edge in edges:
         for end in (edge.source_id, edge.target_id):

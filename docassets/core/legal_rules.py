@@ -74,6 +74,18 @@ def _court_regexes() -> tuple[tuple[re.Pattern[str], str, str | None, bool], ...
     )
 
 
+@functools.cache
+def _court_names() -> dict[str, str]:
+    import courts_db
+
+    return {court["id"]: court["name"] for court in courts_db.courts}
+
+
+def court_name(court_id: str) -> str | None:
+    """courts-db's name of a court id ("ca10" -> "Court of Appeals for the Tenth Circuit"), None if unknown."""
+    return _court_names().get(court_id)
+
+
 @functools.lru_cache(maxsize=8192)
 def court_matches(phrase: str) -> tuple[tuple[int, int, str], ...]:
     """Non-overlapping courts-db matches inside a whitespace-collapsed phrase, longest first.
@@ -253,6 +265,8 @@ def find_citations(text: str) -> list[Candidate]:
 # Statutes by rule
 
 _SECTION = r"\d[\w.\-\u2013]*(?:\([\w]+\))*(?<![.\-\u2013])"
+# a provision's number with all its parts: "12b-1", "24.035", "4(a)(2)", "7A", "10b - 5" (tokenised text)
+_PROVISION = r"\d+[A-Za-z]{0,2}(?:(?:\.|[ \t]?[-\u2013][ \t]?)\d+[A-Za-z]{0,2})*(?:\([\w]+\))*(?![\w-])"
 _SECTION_SIGN = r"(?:\u00a7\u00a7?|[Ss]ec(?:tions?|s?\.)|[Ss]ection)"
 _STATUTE_PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
     (re.compile(
@@ -275,13 +289,28 @@ _STATUTE_PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
     (re.compile(r"\bPub(?:lic)?\.?\s*L(?:aw)?\.?\s*(?:No\.?\s*)?\d{1,3}(?:[-\u2013]\d{1,4})?\b"), "rule:public_law", 0.9),
     (re.compile(rf"(?:(?:\u00a7\u00a7?|\b[Ss]ections?)\s*)?\b{_SECTION},?\s+RSMo\b"), "rule:state_code", 0.85),
     (re.compile(rf"\u00a7\u00a7?\s*{_SECTION}"), "rule:section", 0.6),
-    (re.compile(r"\b(?:[Ss]ections?|SECTIONS?|[Aa]rticles?)\s+\d+[A-Za-z]?(?:[.\-]\d+)*(?:\([\w]+\))*"), "rule:section", 0.6),
+    (re.compile(rf"\b(?:[Ss]ections?|SECTIONS?|[Aa]rticles?)\s+{_PROVISION}"), "rule:section", 0.6),
     (re.compile(
-        r"\b(?:\d{1,2}(?:st|nd|rd|th)\s+Cir(?:cuit|\.)\s+|Local\s+|Supreme\s+Court\s+)?Rules?\s+\d+(?:\.\d+)*(?:\([\w]+\))*"
+        r"\b(?:\d{1,2}(?:st|nd|rd|th)\s+Cir(?:cuit|\.)\s+|Local\s+|Supreme\s+Court\s+)?Rules?\s+"
+        rf"{_PROVISION}"
     ), "rule:court_rule", 0.6),
+    # "Regulation S-K", "Regulation AB", "Item 7A of Form 10-K", "Item 303 of Regulation S-K"
+    (re.compile(r"\bRegulation[ \t]+[A-Z]{1,3}(?:[ \t]?-[ \t]?[A-Z0-9]{1,3})?(?![\w-])"), "rule:regulation", 0.85),
+    (re.compile(
+        rf"\bItems?[ \t]+{_PROVISION}(?=[ \t]+of[ \t]+(?:Form|Regulation|Schedule|Part)\b)"
+    ), "rule:regulation", 0.7),
+    # accounting standards: "GAAP", "U.S. GAAP", "IFRS", "ASC 820", "ASU 2009-13", "SFAS No. 157"
+    (re.compile(
+        r"\b(?:U\.S\.[ \t]+|US[ \t]+)?GAAP\b|\bIFRS\b"
+        r"|\b(?:FASB[ \t]+)?(?:ASC|ASU)(?:[ \t]+(?:No\.[ \t]*|Topic[ \t]+)?\d{3,4}(?:[ \t]?-[ \t]?\d+)*)?\b"
+        r"|\b(?:SFAS|FAS|FIN|SAS|SSAP)[ \t]+(?:No\.[ \t]*)?\d+\b"
+        r"|\b(?:(?:U\.S\.|United[ \t]+States)[ \t]+)?[Gg]enerally[ \t]+[Aa]ccepted[ \t]+[Aa]ccounting[ \t]+[Pp]rinciples\b"
+        r"|\baccounting[ \t]+principles[ \t]+generally[ \t]+accepted\b"
+        r"|\bAccounting[ \t]+Standards[ \t]+(?:Update|Codification)(?:[ \t]+No\.[ \t]*\d{4}-\d+)?"
+    ), "rule:accounting_standard", 0.85),
 )
 _ACT_KEYWORD = re.compile(r"\b(?:Act|Code|Compact)\b(?:[ \t]*\n?[ \t]*of[ \t]+\d{4})?")
-_ACT_WORD = re.compile(r"(?:[A-Z][A-Za-z'\u2019\-]*|of|and|the|for|on|in|to|with|&)")
+_ACT_WORD = re.compile(r"(?:[A-Z][A-Za-z'\u2019\-]*|(?:19|20)\d\d|of|and|the|for|on|in|to|with|&)")  # "the 1934 Act"
 _ACT_TOKEN = re.compile(r"\S+")
 _ACT_BARRIER = frozenset("court opinion syllabus cite see cf under id ibid page".split())
 _ACT_LEAD_STOP = frozenset(
@@ -320,7 +349,8 @@ def _act_name_start(text: str, keyword_start: int) -> int | None:
         if tokens[i].group().lower() == "the":
             first = i + 1
             break
-    while first < len(tokens) and (tokens[first].group().lower() in _ACT_LEAD_STOP or not tokens[first].group()[0].isupper()):
+    while first < len(tokens) and (tokens[first].group().lower() in _ACT_LEAD_STOP or not tokens[first].group()[0].isalnum()
+                                     or tokens[first].group()[0].islower()):
         first += 1
     if first >= len(tokens):
         return None

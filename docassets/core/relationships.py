@@ -2,7 +2,8 @@
 
 Every edge names the sentence that supports it and the chunk that sentence starts in. The rules:
 
-- MENTIONS: document -> each distinct entity key; count = its mentions; evidence = first sentence.
+- MENTIONS: document -> each distinct entity key (not Bates numbers: they are provenance, on pages,
+  chunks and mentions); count = its mentions; evidence = first sentence.
 - PLAINTIFF_IN, DEFENDANT_IN, PETITIONER_IN, RESPONDENT_IN, APPELLANT_IN, APPELLEE_IN: a party
   (PERSON/ORG with that `role`; "plaintiff-appellant" gives both) -> the document's case: its most
   frequent CASE_NUMBER (ties: the first written), or the document itself when it has none.
@@ -34,6 +35,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from docassets.core.graph import PROVENANCE_LABELS
 from docassets.core.models import Chunk, EntityKey, Mention, Relationship
 
 ROLE_TYPES = {
@@ -198,8 +200,10 @@ def find_relationships(
             found.count += count
             found.confidence = max(found.confidence, confidence)
 
-    # MENTIONS, CITES
+    # MENTIONS, CITES; a Bates number is provenance of its page, not an entity the document mentions
     for m in mentions:
+        if m.label in PROVENANCE_LABELS:
+            continue
         add("MENTIONS", document, _key(m), m.start, m.end, m.confidence)
         if m.label in CITED_LABELS:
             add("CITES", document, _key(m), m.start, m.end, m.confidence)

@@ -7,6 +7,7 @@ with bound `document_id`s.
 """
 
 import io
+from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -29,14 +30,20 @@ def _by_document(context: dg.OutputContext, obj: Mapping[str, object]) -> Mappin
 
 
 class TableIOManager(dg.ConfigurableIOManager):
-    """Per document (partitioned) or per asset: a DataFrame, or a mapping of table name to DataFrame."""
+    """Per document (partitioned) or per asset: a DataFrame, or a mapping of table name to DataFrame
+    (all written in one transaction); an input reads the table named after the asset."""
 
     database: dg.ResourceDependency[DatabaseResource]
 
     def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | Mapping[str, pd.DataFrame]) -> None:
         name = context.asset_key.path[-1]
         if context.has_asset_partitions:
-            frames = {name: pd.concat(_by_document(context, obj).values(), ignore_index=True)}
+            # per document, a DataFrame or (tables written together) a mapping of table name to DataFrame
+            parts: dict[str, list[pd.DataFrame]] = defaultdict(list)
+            for value in _by_document(context, obj).values():
+                for table, frame in ({name: value} if isinstance(value, pd.DataFrame) else value).items():
+                    parts[table].append(frame)
+            frames = {table: pd.concat(part, ignore_index=True) for table, part in parts.items()}
             where = {"document_id": list(context.asset_partition_keys)}
         else:
             frames, where = ({name: obj} if isinstance(obj, pd.DataFrame) else dict(obj)), None

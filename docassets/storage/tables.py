@@ -104,6 +104,24 @@ entity_mentions = sa.Table(
     sa.Column("role", sa.Text),
 )
 
+defined_terms = sa.Table(
+    "defined_terms",  # a document's definitions ("the Company" -> Acme Holdings, Inc.); written with its mentions
+    metadata,
+    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("term_index", sa.Integer, primary_key=True),
+    sa.Column("term", sa.Text, nullable=False),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("page_number", sa.Integer),
+    sa.Column("referent", sa.Text),
+    sa.Column("referent_start", sa.Integer),
+    sa.Column("referent_end", sa.Integer),
+    sa.Column("label", sa.Text),
+    sa.Column("normalized", sa.Text),
+    sa.Column("descriptive", sa.Boolean, nullable=False),
+    sa.Column("uses", sa.Integer, nullable=False),
+)
+
 relationships = sa.Table(
     "relationships",
     metadata,

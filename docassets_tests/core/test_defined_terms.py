@@ -41,7 +41,7 @@ def test_a_definition_links_later_uses_to_its_referent_with_exact_offsets():
     assert by_term["Good Reason"].referent is None and not by_term["Good Reason"].names_entity
 
     linked, counted = apply_defined_terms(AGREEMENT, mentions, terms)
-    uses = [m for m in linked if m.method == "rule:defined_term"]
+    uses = [m for m in linked if m.method.startswith("rule:defined_")]
     assert [(m.text, m.label, m.normalized) for m in uses] == [
         ("Company", "ORG", "Acme Holdings, Inc."),
         ("Executive", "PERSON", "John Q. Smith"),
@@ -89,6 +89,28 @@ def test_extraction_links_the_company_to_the_party_it_defines():
             '(the "Company"), and Contoso Capital LLC (the "Buyer").\n'
             "The Company shall deliver the shares to the Buyer on the Closing Date.")
     mentions = extract_entities(text)
-    uses = {(m.text, m.label, m.normalized) for m in mentions if m.method == "rule:defined_term"}
+    uses = {(m.text, m.label, m.normalized) for m in mentions if m.method.startswith("rule:defined_")}
     assert ("Company", "ORG", "Northwind Traders, Inc.") in uses
     assert ("Buyer", "ORG", "Contoso Capital LLC") in uses
+
+
+def test_a_short_name_in_parentheses_is_defined_without_quotes_and_its_uses_are_names():
+    text = ("Sun Communities Operating Limited Partnership (SCOLP) and Nuveen Core Equity Alpha Fund (Core Equity) "
+            "filed. SCOLP owns homes; Core Equity holds shares. Acme Corp. (the Company) agreed; the Company pays.")
+    mentions = [mention(text, "Sun Communities Operating Limited Partnership", "ORG"),
+                mention(text, "Nuveen Core Equity Alpha Fund", "ORG"), mention(text, "Acme Corp.", "ORG")]
+    terms = {t.term: t for t in find_defined_terms(text, mentions)}
+    assert {t: (d.referent, d.descriptive) for t, d in terms.items()} == {
+        "SCOLP": ("Sun Communities Operating Limited Partnership", False),
+        "Core Equity": ("Nuveen Core Equity Alpha Fund", False),
+        "Company": ("Acme Corp.", True),
+    }
+    linked, _ = apply_defined_terms(text, mentions, list(terms.values()))
+    assert [(m.text, m.method) for m in linked if m.method.startswith("rule:defined_")] == [
+        ("SCOLP", "rule:defined_name"), ("Core Equity", "rule:defined_name"), ("Company", "rule:defined_term")]
+
+
+def test_a_parenthesis_that_is_no_short_name_defines_nothing():
+    text = "Kansas City Southern (Missouri) and John Smith (Ret.) appeared before Judge Roe (NYSE)."
+    mentions = [mention(text, "Kansas City Southern", "ORG"), mention(text, "John Smith", "PERSON")]
+    assert find_defined_terms(text, mentions) == []

@@ -443,3 +443,36 @@ def test_leading_article_and_trailing_punctuation_are_not_in_spans():
     mentions = extract_entities("The claim was filed by the Federal Trade Commission, and the Exchange Act applies.")
     assert [m.text for m in find(mentions, "ORG")] == ["Federal Trade Commission"]
     assert [m.text for m in find(mentions, "STATUTE")] == ["Exchange Act"]
+
+
+def test_short_citations_are_named_by_their_antecedent_in_the_document():
+    text = ("See Bell Atlantic Corp. v. Twombly, 550 U.S. 544, 555 (2007). Id. at 556. The rule is plain. "
+            "Twombly, 550 U.S. at 570.")
+    citations = [(m.text, m.normalized) for m in extract_entities(text) if m.label == "CITATION"]
+    assert citations == [("550 U.S. 544", "550 U.S. 544"), ("Id. at 556", "550 U.S. 544"),
+                         ("550 U.S. at 570", "550 U.S. 544")]
+    assert not [m for m in extract_entities("Id. at 5. That settles it.") if m.label == "CITATION"], \
+        "an Id. without antecedent would join every document that writes one"
+
+
+@pytest.mark.parametrize("text, span, label", [
+    ("The plan is registered in the U.S. and is governed by New York law.", "U.S.", "LOCATION"),
+    ("Bank of America, N.A. is the trustee.", "Bank of America, N.A.", "ORG"),
+    ("The shares are exempt under Section 4(a)(2) of the Securities Act.", "Section 4(a)(2)", "STATUTE"),
+    ("Distribution fees are paid under Rule 12b-1 of the 1940 Act.", "Rule 12b-1", "STATUTE"),
+    ("The issuer must comply with Regulation S-K and Regulation AB.", "Regulation S-K", "STATUTE"),
+    ("The issuer must comply with Regulation S-K and Regulation AB.", "Regulation AB", "STATUTE"),
+    ("See Item 7A of Form 10-K for market risk.", "Item 7A", "STATUTE"),
+    ("The statements conform to U.S. GAAP as applied.", "U.S. GAAP", "STATUTE"),
+    ("Reports are filed under the 1934 Act each year.", "1934 Act", "STATUTE"),
+])
+def test_spans_follow_a_lawyers_conventions(text, span, label):
+    assert (span, label) in {(m.text, m.label) for m in extract_entities(text)}
+
+
+def test_role_words_and_common_nouns_alone_are_no_entities():
+    text = ("The Fund and the Board approved it. The board of the fund met twice. The Executive and the "
+            "Company signed. Ruben Diaz works for Create and Construct, LLC.")
+    names = {m.text for m in extract_entities(text) if m.label in ("PERSON", "ORG", "LOCATION")}
+    assert not names & {"Fund", "Board", "Executive", "Company"}
+    assert {"Ruben Diaz", "Create and Construct, LLC"} <= names

@@ -173,3 +173,17 @@ def test_picture_of_top_entities_is_a_png(graph):
     assert len(png) > 5000
     empty = draw_top_entities(nx.MultiDiGraph())
     assert empty[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_courts_show_their_names_and_bates_numbers_are_no_nodes():
+    records = [
+        MentionRecord("m1", BRIEF, "COURT", "Tenth Circuit", "ca10"),
+        MentionRecord("m2", BRIEF, "BATES", "WOMBAT 000454", "WOMBAT 000454"),
+        MentionRecord("m3", BRIEF, "PERSON", "Vanessa St. Pierre", "Vanessa St. Pierre"),
+    ]
+    result = resolve_mentions(records, project="wombat")
+    graph = build_graph([(BRIEF, "brief.pdf")], result.entities, [])
+    court = graph.nodes[result.links["m1"]]
+    assert (court["name"], court["court_id"]) == ("Court of Appeals for the Tenth Circuit", "ca10")
+    assert result.links["m2"] not in graph, "a Bates number is provenance, not a node"
+    assert {data["label"] for _, data in graph.nodes(data=True)} == {"DOCUMENT", "COURT", "PERSON"}

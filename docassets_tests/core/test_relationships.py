@@ -412,3 +412,12 @@ def test_a_heading_attorneys_for_plaintiff_takes_the_names_below_it():
     berkshire = "Berkshire Life Insurance Company of America"
     assert edges_of("REPRESENTS", edges) == {("Franz Hardy", berkshire), ("Christine M. Kroupa", berkshire)}
     assert ("Franz Hardy", "GORDON REES SCULLY MANSUKHANI, LLP") in edges_of("MEMBER_OF", edges)
+
+
+def test_bates_numbers_are_provenance_not_mentioned_entities():
+    text = "Standard Insurance Company denied the claim.\nWOMBAT 000454"
+    mentions = [mention(text, "Standard Insurance Company", "ORG"), mention(text, "WOMBAT 000454", "BATES")]
+    chunks = [Chunk(0, text, 0, len(text), 1, 1, "WOMBAT 000454", "WOMBAT 000454", 12)]
+    found = find_relationships(DOCUMENT_ID, text, chunks, mentions)
+    assert {r.target.label for r in found if r.type == "MENTIONS"} == {"ORG"}
+    assert not [r for r in found if "BATES" in (r.source.label, r.target.label)]

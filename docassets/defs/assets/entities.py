@@ -14,6 +14,7 @@ from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.versions import MENTIONS_VERSION, RELATIONSHIPS_VERSION
 from docassets.frames import (
     chunks_from_frame,
+    defined_terms_frame,
     mentions_frame,
     mentions_from_frame,
     pages_from_frame,
@@ -51,20 +52,26 @@ def chunk_of(mentions: list[Mention], chunks: list[Chunk]) -> list[int | None]:
 def entity_mentions(
     context: dg.AssetExecutionContext, ocr_text: dict[str, pd.DataFrame], chunks: dict[str, pd.DataFrame]
 ):
-    """People, organisations, places, dates, money, courts, case numbers, citations, statutes and Bates numbers."""
+    """People, organisations, places, dates, money, courts, case numbers, citations, statutes and Bates numbers;
+    with them, in the same transaction, the document's defined terms (table `defined_terms`)."""
     extractor = EntityExtractor(load_pipeline())
     frames, wrong_offsets, outside = {}, {}, {}
     for document_id, page_frame in ocr_text.items():
         pages = pages_from_frame(page_frame)
-        mentions = extractor.extract_pages(pages)
-        frame = frames[document_id] = mentions_frame(
-            document_id, mentions, chunk_of(mentions, chunks_from_frame(chunks[document_id]))
-        )
+        extraction = extractor.extract_document(pages)
+        mentions = extraction.mentions
+        frame = mentions_frame(document_id, mentions, chunk_of(mentions, chunks_from_frame(chunks[document_id])))
+        terms = defined_terms_frame(document_id, extraction.defined_terms)
+        frames[document_id] = {"entity_mentions": frame, "defined_terms": terms}
         context.add_asset_metadata({
             "mentions": len(frame),
             "by_label": dg.MetadataValue.json({label: int(n) for label, n in frame.label.value_counts().items()}),
             "preview": dg.MetadataValue.md(
                 frame.head(10)[["label", "text", "normalized", "page_number", "role"]].to_markdown(index=False)
+            ),
+            "defined_terms": dg.MetadataValue.md(
+                terms[["term", "referent", "label", "page_number", "uses"]].to_markdown(index=False)
+                if len(terms) else "No defined terms."
             ),
         }, partition_key=document_id)
         text = document_text(pages)

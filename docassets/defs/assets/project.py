@@ -12,7 +12,7 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from docassets.core.graph import GraphEdge, build_graph, document_node, draw_top_entities
+from docassets.core.graph import PROVENANCE_LABELS, GraphEdge, build_graph, display_name, document_node, draw_top_entities
 from docassets.core.models import Entity
 from docassets.core.resolution import MentionRecord, resolve_mentions
 from docassets.defs.assets.entities import entity_mentions, relationships
@@ -78,7 +78,9 @@ def resolved_entities(context: dg.AssetExecutionContext, database: DatabaseResou
         split += resolution.split
     entities = pd.DataFrame(entity_rows, columns=[c.name for c in t.resolved_entities.columns])
     links = pd.DataFrame(link_rows, columns=[c.name for c in t.entity_links.columns])
-    top = entities.sort_values("document_count", ascending=False).head(10)
+    top = entities[~entities.label.isin(PROVENANCE_LABELS)].sort_values(
+        ["document_count", "mention_count"], ascending=False).head(10)
+    top = top.assign(canonical_name=[display_name(label, name) for label, name in zip(top.label, top.canonical_name)])
     yield dg.Output({"resolved_entities": entities, "entity_links": links}, metadata={
         "entities": len(entities),
         "mentions_linked": len(links),
@@ -163,6 +165,8 @@ def entity_graph(context: dg.AssetExecutionContext, database: DatabaseResource):
     edges: dict[str, list[GraphEdge]] = defaultdict(list)
     unresolved = 0
     for row in tables.stream(sa.select(t.relationships)):
+        if row.source_label in PROVENANCE_LABELS or row.target_label in PROVENANCE_LABELS:
+            continue  # from rules older than this code version: Bates numbers are no nodes
         source = _node(row.document_id, row.source_label, row.source_name, entity_of_key)
         target = _node(row.document_id, row.target_label, row.target_name, entity_of_key)
         if source is None or target is None or row.document_id not in project_of:
