@@ -10,6 +10,7 @@ BENCHMARKS = [
     ["text_extraction.py", *(["--quick"] if QUICK else [])],
     ["entity_throughput.py"],
     ["evaluate_entities.py", "--heldout"],
+    ["evaluate_filings.py", *(["--quick"] if QUICK else [])],
     ["evaluate_resolution.py"],
     ["resolution_scale.py", "10000", "100000", *([] if QUICK else ["1000000"])],
     ["orchestration_overhead.py", *(["--quick"] if QUICK else [])],

@@ -11,6 +11,9 @@ Straight and curly quotes alike.
 - Without quotes, a parenthesis right after a person's or organisation's name defines a short
   name when it is an acronym or made of the name's own words (`Nuveen Core Equity Alpha Fund
   (Core Equity)`, `Sun Communities Operating LP (SCOLP)`), or follows "the" (`Acme (the Company)`).
+- Where no mention ends right before such a short name, the capitalised words before it are the
+  referent, an organisation (`rule:defined_referent`): "Hallmark Entertainment Investments Co.
+  (HEIC)", for an acronym the words whose initials spell it.
 - A later use of a term with a single named referent ("the Company", article not in the span) is
   a mention with the referent's label and normalized name, so resolution joins it with the
   referent: method `rule:defined_name` for a short name (an acronym, or words of the referent's
@@ -38,6 +41,7 @@ NAME_LABELS = frozenset({"PERSON", "ORG", "LOCATION"})
 _OVERRULABLE = re.compile(r"^(?:spacy|rule:alias)")
 USE_METHOD = "rule:defined_term"
 NAME_METHOD = "rule:defined_name"
+REFERENT_METHOD = "rule:defined_referent"  # a name found only because a short name is defined for it
 USE_CONFIDENCE = 0.8
 
 _OPEN_Q = "\"\u201c\u201d\u2018'"
@@ -173,12 +177,42 @@ def _referent(text: str, definition: _Definition, before: Sequence[Mention]) -> 
 
 
 def _unquoted_referent(text: str, definition: _Definition, before: Sequence[Mention]) -> list[Mention]:
-    if not before or not _DIRECT_GAP.match(text[before[-1].end:definition.at]):
+    if before and _DIRECT_GAP.match(text[before[-1].end:definition.at]):
+        m = before[-1]
+        if m.label not in ("PERSON", "ORG") or collapse_ws(m.text) == definition.term:
+            return []
+        if definition.article or _short_name(definition.term, m.text):
+            return [m]
+    return _named_run(text, definition)
+
+
+_CAPITALISED_RUN = re.compile(
+    r"(?:[A-Z][\w&'\u2019\-]*\.?|\d+|of|and|&)(?:[ \t]+(?:[A-Z][\w&'\u2019\-]*\.?|\d+|of|and|&)|[ \t]?,[ \t]*"
+    r"(?:Inc|Co|Corp|Ltd|LLC|L\.P)\.?){0,14}[ \t]*$"
+)
+
+
+def _named_run(text: str, definition: _Definition) -> list[Mention]:
+    """The name a short name stands for when no mention ends right before it (the model cut
+    "Nuveen Multi-Currency Short-Term Government Income Fund (Multi-Currency)" short, or missed
+    "Hallmark Entertainment Investments Co. (HEIC)"): the capitalised words before the parenthesis,
+    for an acronym the last of them whose initials spell it. An organisation's name."""
+    run = _CAPITALISED_RUN.search(text, max(0, definition.at - 200), definition.at)
+    if run is None:
         return []
-    m = before[-1]
-    if m.label not in ("PERSON", "ORG") or collapse_ws(m.text) == definition.term:
+    words = list(re.finditer(r"[A-Z][\w&'\u2019\-]*\.?", run.group()))
+    if _ACRONYM.fullmatch(definition.term):
+        n = len(definition.term)
+        if len(words) < n or "".join(w.group()[0] for w in words[-n:]) != definition.term:
+            return []
+        start = run.start() + words[-n].start()
+    elif len(words) >= 2 and _short_name(definition.term, run.group()):
+        start = run.start() + words[0].start()
+    else:
         return []
-    return [m] if definition.article or _short_name(definition.term, m.text) else []
+    end = run.start() + len(run.group().rstrip())
+    name = text[start:end]
+    return [Mention(start, end, name, "ORG", collapse_ws(name), REFERENT_METHOD, USE_CONFIDENCE)]
 
 
 def _short_name(term: str, name: str) -> bool:
@@ -254,7 +288,17 @@ def apply_defined_terms(
             return True
         return collapse_ws(m.text) in by_term and collapse_ws(m.text) not in in_names
 
-    kept = [m for m in mentions if not overruled(m)]
+    # Referents read off the text (`_named_run`) replace the model's pieces of them.
+    spans = {(m.start, m.end) for m in mentions}
+    referents = {
+        (t.referent_start, t.referent_end): Mention(
+            t.referent_start, t.referent_end, text[t.referent_start:t.referent_end], t.label, t.normalized,
+            REFERENT_METHOD, USE_CONFIDENCE, _page_of(page_starts, t.referent_start))
+        for t in terms if t.names_entity and (t.referent_start, t.referent_end) not in spans
+    }
+    kept = [m for m in mentions if not overruled(m) and not (
+        _OVERRULABLE.match(m.method) and any(s < m.end and m.start < e for s, e in referents))]
+    kept += [m for (s, e), m in referents.items() if not any(k.start < e and s < k.end for k in kept)]
     taken = sorted((m.start, m.end) for m in kept)
     starts = [s for s, _ in taken]
     linked = {t: d for t, d in by_term.items() if d.names_entity}

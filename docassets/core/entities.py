@@ -12,7 +12,7 @@ Sources and what each labels (`Mention.method` names the source):
 | COURT       | `courts-db` regexes searched in runs of capitalised words; `rule:circuit` ("the Tenth Circuit"); `rule:tribunal` (tribunals courts-db lacks: "Workers' Compensation Appeals Board", "Court of Workers' Compensation Claims") | courts-db id ("ca5"); a tribunal's name |
 | CASE_NUMBER | `rule:case_number`: after "No./Nos./Case:/Docket", lists too; bare federal "1:24-cv-01234"; "C 08-02214 SBA" | upper case, ASCII dashes |
 | CITATION    | `eyecite` full and short case citations and Id.              | eyecite's corrected form ("Id." for Id.) |
-| STATUTE     | `eyecite` law citations; `rule:usc`, `rule:fed_rule`, `rule:state_code`, `rule:irc`, `rule:public_law`, `rule:named_act` ("Securities Exchange Act of 1934", "Internal Revenue Code"), `rule:section` ("§ 1983", "Section 13(1)(e)"), `rule:court_rule` ("Rule 24.035") | whitespace collapsed, "U.S.C.", "§ " |
+| STATUTE     | `eyecite` law citations; `rule:usc`, `rule:fed_rule`, `rule:state_code`, `rule:irc`, `rule:public_law`, `rule:named_act` ("Securities Exchange Act of 1934", "Internal Revenue Code"), `rule:section` ("§ 1983", "Section 4(a)(2)"), `rule:court_rule` ("Rule 24.035", "Rule 12b-1"), `rule:regulation` ("Regulation S-K", "Item 7A of Form 10-K"), `rule:accounting_standard` ("U.S. GAAP", "ASU 2009-13") | whitespace collapsed, "U.S.C.", "§ " |
 | BATES       | `rule:bates`: "WOMBAT 000454"                                | upper case                  |
 
 spaCy's CARDINAL, ORDINAL, QUANTITY, PERCENT, TIME, NORP, LAW, EVENT, WORK_OF_ART, PRODUCT,
@@ -28,7 +28,14 @@ citation or statute, and the result has no overlapping mentions.
 
 Span conventions: no leading article, role word or title ("the Exchange Act" -> "Exchange Act",
 "Judge David F. Hensley" -> "David F. Hensley"), no trailing punctuation other than the period of
-an abbreviation ("ACME CORP."), never across a blank line.
+an abbreviation ("ACME CORP.", "U.S.", "N.A."), never across a blank line; provisions whole
+("Rule 12b-1", not "Rule 12"). A role word or a common noun alone is no name (`_descriptive`:
+"Company", "Executive", "Funds" when the document writes "funds"; "Class A Common Stock").
+
+Defined terms (`defined_terms.py`, applied to the whole document last): uses of a defined term
+become mentions of the party it defines; a term that defines no named party is dropped.
+Short citations ("Id.", "550 U.S. at 555") are normalized to their antecedent in the document
+(`resolve_short_citations`); an "Id." without one is dropped.
 
 Layout first: page and line numbers, running heads (`chunking.page_noise`, found across the pages
 of a document) and a table caption's ")" columns are blanked out (same length, so offsets hold)
@@ -244,6 +251,8 @@ def _clean_model_span(text: str, start: int, end: int, label: str) -> tuple[int,
         return None  # "Affirmed and Remanded"
     if label == "ORG" and re.search(r"\b(?:Rules?|RULES?)$", span):
         return None  # "Tenth Circuit Rules" names rules, not an organisation
+    if label == "ORG" and not cleanco.basename(collapse_ws(span)).strip(" ,.&"):
+        return None  # a legal form alone ("LLC", "Inc.") names no one
     if _HEADING_START.match(span) or _NOT_A_NAME.match(span) or (label == "ORG" and _LEADING_ADDRESS_WORD.match(span)):
         return None  # a heading's number, or "Floor\nNew York" from an address block
     letters = sum(ch.isalpha() for ch in span)
@@ -774,7 +783,7 @@ def _aliases(names: Iterable[str]) -> dict[str, str]:
                 found.setdefault(base.casefold(), set()).add(label)  # "Hallmark Cards" of "Hallmark Cards, Inc."
         key = alias.casefold()
         if (len(alias) >= 3 and alias[0].isupper() and key not in _NOT_ALIASES and not key.endswith(".")
-                and key not in PARTY_ROLE_NOUNS and key not in _NOT_ORG_HEADS):
+                and key not in PARTY_ROLE_NOUNS and key not in _NOT_ORG_HEADS and key not in _JUNK):
             found.setdefault(key, set()).add(label)
     return {key: labels.pop() for key, labels in found.items() if len(labels) == 1}
 

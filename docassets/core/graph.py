@@ -54,6 +54,11 @@ class GraphEdge:
 PROVENANCE_LABELS = frozenset({"BATES"})
 
 
+# What a reader looks for first among a project's entities: parties, firms, agencies and courts
+# (dates, places, amounts and citations are many and say little about who is involved).
+SHOWN_LABELS = ("PERSON", "ORG", "COURT")
+
+
 def display_name(label: str, name: str) -> str:
     """The name a reader knows an entity by: a court's name rather than its courts-db id."""
     return (court_name(name) or name) if label == "COURT" else name
@@ -219,11 +224,13 @@ _LABEL_COLOURS = {
 
 
 def draw_top_entities(graph: nx.MultiDiGraph, n: int = 25) -> bytes:
-    """PNG of the `n` entities with most edges, the edges between them, labelled by name."""
+    """PNG of the `n` people, organisations and courts (`SHOWN_LABELS`) with most edges, the edges
+    between them, labelled by name."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    entities = [node for node, kind in graph.nodes(data="kind") if kind == "entity"]
+    entities = [node for node, data in graph.nodes(data=True)
+                if data.get("kind") == "entity" and data.get("label") in SHOWN_LABELS]
     top = sorted(entities, key=lambda node: (-graph.degree(node), str(graph.nodes[node].get("name", node))))[
         :n
     ]
@@ -235,7 +242,7 @@ def draw_top_entities(graph: nx.MultiDiGraph, n: int = 25) -> bytes:
     if not top:
         ax.text(0.5, 0.5, "no entities", ha="center", va="center", fontsize=14)
     else:
-        ax.set_title(f"The {len(top)} most connected entities")
+        ax.set_title(f"The {len(top)} most connected people, organisations and courts")
         position = nx.spring_layout(picture, seed=7, k=1.5 / max(1, len(top)) ** 0.5)
         degree = dict(graph.degree(top))
         nx.draw_networkx_edges(picture, position, ax=ax, alpha=0.35)

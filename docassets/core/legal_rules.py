@@ -310,7 +310,7 @@ _STATUTE_PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
     ), "rule:accounting_standard", 0.85),
 )
 _ACT_KEYWORD = re.compile(r"\b(?:Act|Code|Compact)\b(?:[ \t]*\n?[ \t]*of[ \t]+\d{4})?")
-_ACT_WORD = re.compile(r"(?:[A-Z][A-Za-z'\u2019\-]*|(?:19|20)\d\d|of|and|the|for|on|in|to|with|&)")  # "the 1934 Act"
+_ACT_WORD = re.compile(r"(?:[A-Z][A-Za-z'\u2019\-]*|(?:19|20)\d\d|of|and|the|for|on|in|to|with|&)")
 _ACT_TOKEN = re.compile(r"\S+")
 _ACT_BARRIER = frozenset("court opinion syllabus cite see cf under id ibid page".split())
 _ACT_LEAD_STOP = frozenset(
@@ -343,6 +343,8 @@ def _act_name_start(text: str, keyword_start: int) -> int | None:
         if (not _ACT_WORD.fullmatch(token.group()) or text.count("\n", token.end(), gap_end) > 1
                 or token.group().lower().strip(":,") in _ACT_BARRIER):
             break
+        if token.group().isdigit() and first < len(tokens):
+            break  # a year names an Act only right before it ("the 1934 Act")
         first -= 1
         gap_end = token.start()
     for i in range(len(tokens) - 1, first, -1):  # "Once the Compact": the name starts after "the"

@@ -114,3 +114,13 @@ def test_a_parenthesis_that_is_no_short_name_defines_nothing():
     text = "Kansas City Southern (Missouri) and John Smith (Ret.) appeared before Judge Roe (NYSE)."
     mentions = [mention(text, "Kansas City Southern", "ORG"), mention(text, "John Smith", "PERSON")]
     assert find_defined_terms(text, mentions) == []
+
+
+def test_an_acronym_defines_the_words_whose_initials_spell_it_when_no_mention_ends_there():
+    text = "Hallmark Cards owns Hallmark Entertainment Investments Co. ( HEIC ). Later HEIC merged."
+    terms = find_defined_terms(text, [mention(text, "Hallmark Cards", "ORG")])
+    assert [(t.term, t.referent, t.label) for t in terms] == [("HEIC", "Hallmark Entertainment Investments Co.", "ORG")]
+    linked, _ = apply_defined_terms(text, [mention(text, "Hallmark Cards", "ORG")], terms)
+    assert [(m.text, m.method) for m in linked] == [
+        ("Hallmark Cards", "spacy"), ("Hallmark Entertainment Investments Co.", "rule:defined_referent"),
+        ("HEIC", "rule:defined_name")]

@@ -12,7 +12,15 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from docassets.core.graph import PROVENANCE_LABELS, GraphEdge, build_graph, display_name, document_node, draw_top_entities
+from docassets.core.graph import (
+    PROVENANCE_LABELS,
+    SHOWN_LABELS,
+    GraphEdge,
+    build_graph,
+    display_name,
+    document_node,
+    draw_top_entities,
+)
 from docassets.core.models import Entity
 from docassets.core.resolution import MentionRecord, resolve_mentions
 from docassets.defs.assets.entities import entity_mentions, relationships
@@ -78,7 +86,7 @@ def resolved_entities(context: dg.AssetExecutionContext, database: DatabaseResou
         split += resolution.split
     entities = pd.DataFrame(entity_rows, columns=[c.name for c in t.resolved_entities.columns])
     links = pd.DataFrame(link_rows, columns=[c.name for c in t.entity_links.columns])
-    top = entities[~entities.label.isin(PROVENANCE_LABELS)].sort_values(
+    top = entities[entities.label.isin(SHOWN_LABELS)].sort_values(
         ["document_count", "mention_count"], ascending=False).head(10)
     top = top.assign(canonical_name=[display_name(label, name) for label, name in zip(top.label, top.canonical_name)])
     yield dg.Output({"resolved_entities": entities, "entity_links": links}, metadata={
