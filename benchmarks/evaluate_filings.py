@@ -26,6 +26,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from evaluate_entities import prf  # the same scoring as the court-filing gold set
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "datasets" / "ener-dev.csv"
 LABELS = {"BUSINESS": "ORG", "GOVERNMENT": "ORG", "LOCATION": "LOCATION", "LOC": "LOCATION", "PERSON": "PERSON",
@@ -92,12 +94,6 @@ def read_filings(path: Path = DATA) -> list[Filing]:
                 open_span = [start, start + len(token), kind]
     end_filing()
     return filings
-
-
-def prf(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
-    p = tp / n_pred if n_pred else 0.0
-    r = tp / n_gold if n_gold else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
 def evaluate(extractor, filings: list[Filing], name: str, show_errors: bool, top: int = 25) -> float:

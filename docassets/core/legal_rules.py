@@ -266,7 +266,7 @@ def find_citations(text: str) -> list[Candidate]:
 
 _SECTION = r"\d[\w.\-\u2013]*(?:\([\w]+\))*(?<![.\-\u2013])"
 # a provision's number with all its parts: "12b-1", "24.035", "4(a)(2)", "7A", "10b - 5" (tokenised text)
-_PROVISION = r"\d+[A-Za-z]{0,2}(?:(?:\.|[ \t]?[-\u2013][ \t]?)\d+[A-Za-z]{0,2})*(?:\([\w]+\))*(?![\w-])"
+_PROVISION = r"\d+[A-Za-z]{0,2}(?:(?:\.|[ \t]?[-\u2013][ \t]?)\d+[A-Za-z]{0,2})*(?:\([\w]+\))*(?!\w)"
 _SECTION_SIGN = r"(?:\u00a7\u00a7?|[Ss]ec(?:tions?|s?\.)|[Ss]ection)"
 _STATUTE_PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
     (re.compile(
