@@ -134,7 +134,7 @@ def _results(tables: TableStore, project: str, document_ids: list[str], graph_lo
     def rows_of(table: sa.Table) -> dict:
         """This call's documents only, not every project's."""
         frame = tables.frame(sa.select(table).where(table.c.document_id.in_(document_ids)))
-        return {row.document_id: row for row in frame.itertuples()}
+        return {row.document_id: row for row in records(frame)}
 
     summaries, failures, registered = rows_of(t.document_summary), rows_of(t.document_failures), rows_of(t.documents)
     links = t.entity_links

@@ -96,6 +96,7 @@ def upload_sensor(
     added, runs = plan_runs(
         owed, context.instance.get_dynamic_partitions(documents.name) if owed else [],
         max_per_run=pipeline.documents_per_run, spread=os.cpu_count() or 1,
+        large_bytes=pipeline.large_document_mb * 2**20,
     )
     if new or owed:
         context.log.info(f"registered {len(new)} new documents; requesting {len(runs)} runs for {len(owed)} documents")
