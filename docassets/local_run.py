@@ -18,6 +18,7 @@ from docassets.defs.assets.project import entity_graph, resolved_entities
 from docassets.defs.batching import consecutive, cut, partition_tags
 from docassets.defs.failures import blamed_documents, settle_failed_run
 from docassets.defs.partitions import documents
+from docassets.frames import records
 from docassets.preflight import blob_store_for, dagster_instance, verify_storage
 from docassets.settings import Settings
 from docassets.storage import tables as t
