@@ -24,7 +24,8 @@ from docassets.storage.blobs import BlobStore, local_copy
 from docassets.storage.checkpoints import PageCheckpoints
 from docassets.storage.tables import TableStore
 
-PROGRESS_EVERY = 25  # pages between progress lines in the run log
+PROGRESS_EVERY = 25  # pages between progress reports ...
+PROGRESS_SECONDS = 15.0  # ... or seconds, whichever comes first (a scanned page can take seconds)
 PREVIEW_CHARS = 80  # of each page's text kept in memory for the asset's preview
 
 
@@ -155,18 +156,22 @@ class PageProgress:
                  total: int):
         self.context, self.tables = context, tables
         self.document_id, self.file_name, self.total = document_id, file_name, total
-        self.started, self.first = time.perf_counter(), 0
+        self.started = self.reported = time.perf_counter()
+        self.first = 0
 
     def start(self, already_done: int) -> None:
-        self.started, self.first = time.perf_counter(), already_done
+        self.started = self.reported = time.perf_counter()
+        self.first = already_done
         self._store(already_done, None)
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
 
     def report(self, done: int, total: int) -> None:
-        if done != total and done % PROGRESS_EVERY:
+        now = time.perf_counter()
+        if done != total and done % PROGRESS_EVERY and now - self.reported < PROGRESS_SECONDS:
             return
+        self.reported = now
         seconds = self.elapsed()
         rate = (done - self.first) / seconds if seconds and done > self.first else None
         self.context.log.info(f"{self.file_name}: {done}/{total} pages read")
