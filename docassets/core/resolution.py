@@ -395,6 +395,16 @@ def _org_key(value: str) -> str:
     return f"{key} {marker}" if marker else key
 
 
+@lru_cache(maxsize=1 << 16)
+def _org_head_key(value: str) -> str | None:
+    """The key of the part before the first comma of a name with a comma and no legal form (which
+    may be a name and its seat, "L'OREAL, PARIS"), else None."""
+    head, comma, _ = value.partition(",")
+    if not comma or any(_legal_form_parts(p)[0] for p in value.split(",")):
+        return None
+    return _org_key(head)
+
+
 def _acronym(value: str, settings: ResolutionSettings) -> str | None:
     compact = re.sub(r"[.\s]", "", _org_base(value))
     if 2 <= len(compact) <= settings.max_acronym_length and compact.isalpha() and compact.isupper():
@@ -757,10 +767,18 @@ def _cluster_orgs(
     acronym_of = {form: _acronym(form, settings) for form in forms}
     keys = {i: key_of[groups[i].normalized] for i in indices}
     acronyms = {i: acronym_of[groups[i].normalized] for i in indices}
-    named = {keys[i] for i in indices if acronyms[i] is None}
-    # an all-capital word that is also some organisation's name ("WOMBAT") is that name
-    acronym_groups = [i for i in indices if acronyms[i] is not None and keys[i] not in named]
-    name_groups = [i for i in indices if acronyms[i] is None or keys[i] in named]
+    named = {keys[i].replace(" ", "") for i in indices if acronyms[i] is None}
+    # an all-capital word that is also some organisation's name ("WOMBAT", "L OREAL") is that name
+    acronym_groups = [i for i in indices if acronyms[i] is not None and keys[i].replace(" ", "") not in named]
+    name_groups = [i for i in indices if acronyms[i] is None or keys[i].replace(" ", "") in named]
+
+    # a seat after a name without legal form ("L'OREAL, PARIS") is dropped when the name before
+    # the comma is an organisation of its own elsewhere
+    written = {keys[i] for i in name_groups}
+    for i in name_groups:
+        head = _org_head_key(groups[i].normalized)
+        if head in written:
+            keys[i] = head
 
     # spacing is no difference: "ExxonMobil" / "Exxon Mobil", "JP Morgan" / "JPMorgan", "E. I." / "E.I."
     spelled: dict[str, Counter] = defaultdict(Counter)
