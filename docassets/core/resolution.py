@@ -6,19 +6,32 @@ The unit of resolution is a *document group*: every mention of one document with
 
 - PERSON: names are parsed with nameparser into given names, surname and generational suffix.
   "Paul, Michael", "Michael Paul", "Michael J. Paul" and "MICHAEL PAUL" are one person;
-  "Michael Paul" / "Michelle Paul" and "Michael J. Paul" / "Michael K. Paul" are not. A name without
-  a written-out given name ("Mr. Paul", "Paul", "M. Paul") joins a person only when the same
-  document has exactly one compatible person; otherwise it stays a person of that document alone.
-- ORG: legal forms are stripped with cleanco ("Wombat Corp., Inc." -> "wombat"), case and
-  punctuation folded, then near-identical names (OCR slips) joined. Acronym rule: an ORG whose
+  "Michael Paul" / "Michelle Paul" and "Michael J. Paul" / "Michael K. Paul" are not; a listed
+  nickname is its given name ("Bill Gates" / "William H. Gates", the `nicknames` package). A name
+  without a written-out given name ("Mr. Paul", "Paul", "M. Paul") joins a person only when the
+  same document has exactly one compatible person, or, with two initials or more ("J. K. Skilling"),
+  when the project has exactly one; otherwise it stays a person of that document alone. A lone
+  word that is no surname of the document ("Ruben") joins the one person of the document whose
+  given name it is.
+- ORG: legal forms of any country are stripped however they are spaced or punctuated, before or
+  after the name (cleanco's list plus written-out forms: "N. V.", "NV.,", "Aktiengesellschaft",
+  "KABUSHIKI KAISHA TOSHIBA"), with a seat written after them (", EINDHOVEN, NL"); case and
+  punctuation folded; then near-identical names joined: one spelling with an OCR slip, or the
+  same words one by one, abbreviated ("KONINKL", "TECH", "INTL"), singular/plural or misspelt by a
+  letter or two in long words. Names that differ only by legal form are one organisation, except
+  banks (N.A.) and limited partnerships. Acronym rule: an ORG whose
   written form is an acronym ("IRS", "F.B.I.") joins the organisation whose initials it spells only
   in documents where both occur and exactly one organisation there matches; documents that use
   the acronym alone follow it when every document that defines the acronym agrees on one
   organisation, and otherwise keep the acronym as an entity of its own.
-- COURT, CASE_NUMBER, CITATION, STATUTE, MONEY, DATE, BATES: the normalized value, exactly.
+- Definitions (`AliasEvidence`: defined terms and acronyms a document defines) make the alias's
+  mentions in that document resolve as their referent, so they join it across documents.
+- COURT: the normalized value (a courts-db id or a tribunal's name) with case and punctuation
+  folded; in a document, a short name joins the one longer name it ends ("Appeals Board").
+- CASE_NUMBER, CITATION, STATUTE, MONEY, DATE, BATES: the normalized value, exactly.
 - Any other label (LOCATION, ...): the normalized value with case, accents and punctuation folded.
 
-Fuzzy comparisons only happen inside blocks (surname first letters, name prefixes and suffixes),
+Fuzzy comparisons only happen inside blocks (surnames, name prefixes, suffixes, word skeletons),
 scored with rapidfuzz, and clusters are grown around their most frequent spelling so that a chain
 of small differences never joins two distinct names.
 """
@@ -45,7 +58,7 @@ from nicknames import NickNamer
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from docassets.core.models import Entity
+from docassets.core.models import AliasEvidence, Entity
 
 # fixed forever: every entity id derives from it
 ENTITY_NAMESPACE = uuid.UUID("5b0f3c52-31a4-4f0e-9d0c-6a1c2a7e8d11")
@@ -608,6 +621,7 @@ class _Group:
     normalized: str
     mention_ids: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)  # written form of each mention, in input order
+    defined_as: AliasEvidence | None = None  # the definition whose referent now stands for the group
 
 
 class _Clusters:
@@ -636,6 +650,37 @@ def _cluster_exact(groups: list[_Group], indices: list[int], clusters: _Clusters
         by_key[_fold(g.normalized) if fold else g.normalized.strip()].append(i)
     for key in sorted(by_key):
         clusters.new(by_key[key])
+
+
+def _cluster_courts(groups: list[_Group], indices: list[int], clusters: _Clusters) -> None:
+    """Courts and tribunals by their folded name (courts-db ids fold to themselves), and, within a
+    document, a shorter name to the longer ones it ends ("Appeals Board" -> "Workers' Compensation
+    Appeals Board" -> "Tennessee Workers' Compensation Appeals Board") when those form one chain;
+    "Court of Appeals" in a document naming two states' courts of appeals stays apart."""
+    key = {i: _fold(groups[i].normalized) for i in indices}
+    parent = {k: k for k in key.values()}
+
+    def root(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    by_document: dict[str, set[str]] = defaultdict(set)
+    for i in indices:
+        by_document[groups[i].document_id].add(key[i])
+    for document in sorted(by_document):
+        names = sorted(by_document[document], key=len)
+        for n, short in enumerate(names):
+            longer = [k for k in names[n + 1:] if k.endswith(" " + short)]
+            if longer and all(longer[-1].endswith(" " + k) for k in longer[:-1]):
+                for k in longer:
+                    parent[root(k)] = root(short)
+    by_root: dict[str, list[int]] = defaultdict(list)
+    for i in indices:
+        by_root[root(key[i])].append(i)
+    for r in sorted(by_root):
+        clusters.new(by_root[r])
 
 
 def _cluster_people(
@@ -813,6 +858,13 @@ def _cluster_orgs(
         clusters.add(i, cluster_of_key[keys[i]])
         by_document[groups[i].document_id].append(i)
 
+    # an acronym a document defines explicitly ("Financial Industry Regulatory Authority (FINRA)")
+    alias_defined: dict[str, set[int]] = defaultdict(set)
+    for i in name_groups:
+        definition = groups[i].defined_as
+        acronym = definition and _acronym(definition.alias, settings)
+        if acronym:
+            alias_defined[acronym].add(clusters.of[i])
     by_acronym: dict[str, list[int]] = defaultdict(list)
     for i in acronym_groups:
         by_acronym[acronyms[i]].append(i)
@@ -827,7 +879,7 @@ def _cluster_orgs(
             }
             if len(expansions) == 1:
                 defined[i] = expansions.pop()
-        agreed = set(defined.values())
+        agreed = set(defined.values()) | alias_defined.get(acronym, set())
         leftover = None
         for i in members:
             if i in defined:
@@ -916,15 +968,54 @@ def resolve_mentions(
     project: str,
     previous: Mapping[str, str] = {},  # noqa: B006 - read only
     settings: ResolutionSettings = ResolutionSettings(),
+    aliases: Iterable[AliasEvidence] = (),
 ) -> Resolution:
     """Cluster a project's mentions into entities, keeping the ids of `previous` (mention_id ->
     entity_id of the last run) for every entity that neither merged nor split.
+
+    `aliases` are definitions found in the documents (defined terms, acronyms). In its document,
+    a mention of a defined alias ("the Company", "SEC") resolves as its referent would, so it
+    joins the referent's entity there and in every other document; the entity keeps the
+    definition in `Entity.definitions`. An alias one document defines as two different referents
+    is left as written.
 
     Time grows close to linearly with the number of mentions: names are parsed once per distinct
     written form, fuzzy scores are computed only inside bounded blocks, and the cyclic garbage
     collector is paused while the (cycle-free) working structures are built."""
     with _cyclic_gc_paused():
-        return _resolve(records, project, previous, settings)
+        return _resolve(records, project, previous, settings, aliases)
+
+
+def _alias_key(value: str) -> str:
+    """How a defined term is matched to its uses: folded, without a leading "the"."""
+    folded = _fold(value)
+    return folded[4:] if folded.startswith("the ") else folded
+
+
+def _apply_definitions(groups: list[_Group], aliases: Iterable[AliasEvidence]) -> dict[int, list[AliasEvidence]]:
+    """Let each group of a defined alias stand for its referent; return, per group, the
+    definitions it carries (on the alias's group, else on the referent's group of that document)."""
+    definitions: dict[tuple[str, str, str], list[AliasEvidence]] = defaultdict(list)
+    for a in aliases:
+        definitions[(a.document_id, a.label, _alias_key(a.alias))].append(a)
+    if not definitions:
+        return {}
+    groups_named: dict[tuple[str, str, str], list[int]] = defaultdict(list)  # "Company", "the Company"
+    for i, g in enumerate(groups):
+        groups_named[(g.document_id, g.label, _alias_key(g.normalized))].append(i)
+    carried: dict[int, list[AliasEvidence]] = defaultdict(list)
+    for (document_id, label, alias), found in sorted(definitions.items()):
+        if len({_alias_key(a.referent) for a in found}) > 1:
+            continue  # one alias, two referents in one document: no basis to choose
+        definition = min(found, key=lambda a: (a.page_number or 0, a.evidence))
+        uses = groups_named.get((document_id, label, alias), [])
+        for gi in uses:
+            groups[gi].normalized = " ".join(definition.referent.split())
+            groups[gi].defined_as = definition
+        holders = uses or groups_named.get((document_id, label, _alias_key(definition.referent)), [])
+        if holders:
+            carried[holders[0]].append(definition)
+    return carried
 
 
 def _resolve(
@@ -932,6 +1023,7 @@ def _resolve(
     project: str,
     previous: Mapping[str, str],
     settings: ResolutionSettings,
+    aliases: Iterable[AliasEvidence],
 ) -> Resolution:
     groups: list[_Group] = []
     group_of: dict[tuple[str, str, str], int] = {}
@@ -950,6 +1042,7 @@ def _resolve(
             groups.append(_Group(r.document_id, r.label, comparable))
         groups[gi].mention_ids.append(r.mention_id)
         groups[gi].texts.append(r.text)
+    carried = _apply_definitions(groups, aliases)
 
     by_label: dict[str, list[int]] = defaultdict(list)
     for i, g in enumerate(groups):
@@ -961,6 +1054,8 @@ def _resolve(
             _cluster_people(groups, indices, clusters, settings)
         elif label == "ORG":
             _cluster_orgs(groups, indices, clusters, settings)
+        elif label == "COURT":
+            _cluster_courts(groups, indices, clusters)
         else:
             _cluster_exact(groups, indices, clusters, fold=label not in EXACT_LABELS)
 
@@ -1014,8 +1109,10 @@ def _resolve(
         members = clusters.members[cid]
         label, canonical, _ = info[cid]
         texts: Counter = Counter()
+        definitions: list[AliasEvidence] = []
         for gi in members:
             texts.update(groups[gi].texts)
+            definitions += carried.get(gi, ())
             for m in groups[gi].mention_ids:
                 links[m] = entity_of[cid]
         entities.append(
@@ -1026,6 +1123,7 @@ def _resolve(
                 aliases=tuple(sorted(texts, key=lambda t: (-texts[t], t))),
                 mention_count=sum(texts.values()),
                 document_count=len({groups[gi].document_id for gi in members}),
+                definitions=tuple(sorted(definitions, key=lambda d: (d.document_id, d.alias, d.evidence))),
             )
         )
     entities.sort(key=lambda e: (e.label, e.canonical_name, e.entity_id))
