@@ -669,16 +669,20 @@ def _cluster_courts(groups: list[_Group], indices: list[int], clusters: _Cluster
     by_document: dict[str, set[str]] = defaultdict(set)
     for i in indices:
         by_document[groups[i].document_id].add(key[i])
+    # the longer names of a chain are one tribunal everywhere; the shortest stands for them only
+    # in its own document ("Appeals Board" elsewhere may be another board)
+    stands_for: dict[tuple[str, str], str] = {}
     for document in sorted(by_document):
         names = sorted(by_document[document], key=len)
         for n, short in enumerate(names):
             longer = [k for k in names[n + 1:] if k.endswith(" " + short)]
             if longer and all(longer[-1].endswith(" " + k) for k in longer[:-1]):
-                for k in longer:
-                    parent[root(k)] = root(short)
+                for k in longer[:-1]:
+                    parent[root(k)] = root(longer[-1])
+                stands_for[(document, short)] = longer[-1]
     by_root: dict[str, list[int]] = defaultdict(list)
     for i in indices:
-        by_root[root(key[i])].append(i)
+        by_root[root(stands_for.get((groups[i].document_id, key[i]), key[i]))].append(i)
     for r in sorted(by_root):
         clusters.new(by_root[r])
 
@@ -862,7 +866,7 @@ def _cluster_orgs(
     alias_defined: dict[str, set[int]] = defaultdict(set)
     for i in name_groups:
         definition = groups[i].defined_as
-        acronym = definition and _acronym(definition.alias, settings)
+        acronym = definition and _acronym(re.sub(r"(?i)^the\s+", "", definition.alias), settings)
         if acronym:
             alias_defined[acronym].add(clusters.of[i])
     by_acronym: dict[str, list[int]] = defaultdict(list)
