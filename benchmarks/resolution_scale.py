@@ -73,7 +73,9 @@ def _registry_form(name: str, rng: random.Random) -> str:
     return text + rng.choice(SEATS) if rng.random() < 0.1 else text
 
 
-def generate(n_mentions: int, seed: int = 7, per_document: int = 50) -> tuple[list[MentionRecord], list[AliasEvidence]]:
+def generate(
+    n_mentions: int, seed: int = 7, per_document: int = 50
+) -> tuple[list[MentionRecord], list[AliasEvidence]]:
     """Mentions of a synthetic production, and each document's definition of "the Company"."""
     rng = random.Random(seed)
     n_people = max(200, n_mentions // 25)
@@ -95,7 +97,8 @@ def generate(n_mentions: int, seed: int = 7, per_document: int = 50) -> tuple[li
         firms = rng.sample(range(len(companies)), 3)
         docket = f"{rng.randrange(10, 25)}-{rng.randrange(10000, 99999)}"
         defined = _registry_form(companies[firms[0]], rng)
-        aliases.append(AliasEvidence(document_id, "the Company", defined, "ORG", f'{defined} (the "Company")', 1))
+        sentence = f'{defined} (the "Company")'
+        aliases.append(AliasEvidence(document_id, "the Company", defined, "ORG", sentence, 1))
         for k in range(per_document):
             kind = rng.random()
             if kind < 0.45:

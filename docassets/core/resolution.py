@@ -996,7 +996,9 @@ def _alias_key(value: str) -> str:
     return folded[4:] if folded.startswith("the ") else folded
 
 
-def _apply_definitions(groups: list[_Group], aliases: Iterable[AliasEvidence]) -> dict[int, list[AliasEvidence]]:
+def _apply_definitions(
+    groups: list[_Group], aliases: Iterable[AliasEvidence]
+) -> dict[int, list[AliasEvidence]]:
     """Let each group of a defined alias stand for its referent; return, per group, the
     definitions it carries (on the alias's group, else on the referent's group of that document)."""
     definitions: dict[tuple[str, str, str], list[AliasEvidence]] = defaultdict(list)

@@ -475,7 +475,8 @@ def test_labelled_name_variants_resolve_with_precision_first():
     for split in ("registry_tuning", "registry_heldout"):
         scores = evaluate(split)
         assert scores["ORG"]["precision"] >= 0.94 and scores["ORG"]["f1"] >= 0.9, (split, scores["ORG"])
-        assert scores["PERSON"]["precision"] >= 0.85 and scores["PERSON"]["f1"] >= 0.9, (split, scores["PERSON"])
+        person = scores["PERSON"]
+        assert person["precision"] >= 0.85 and person["f1"] >= 0.9, (split, person)
     assert evaluate("registry_heldout")["ORG"]["precision"] >= 0.95
 
 
@@ -577,7 +578,8 @@ def test_one_tribunal_written_several_ways_is_one_court_and_another_tribunal_sta
         records(
             "opinion",
             ("COURT", "WORKERS’ COMPENSATION APPEALS BOARD", "Workers’ Compensation Appeals Board"),
-            ("COURT", "TENNESSEE WORKERS' COMPENSATION APPEALS BOARD", "Tennessee Workers' Compensation Appeals Board"),
+            ("COURT", "TENNESSEE WORKERS' COMPENSATION APPEALS BOARD",
+             "Tennessee Workers' Compensation Appeals Board"),
             ("COURT", "Appeals Board"),
             ("COURT", "Court of Workers’ Compensation Claims"),
         )
