@@ -65,15 +65,19 @@ def bcubed(gold: list[str], predicted: list[int]) -> tuple[float, float, float]:
 
 
 def pairwise(items: list[dict], predicted: list[int]) -> dict[str, dict]:
-    """Per label: tp, fp, fn, pairwise precision, recall and f1, B-cubed ones, and the wrong pairs."""
+    """Per label, then over all labels ("ALL": pairs are still pairs of one label): tp, fp, fn,
+    pairwise precision, recall and f1, B-cubed ones, and the wrong pairs."""
     by_label: dict[str, list[int]] = defaultdict(list)
     for k, item in enumerate(items):
         by_label[item["label"]].append(k)
+        by_label["ALL"].append(k)
     out = {}
-    for label, indices in sorted(by_label.items()):
+    for label, indices in sorted(by_label.items(), key=lambda kv: (kv[0] == "ALL", kv[0])):
         tp = fp = fn = 0
         wrong: list[tuple[str, str, str]] = []
         for a, b in combinations(indices, 2):
+            if items[a]["label"] != items[b]["label"]:
+                continue
             same_gold = items[a]["cluster"] == items[b]["cluster"]
             same_pred = predicted[a] == predicted[b]
             if same_gold and same_pred:
@@ -121,7 +125,7 @@ def main() -> None:
                   f"{s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f}  {s['b3_precision']:6.3f} "
                   f"{s['b3_recall']:6.3f} {s['b3_f1']:6.3f}  ({s['fp']}, {s['fn']})")
             held_out = "heldout" in split
-            if (args.errors and not held_out) or (args.heldout_errors and held_out):
+            if label != "ALL" and ((args.errors and not held_out) or (args.heldout_errors and held_out)):
                 for kind, a, b in s["wrong"]:
                     print(f"    {kind}: {a!r} ~ {b!r}")
     names = timed_names()
