@@ -418,7 +418,14 @@ def _org_head_key(value: str) -> str | None:
     return _org_key(head)
 
 
+_CAPITALS = re.compile(r"[A-Z.\s]*")
+
+
 def _acronym(value: str, settings: ResolutionSettings) -> str | None:
+    # the name without legal forms is a prefix of the written name, so an acronym lies within its
+    # leading capitals: most names are ruled out before cleanco's (slow) legal-form scan
+    if len(re.sub(r"[.\s]", "", _CAPITALS.match(value).group(0))) < 2:
+        return None
     compact = re.sub(r"[.\s]", "", _org_base(value))
     if 2 <= len(compact) <= settings.max_acronym_length and compact.isalpha() and compact.isupper():
         return compact.casefold()
