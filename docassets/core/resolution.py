@@ -325,7 +325,8 @@ def _strip_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
     ("henkel ag and co kgaa" -> ["henkel"]; "kabushiki kaisha toshiba" -> ["toshiba"])."""
     forms = _legal_forms()
     removed: list[str] = []
-    while len(tokens) > 1:
+    # a legal form is stripped only from a name that has a word of its own left ("The Company")
+    while any(t not in _STOPWORDS for t in tokens[:-1]):
         n = next((n for n in (4, 3, 2, 1) if len(tokens) > n and tuple(tokens[-n:]) in forms), 0)
         # a legal form with an OCR slip ("Chevron Corporatlon") is still a legal form
         if not n and any(fuzz.ratio(tokens[-1], form, score_cutoff=85) for form in _LONG_FORMS):

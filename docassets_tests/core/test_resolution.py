@@ -607,7 +607,7 @@ def _definition(document_id, alias, referent, label="ORG", sentence=None):
 def test_a_defined_term_joins_its_referent_across_documents_and_keeps_the_definition():
     mentions = (
         records("10k", ("ORG", "Acme Holdings, Inc."), ("ORG", "the Company"), ("ORG", "Company"))
-        + records("complaint", ("ORG", "ACME HOLDINGS INC"))
+        + records("complaint", ("ORG", "ACME HOLDINGS INC"), ("ORG", "Acme Holdings, Inc."))
         + records("other-10k", ("ORG", "the Company"))  # no definition here: another company
     )
     definition = _definition("10k", "the Company", "Acme Holdings, Inc.",
@@ -621,11 +621,13 @@ def test_a_defined_term_joins_its_referent_across_documents_and_keeps_the_defini
     assert entity.definitions == (definition,)
     assert entity_of(result, "other-10k-m0").definitions == ()
 
-    # without the definition the alias stays apart, and adding it keeps Acme's id
+    # without the definition the alias stays apart; adding it keeps the id of Acme, the larger
+    # entity, and reports the merge
     before = resolve_mentions(mentions, project="wombat")
     assert before.links["10k-m1"] != before.links["10k-m0"]
     again = resolve_mentions(mentions, project="wombat", previous=before.links, aliases=[definition])
     assert again.links["10k-m1"] == again.links["complaint-m0"] == before.links["10k-m0"]
+    assert again.merged == [tuple(sorted((before.links["10k-m0"], before.links["10k-m1"])))]
 
 
 def test_a_term_defined_only_in_another_document_or_twice_differently_is_left_as_written():
