@@ -12,9 +12,7 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import boto3
 import dagster as dg
@@ -26,7 +24,7 @@ from docassets.storage.tables import TableStore
 
 from .conftest import _fresh_database, new_bucket, sample
 from .productions import scanned_production, text_production
-from .test_operations import BIN, ROOT, _docassets, _wait_for
+from .test_operations import BIN, ROOT, _docassets, _env, _wait_for
 
 SCANNED_PAGES = 44
 DAMAGED = {7: "smudge", 23: "cut", 38: "smudge"}
@@ -126,4 +124,37 @@ def test_the_seed_batch_completes_with_its_scanned_production(production_env, tm
         os.killpg(daemon.pid, 15)
         daemon.wait(timeout=60)
         shutil.rmtree(tmp_path / "dagster", ignore_errors=True)
-        time.sleep(1)
+
+
+def test_a_run_killed_mid_ocr_is_retried_once_and_its_real_cause_shown(tmp_path):
+    """SIGKILL (what the kernel's OOM killer sends) to the run process while it reads a scan."""
+    env = _env(tmp_path)
+    scanned = tmp_path / "WOMBAT 000900-000911.pdf"
+    scanned_production(scanned, 12, first=900)
+    subprocess.run([str(ROOT / "scripts" / "dagster-home.sh")], env=env, check=True)
+    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")], env=env,
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        assert _wait_for(lambda: _docassets(env, "doctor").returncode == 0, timeout=180)
+        submitted = _docassets(env, "submit", "--project", "killed", str(scanned))
+        assert submitted.returncode == 0, submitted.stderr
+        batch = submitted.stdout.split("docassets status --batch ")[1].split()[0]
+        assert _wait_for(lambda: "OCR " in _status(env, batch), timeout=300, every=2), _status(env, batch)
+
+        with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+            run = instance.get_runs()[0]
+            captured = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.LOGS_CAPTURED)
+        pid = int(re.search(r"pid: (\d+)", captured[0].message).group(1))
+        os.kill(pid, 9)
+
+        retrying = _wait_for(lambda: "retrying" in (s := _status(env, batch)) and s, timeout=240, every=2)
+        assert retrying and "terminated by signal 9" in retrying, _status(env, batch)
+        assert _wait_for(lambda: "1/1 completed" in _status(env, batch), timeout=600, every=5), _status(env, batch)
+        with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+            runs = instance.get_runs(dg.RunsFilter(job_name="process_document"))
+        assert [r.status for r in runs] == [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]
+        assert runs[0].tags["dagster/parent_run_id"] == run.run_id
+    finally:
+        os.killpg(daemon.pid, 15)
+        daemon.wait(timeout=60)
+        shutil.rmtree(tmp_path / "dagster", ignore_errors=True)

@@ -6,6 +6,7 @@ run's other documents again in a run without it (see `sensors.record_failed_docu
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -19,6 +20,11 @@ from docassets.storage.registry import lookup
 from docassets.storage.tables import TableStore, as_utc
 
 
+# What Dagster says when a run's process died (see dagster._utils.get_run_crash_explanation) or
+# could not be monitored.
+_INFRASTRUCTURE = re.compile(r"terminated by signal|exited with code|out of memory|heartbeat", re.IGNORECASE)
+
+
 def record_failure(tables: TableStore, document_id: str, stage: str, error: str, *, retrying: bool = False) -> None:
     tables.replace_rows(
         "document_failures",
@@ -29,16 +35,31 @@ def record_failure(tables: TableStore, document_id: str, stage: str, error: str,
 
 
 def record_failure_unless_recorded(
-    tables: TableStore, document_id: str, stage: str, error: str, since: datetime
+    tables: TableStore, document_id: str, stage: str, error: str, since: datetime, *, retrying: bool = False
 ) -> None:
     """Record a run's failure, keeping the more precise cause a stage already recorded during that run
-    (which is no longer being retried: the run is over)."""
+    (whose step is no longer being retried: the run is over, though a new run may follow)."""
     existing = tables.read_frame("document_failures", {"document_id": document_id})
     if existing.empty or as_utc(existing.failed_at.iloc[0]) < since:
-        record_failure(tables, document_id, stage, error)
+        record_failure(tables, document_id, stage, error, retrying=retrying)
     else:
         row = existing.iloc[0]
-        record_failure(tables, document_id, row.stage, row.error)
+        record_failure(tables, document_id, row.stage, row.error, retrying=retrying)
+
+
+def run_failure_cause(instance: dg.DagsterInstance, run_id: str) -> tuple[str, str] | None:
+    """(step, cause) of a run that died outside our code: the step it was in, and what Dagster saw
+    ("Run execution process ... was terminated by signal 9 (SIGKILL) ... out of memory", an exit
+    code, a lost heartbeat), rather than "marked as failed from outside the execution context"."""
+    records = instance.all_logs(run_id)
+    causes = [r.message for r in records if r.is_dagster_event
+              and r.dagster_event.event_type in (dg.DagsterEventType.ENGINE_EVENT, dg.DagsterEventType.RUN_FAILURE)
+              and _INFRASTRUCTURE.search(r.message or "")]
+    if not causes:
+        return None
+    started = [r.step_key for r in records if r.is_dagster_event
+               and r.dagster_event.event_type == dg.DagsterEventType.STEP_START]
+    return (started[-1] if started else "run"), causes[-1]
 
 
 def blamed_documents(step_failures: Iterable[dg.DagsterEvent]) -> set[str]:
@@ -52,7 +73,8 @@ def blamed_documents(step_failures: Iterable[dg.DagsterEvent]) -> set[str]:
 
 
 def settle_failed_run(
-    tables: TableStore, document_ids: list[str], blamed: set[str], stage: str, error: str, since: datetime
+    tables: TableStore, document_ids: list[str], blamed: set[str], stage: str, error: str, since: datetime,
+    *, retrying: bool = False,
 ) -> list[str]:
     """After a run of `document_ids` failed: record why, and return the documents owed another run.
 
@@ -60,11 +82,11 @@ def settle_failed_run(
     failures their stage recorded), the others deserve a new run without them; each such round
     removes at least one document, so this ends. Otherwise the run failed as a whole (an outage
     that outlasted the retries) and every document records the run's error, unless a stage
-    recorded a more precise one during the run.
+    recorded a more precise one during the run; with `retrying`, Dagster runs it again.
     """
     if not blamed:
         for document_id in document_ids:
-            record_failure_unless_recorded(tables, document_id, stage, error, since)
+            record_failure_unless_recorded(tables, document_id, stage, error, since, retrying=retrying)
         return []
     return [document_id for document_id in document_ids if document_id not in blamed]
 
