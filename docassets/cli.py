@@ -96,7 +96,7 @@ def submit(files: tuple[Path, ...], project: str, priority: str, force: bool) ->
 @click.option("--document", "document_id", default=None, help="Only this document.")
 def status(project: str | None, batch_id: str | None, document_id: str | None) -> None:
     """Per-document progress through the stages, failures with their causes, and an ETA."""
-    from docassets.progress import STAGES, read_progress
+    from docassets.progress import STAGES, minutes, read_progress
     from docassets.storage.tables import TableStore
 
     tables = TableStore(_settings().database_url)
@@ -111,12 +111,16 @@ def status(project: str | None, batch_id: str | None, document_id: str | None) -
         click.echo(f"{d.document_id}  [{bar}] {d.state:<9}  {d.project:<12}  {d.file_name}")
         if d.state == "failed":
             click.echo(f"    failed in {d.failed_stage}: {d.error}")
+        elif d.state == "retrying":
+            click.echo(f"    retrying {d.failed_stage} after: {d.error}")
+        if d.pages is not None and d.state != "failed":
+            click.echo(f"    {d.pages}")
     total = len(progress.documents)
     done = progress.count("completed") + progress.count("failed")
     filled = round(30 * done / total)
-    eta = f", about {progress.eta.total_seconds() / 60:.0f} min left" if progress.eta else ""
+    eta = f", about {minutes(progress.eta)} left" if progress.eta else ""
     click.echo(f"[{'#' * filled}{'-' * (30 - filled)}] {progress.count('completed')}/{total} completed, "
-               f"{progress.count('failed')} failed, {progress.count('running')} running, "
+               f"{progress.count('failed')} failed, {progress.count('running') + progress.count('retrying')} running, "
                f"{progress.count('queued')} queued{eta}")
 
 

@@ -1,7 +1,7 @@
 """Core records <-> the DataFrames that stages store, with the column names of DESIGN.md."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -35,8 +35,24 @@ RELATIONSHIP_COLUMNS = [
 ]
 
 
-def _none(value):
-    return None if pd.isna(value) else value
+def present(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every missing value (NaN, pd.NA, NaT, None) as None.
+
+    Every conversion of a stored frame into records goes through here: pandas 3 reads an
+    optional text column (a page's Bates number, a mention's role) as a string dtype whose
+    missing value is NaN, which is truthy and has no string methods.
+    """
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def values(column: pd.Series) -> list:
+    """A column's values as plain Python objects, missing ones as None (see `present`)."""
+    return present(column.to_frame()).iloc[:, 0].tolist()
+
+
+def records(frame: pd.DataFrame) -> Iterator:
+    """The frame's rows as named tuples, missing values as None (see `present`)."""
+    return present(frame).itertuples(index=False)
 
 
 def pages_frame(document_id: str, pages: Sequence[Page]) -> pd.DataFrame:
@@ -50,10 +66,13 @@ def pages_frame(document_id: str, pages: Sequence[Page]) -> pd.DataFrame:
 
 class PagesParquetWriter:
     """A document's pages written to a Parquet file as they are read, `batch` pages per row group,
-    so that a production of thousands of pages never has all its text in memory at once."""
+    so that a production of thousands of pages never has all its text in memory at once.
+    `on_batch` receives each batch as it is written (to checkpoint it)."""
 
-    def __init__(self, document_id: str, path: Path, batch: int = 50):
-        self.document_id, self.batch = document_id, batch
+    def __init__(
+        self, document_id: str, path: Path, batch: int = 50, on_batch: Callable[[pd.DataFrame], None] | None = None
+    ):
+        self.document_id, self.batch, self.on_batch = document_id, batch, on_batch
         self._pending: list[Page] = []
         self._writer = pq.ParquetWriter(path, PAGE_SCHEMA)
 
@@ -61,6 +80,11 @@ class PagesParquetWriter:
         self._pending.append(page)
         if len(self._pending) >= self.batch:
             self._flush()
+
+    def write_saved(self, pages: pd.DataFrame) -> None:
+        """Pages read by an earlier attempt (a checkpoint): written as they are, not checkpointed again."""
+        self._flush()
+        self._write(pages)
 
     def close(self) -> None:
         self._flush()
@@ -75,15 +99,20 @@ class PagesParquetWriter:
     def _flush(self) -> None:
         if self._pending:
             frame = pages_frame(self.document_id, self._pending)
-            self._writer.write_table(pa.Table.from_pandas(frame, schema=PAGE_SCHEMA, preserve_index=False))
+            self._write(frame)
             self._pending = []
+            if self.on_batch is not None:
+                self.on_batch(frame)
+
+    def _write(self, frame: pd.DataFrame) -> None:
+        self._writer.write_table(pa.Table.from_pandas(frame[PAGE_COLUMNS], schema=PAGE_SCHEMA, preserve_index=False))
 
 
 def pages_from_frame(frame: pd.DataFrame) -> list[Page]:
     return [
-        Page(number=int(row.page_number), text=row.text, method=row.method,
-             ocr_confidence=_none(row.ocr_confidence), bates=_none(row.bates), stamp=_none(row.stamp))
-        for row in frame.sort_values("page_number").itertuples()
+        Page(number=int(row.page_number), text=row.text or "", method=row.method,
+             ocr_confidence=row.ocr_confidence, bates=row.bates, stamp=row.stamp)
+        for row in records(frame.sort_values("page_number"))
     ]
 
 
@@ -95,9 +124,9 @@ def chunks_frame(document_id: str, chunks: Sequence[Chunk]) -> pd.DataFrame:
 def chunks_from_frame(frame: pd.DataFrame) -> list[Chunk]:
     return [
         Chunk(index=int(row.chunk_index), text=row.text, char_start=int(row.char_start), char_end=int(row.char_end),
-              page_start=int(row.page_start), page_end=int(row.page_end), bates_start=_none(row.bates_start),
-              bates_end=_none(row.bates_end), token_count=int(row.token_count))
-        for row in frame.sort_values("chunk_index").itertuples()
+              page_start=int(row.page_start), page_end=int(row.page_end), bates_start=row.bates_start,
+              bates_end=row.bates_end, token_count=int(row.token_count))
+        for row in records(frame.sort_values("chunk_index"))
     ]
 
 
@@ -117,9 +146,9 @@ def mentions_frame(document_id: str, mentions: Sequence[Mention], chunk_indexes:
 def mentions_from_frame(frame: pd.DataFrame) -> list[Mention]:
     return [
         Mention(start=int(row.start), end=int(row.end), text=row.text, label=row.label, normalized=row.normalized,
-                method=row.method, confidence=float(row.confidence), page_number=_none(row.page_number),
-                bates=_none(row.bates), role=_none(row.role))
-        for row in frame.sort_values(["start", "end"]).itertuples()
+                method=row.method, confidence=float(row.confidence),
+                page_number=None if row.page_number is None else int(row.page_number), bates=row.bates, role=row.role)
+        for row in records(frame.sort_values(["start", "end"]))
     ]
 
 
@@ -142,8 +171,9 @@ def relationships_frame(document_id: str, relationships: Sequence[Relationship])
 
 def relationship_keys(frame: pd.DataFrame) -> set[EntityKey]:
     """Every entity key an edge of the frame touches."""
-    return {EntityKey(row.source_label, row.source_name) for row in frame.itertuples()} | {
-        EntityKey(row.target_label, row.target_name) for row in frame.itertuples()
+    rows = list(records(frame))
+    return {EntityKey(row.source_label, row.source_name) for row in rows} | {
+        EntityKey(row.target_label, row.target_name) for row in rows
     }
 
 

@@ -18,6 +18,7 @@ from docassets.defs.assets.project import entity_graph, resolved_entities
 from docassets.defs.batching import consecutive, cut, partition_tags
 from docassets.defs.failures import blamed_documents, settle_failed_run
 from docassets.defs.partitions import documents
+from docassets.frames import records
 from docassets.preflight import blob_store_for, dagster_instance, verify_storage
 from docassets.settings import Settings
 from docassets.storage import tables as t
@@ -134,7 +135,7 @@ def _results(tables: TableStore, project: str, document_ids: list[str], graph_lo
     def rows_of(table: sa.Table) -> dict:
         """This call's documents only, not every project's."""
         frame = tables.frame(sa.select(table).where(table.c.document_id.in_(document_ids)))
-        return {row.document_id: row for row in frame.itertuples()}
+        return {row.document_id: row for row in records(frame)}
 
     summaries, failures, registered = rows_of(t.document_summary), rows_of(t.document_failures), rows_of(t.documents)
     links = t.entity_links

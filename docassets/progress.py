@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from docassets.frames import records
 from docassets.storage import tables as t
 from docassets.storage.tables import TableStore, as_utc
 
@@ -21,16 +22,38 @@ STAGES = (
 
 
 @dataclass(frozen=True)
+class PageCount:
+    """How far a long stage has got with a document, and how fast it goes in this attempt."""
+
+    stage: str
+    done: int
+    total: int
+    pages_per_second: float | None
+
+    @property
+    def remaining(self) -> timedelta | None:
+        if not self.pages_per_second:
+            return None
+        return timedelta(seconds=(self.total - self.done) / self.pages_per_second)
+
+    def __str__(self) -> str:
+        what = "OCR" if self.stage == "ocr_text" else self.stage
+        left = f", about {minutes(self.remaining)} left" if self.remaining and self.done < self.total else ""
+        return f"{what} {self.done}/{self.total} pages{left}"
+
+
+@dataclass(frozen=True)
 class DocumentProgress:
     document_id: str
     file_name: str
     project: str
-    state: str  # "completed" | "failed" | "running" | "queued"
+    state: str  # "completed" | "failed" | "retrying" | "running" | "queued"
     last_stage: str | None
     failed_stage: str | None
     error: str | None
     registered_at: datetime
     completed_at: datetime | None
+    pages: PageCount | None = None  # while a long stage reads the document's pages
 
 
 @dataclass(frozen=True)
@@ -42,14 +65,24 @@ class Progress:
 
     @property
     def eta(self) -> timedelta | None:
-        """Remaining documents at the rate completed ones have been going; None before the first."""
+        """The longer of: what the documents being read still need at the pages per second measured
+        in their runs, and the documents not yet started at the rate completed ones have been
+        going. None while neither can be measured."""
+        pending = [d for d in self.documents if d.state in ("queued", "running", "retrying")]
+        page_estimates = [d.pages.remaining for d in pending if d.pages and d.pages.remaining]
+        not_started = [d for d in pending if not d.pages]
         done = [d for d in self.documents if d.completed_at]
-        remaining = sum(d.state in ("queued", "running") for d in self.documents)
-        if not done or not remaining:
-            return None
-        started = min(d.registered_at for d in self.documents)
-        elapsed = (max(d.completed_at for d in done) - started).total_seconds()
-        return timedelta(seconds=elapsed / len(done) * remaining)
+        estimates = list(page_estimates)
+        if done and not_started:
+            started = min(d.registered_at for d in self.documents)
+            elapsed = (max(d.completed_at for d in done) - started).total_seconds()
+            estimates.append(timedelta(seconds=elapsed / len(done) * len(not_started)))
+        return max(estimates) if estimates else None
+
+
+def minutes(span: timedelta) -> str:
+    count = span.total_seconds() / 60
+    return f"{count:.0f} min" if count >= 1 else "under a minute"
 
 
 def read_progress(
@@ -73,22 +106,26 @@ def read_progress(
         sa.select(t.document_summary.c.document_id, t.document_summary.c.completed_at)
         .where(t.document_summary.c.document_id.in_(ids))
     )
-    completed_at = {row.document_id: as_utc(row.completed_at) for row in summaries.itertuples()}
-    failures = {row.document_id: row for row in tables.frame(
-        sa.select(t.document_failures).where(t.document_failures.c.document_id.in_(ids))).itertuples()}
+    completed_at = {row.document_id: as_utc(row.completed_at) for row in records(summaries)}
+    failures = {row.document_id: row for row in records(tables.frame(
+        sa.select(t.document_failures).where(t.document_failures.c.document_id.in_(ids))))}
+    page_counts = {row.document_id: PageCount(row.stage, row.pages_done, row.pages_total, row.pages_per_second)
+                   for row in records(tables.frame(
+                       sa.select(t.document_progress).where(t.document_progress.c.document_id.in_(ids))))}
     documents = []
-    for row in registered.itertuples():
+    for row in records(registered):
         stages = [name for name, _ in STAGES if row.document_id in done_by_stage[name]]
         failure = failures.get(row.document_id)
+        pages = page_counts.get(row.document_id)
         if row.document_id in completed_at:
-            state = "completed"
+            state, pages = "completed", None
         elif failure is not None:
-            state = "failed"
+            state = "retrying" if failure.retrying else "failed"
         else:
-            state = "running" if stages else "queued"
+            state = "running" if stages or pages else "queued"
         documents.append(DocumentProgress(
             row.document_id, row.file_name, row.project, state, stages[-1] if stages else None,
             failure.stage if failure is not None else None, failure.error if failure is not None else None,
-            as_utc(row.registered_at), completed_at.get(row.document_id),
+            as_utc(row.registered_at), completed_at.get(row.document_id), pages,
         ))
     return Progress(documents)

@@ -16,6 +16,8 @@ from sqlalchemy.exc import ArgumentError
 
 DEFAULT_HOME = ".docassets"
 DOCUMENTS_PER_RUN = 25  # most documents in one run of the per-document stages (docassets/defs/batching.py)
+# Larger files (a scanned production: ~2 MB a page) run alone, in the "large" lane (batching.py).
+LARGE_DOCUMENT_MB = 50
 
 
 class ConfigurationError(ValueError):
@@ -32,6 +34,7 @@ class Settings:
     ocr_workers: int
     documents_per_run: int
     max_document_mb: int
+    large_document_mb: int
     chunk_max_tokens: int
     chunk_overlap: int
 
@@ -53,6 +56,7 @@ class Settings:
             ocr_workers=_positive_int(env, "DOCASSETS_OCR_WORKERS", os.cpu_count() or 1),
             documents_per_run=_positive_int(env, "DOCASSETS_DOCUMENTS_PER_RUN", DOCUMENTS_PER_RUN),
             max_document_mb=_positive_int(env, "DOCASSETS_MAX_DOCUMENT_MB", 2048),
+            large_document_mb=_positive_int(env, "DOCASSETS_LARGE_DOCUMENT_MB", LARGE_DOCUMENT_MB),
             chunk_max_tokens=_positive_int(env, "DOCASSETS_CHUNK_MAX_TOKENS", 400),
             chunk_overlap=_non_negative_int(env, "DOCASSETS_CHUNK_OVERLAP", 40),
         )

@@ -58,6 +58,20 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class AliasEvidence:
+    """A document's statement that `alias` names the same entity as `referent`: a defined term
+    (`Acme Holdings, Inc. (the "Company")`) or an acronym (`Securities and Exchange Commission
+    (the "SEC")`). `evidence` is the defining sentence or span as the document writes it."""
+
+    document_id: str
+    alias: str  # "the Company", "SEC"
+    referent: str  # "Acme Holdings, Inc.", "Securities and Exchange Commission"
+    label: str  # the label of the entity both name: ORG, PERSON, ...
+    evidence: str
+    page_number: int | None = None
+
+
+@dataclass(frozen=True)
 class Entity:
     """A canonical real-world entity of a project, with every form it was written in."""
 
@@ -67,6 +81,7 @@ class Entity:
     aliases: tuple[str, ...]
     mention_count: int
     document_count: int
+    definitions: tuple[AliasEvidence, ...] = ()  # the definitions that joined aliases to it
 
 
 @dataclass(frozen=True)

@@ -394,8 +394,12 @@ def extract_pages(
     name: str,
     settings: ExtractionSettings = ExtractionSettings(),
     on_progress: Callable[[int, int], None] | None = None,
+    first_page: int = 1,
 ) -> Iterator[Page]:
     """Stream the pages of a PDF in order, each read from its text layer or by OCR.
+
+    `first_page` (1-based) resumes a document whose earlier pages were already read; progress
+    then counts those pages as done.
 
     The file is opened and checked before this returns, so an empty, non-PDF, corrupt,
     truncated or password-protected file raises `DocumentUnreadable` here rather than at the
@@ -406,7 +410,7 @@ def extract_pages(
     # Pages are loaded (and a damaged one reported) as they are reached: loading each twice
     # would cost ~2% of reading a text layer. `inspect_pdf` checks every page up front.
     doc, _ = _open_checked(path, name, every_page=False)
-    return _extract(doc, name, settings, on_progress)
+    return _extract(doc, name, settings, on_progress, first_index=max(first_page, 1) - 1)
 
 
 def _extract(
@@ -414,12 +418,13 @@ def _extract(
     name: str,
     settings: ExtractionSettings,
     on_progress: Callable[[int, int], None] | None,
+    first_index: int,
 ) -> Iterator[Page]:
     total = doc.page_count
     window = 2 * max(settings.workers, 1)
     pending: deque[_Slot] = deque()
     running: set[Future[OcrResult]] = set()
-    done = 0
+    done = min(first_index, total)
 
     def finished() -> None:
         nonlocal done
@@ -450,7 +455,7 @@ def _extract(
         ThreadPoolExecutor(max_workers=max(settings.workers, 1), thread_name_prefix="ocr") as pool,
     ):
         try:
-            for index in range(total):
+            for index in range(first_index, total):
                 page = _load_page(doc, index, name)
                 layer = _read_layer(page)
                 if _needs_ocr(page, layer, settings):

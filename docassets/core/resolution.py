@@ -6,19 +6,32 @@ The unit of resolution is a *document group*: every mention of one document with
 
 - PERSON: names are parsed with nameparser into given names, surname and generational suffix.
   "Paul, Michael", "Michael Paul", "Michael J. Paul" and "MICHAEL PAUL" are one person;
-  "Michael Paul" / "Michelle Paul" and "Michael J. Paul" / "Michael K. Paul" are not. A name without
-  a written-out given name ("Mr. Paul", "Paul", "M. Paul") joins a person only when the same
-  document has exactly one compatible person; otherwise it stays a person of that document alone.
-- ORG: legal forms are stripped with cleanco ("Wombat Corp., Inc." -> "wombat"), case and
-  punctuation folded, then near-identical names (OCR slips) joined. Acronym rule: an ORG whose
+  "Michael Paul" / "Michelle Paul" and "Michael J. Paul" / "Michael K. Paul" are not; a listed
+  nickname is its given name ("Bill Gates" / "William H. Gates", the `nicknames` package). A name
+  without a written-out given name ("Mr. Paul", "Paul", "M. Paul") joins a person only when the
+  same document has exactly one compatible person, or, with two initials or more ("J. K. Skilling"),
+  when the project has exactly one; otherwise it stays a person of that document alone. A lone
+  word that is no surname of the document ("Ruben") joins the one person of the document whose
+  given name it is.
+- ORG: legal forms of any country are stripped however they are spaced or punctuated, before or
+  after the name (cleanco's list plus written-out forms: "N. V.", "NV.,", "Aktiengesellschaft",
+  "KABUSHIKI KAISHA TOSHIBA"), with a seat written after them (", EINDHOVEN, NL"); case and
+  punctuation folded; then near-identical names joined: one spelling with an OCR slip, or the
+  same words one by one, abbreviated ("KONINKL", "TECH", "INTL"), singular/plural or misspelt by a
+  letter or two in long words. Names that differ only by legal form are one organisation, except
+  banks (N.A.) and limited partnerships. Acronym rule: an ORG whose
   written form is an acronym ("IRS", "F.B.I.") joins the organisation whose initials it spells only
   in documents where both occur and exactly one organisation there matches; documents that use
   the acronym alone follow it when every document that defines the acronym agrees on one
   organisation, and otherwise keep the acronym as an entity of its own.
-- COURT, CASE_NUMBER, CITATION, STATUTE, MONEY, DATE, BATES: the normalized value, exactly.
+- Definitions (`AliasEvidence`: defined terms and acronyms a document defines) make the alias's
+  mentions in that document resolve as their referent, so they join it across documents.
+- COURT: the normalized value (a courts-db id or a tribunal's name) with case and punctuation
+  folded; in a document, a short name joins the one longer name it ends ("Appeals Board").
+- CASE_NUMBER, CITATION, STATUTE, MONEY, DATE, BATES: the normalized value, exactly.
 - Any other label (LOCATION, ...): the normalized value with case, accents and punctuation folded.
 
-Fuzzy comparisons only happen inside blocks (surname first letters, name prefixes and suffixes),
+Fuzzy comparisons only happen inside blocks (surnames, name prefixes, suffixes, word skeletons),
 scored with rapidfuzz, and clusters are grown around their most frequent spelling so that a chain
 of small differences never joins two distinct names.
 """
@@ -34,14 +47,18 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import combinations
 
 import numpy as np
 from cleanco import basename
+from cleanco.clean import prepare_default_terms
 from nameparser import HumanName
 from nameparser.config import Constants
+from nicknames import NickNamer
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
-from docassets.core.models import Entity
+from docassets.core.models import AliasEvidence, Entity
 
 # fixed forever: every entity id derives from it
 ENTITY_NAMESPACE = uuid.UUID("5b0f3c52-31a4-4f0e-9d0c-6a1c2a7e8d11")
@@ -175,15 +192,29 @@ def _parse_person(value: str) -> _PersonName:
     return _PersonName(given=given, surname=_fold(last), suffix=suffix)
 
 
+@lru_cache(maxsize=1)
+def _nicknamer() -> NickNamer:
+    return NickNamer()  # reads the package's curated name list once
+
+
+@lru_cache(maxsize=1 << 16)
+def _nickname_pair(a: str, b: str) -> bool:
+    """One given name is a listed nickname of the other (Bill / William, Peggy / Margaret); only
+    direct pairs of the list, never a chain (Fred - Bill - William)."""
+    names = _nicknamer()
+    return b in names.canonicals_of(a) or a in names.canonicals_of(b)
+
+
+def _given_name_agrees(x: str, y: str, settings: ResolutionSettings) -> bool:
+    """An initial agrees with a name it starts; full names must be one spelling or nicknames."""
+    if len(x) == 1 or len(y) == 1:
+        return x[0] == y[0]
+    return _similar(x, y, settings.name_similarity, settings.min_fuzzy_name_length) or _nickname_pair(x, y)
+
+
 def _given_compatible(a: tuple[str, ...], b: tuple[str, ...], settings: ResolutionSettings) -> bool:
-    """Given names agree position by position; an initial agrees with a name it starts."""
-    for x, y in zip(a, b):
-        if len(x) == 1 or len(y) == 1:
-            if x[0] != y[0]:
-                return False
-        elif not _similar(x, y, settings.name_similarity, settings.min_fuzzy_name_length):
-            return False
-    return True
+    """Given names agree position by position."""
+    return all(_given_name_agrees(x, y, settings) for x, y in zip(a, b))
 
 
 def _person_compatible(a: _PersonName, b: _PersonName, settings: ResolutionSettings) -> bool:
@@ -246,32 +277,113 @@ _BANK_FORM = re.compile(
 )
 _LP_FORM = re.compile(r"(?:^|\s)(?:lp|limited partnership)(?:\s|$)")
 _LONG_FORMS = ("corporation", "incorporated", "company", "limited", "association")
+# Written-out legal forms of the main jurisdictions, which cleanco lists only abbreviated
+# ("AG", "N.V.", "K.K."); folded, as `_fold` writes them.
+_WRITTEN_OUT_FORMS = (
+    "aktiengesellschaft", "aktiebolag", "aktiebolaget", "aktieselskab", "aktieselskabet",
+    "gesellschaft mit beschrankter haftung", "kommanditgesellschaft auf aktien", "kommanditgesellschaft",
+    "offene handelsgesellschaft", "kabushiki kaisha", "kabushikigaisha", "kabushikikaisha", "yugen kaisha",
+    "godo kaisha", "naamloze vennootschap", "besloten vennootschap",
+    "besloten vennootschap met beperkte aansprakelijkheid", "societe anonyme",
+    "societe par actions simplifiee", "societe a responsabilite limitee", "societa per azioni",
+    "societa a responsabilita limitata", "sociedad anonima", "sociedad limitada", "sociedade anonima",
+    "public limited company", "limited liability company", "limited liability partnership",
+    "limited partnership", "osakeyhtio", "julkinen osakeyhtio", "company limited", "co limited",
+    "publ", "handelsbolag",
+)
+# legal forms registries write before the name: "KABUSHIKI KAISHA TOSHIBA", "AB SKF"
+_LEADING_FORMS = frozenset(
+    {("kabushiki", "kaisha"), ("kk",), ("aktiebolaget",), ("ab",), ("ooo",), ("zao",), ("oao",), ("pao",)}
+)
+
+
+def _joined_initials(tokens: Sequence[str]) -> list[str]:
+    """Runs of single letters are one word: "N. V." and "N V" are "NV", "L M Ericsson" "LM Ericsson"."""
+    out: list[str] = []
+    run = ""
+    for t in [*tokens, ""]:
+        if len(t) == 1 and t.isalpha():
+            run += t
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        if t:
+            out.append(t)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _legal_forms() -> frozenset[tuple[str, ...]]:
+    """cleanco's legal forms of every country plus the written-out ones, as folded token tuples."""
+    written = [" ".join(parts) for _, parts in prepare_default_terms()] + list(_WRITTEN_OUT_FORMS)
+    return frozenset(tuple(_joined_initials(_fold(form).split())) for form in written if _fold(form))
+
+
+def _strip_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
+    """Folded name tokens without trailing and leading legal forms, and the forms removed
+    ("henkel ag and co kgaa" -> ["henkel"]; "kabushiki kaisha toshiba" -> ["toshiba"])."""
+    forms = _legal_forms()
+    removed: list[str] = []
+    # a legal form is stripped only from a name that has a word of its own left ("The Company")
+    while any(t not in _STOPWORDS for t in tokens[:-1]):
+        n = next((n for n in (4, 3, 2, 1) if len(tokens) > n and tuple(tokens[-n:]) in forms), 0)
+        # a legal form with an OCR slip ("Chevron Corporatlon") is still a legal form
+        if not n and any(fuzz.ratio(tokens[-1], form, score_cutoff=85) for form in _LONG_FORMS):
+            n = 1
+        if not n:
+            break
+        removed += tokens[-n:]
+        tokens = tokens[:-n]
+    while len(tokens) > 2 and tuple(tokens[:2]) in _LEADING_FORMS:
+        removed += tokens[:2]
+        tokens = tokens[2:]
+    if len(tokens) > 1 and (tokens[0],) in _LEADING_FORMS:
+        removed.append(tokens[0])
+        tokens = tokens[1:]
+    return tokens, removed
+
+
+def _legal_form_parts(part: str) -> tuple[bool, bool]:
+    """(ends with a legal form, is nothing but legal forms) for one comma-separated part."""
+    tokens = _joined_initials(_fold(part).split())
+    if not tokens:
+        return False, False
+    kept = _strip_legal_forms(["name", *tokens])[0]
+    return len(kept) <= len(tokens), kept == ["name"]
+
+
+def _without_seat(value: str) -> str:
+    """The name without what follows its legal form: "Philips N.V., Eindhoven, NL" -> "Philips
+    N.V."; "Samsung Electronics Co., Ltd., Suwon-si" -> "Samsung Electronics Co., Ltd."."""
+    parts = value.split(",")
+    for k, part in enumerate(parts[:-1]):
+        if _legal_form_parts(part)[0]:
+            end = k + 1
+            while end < len(parts) and (_legal_form_parts(parts[end])[1] or not parts[end].strip()):
+                end += 1
+            return ",".join(parts[:end]).strip(" ,")
+    return value
 
 
 @lru_cache(maxsize=1 << 18)
 def _org_base(value: str) -> str:
-    """The written name without legal forms, repeatedly: "Wombat Corp., Inc." -> "Wombat"."""
+    """The written name without cleanco's legal forms, repeatedly: "Wombat Corp., Inc." -> "Wombat"."""
     current = " ".join(value.split())
     while True:
         stripped = basename(current).strip(" ,;")
         if not stripped or stripped == current:
-            break
+            return current
         current = stripped
-    words = current.split()
-    # a legal form with an OCR slip ("Chevron Corporatlon") is still a legal form
-    if len(words) > 1 and any(
-        fuzz.ratio(words[-1].casefold().strip(".,"), form, score_cutoff=85) for form in _LONG_FORMS
-    ):
-        return _org_base(" ".join(words[:-1]).strip(" ,;"))
-    return current
 
 
 @lru_cache(maxsize=1 << 18)
 def _org_key(value: str) -> str:
-    """The comparable form of an organisation's name: legal forms, "The", punctuation, case,
-    "&"/"and", Bluebook abbreviations, "U.S."/"United States" and trailing d/b/a, capacity and
-    "a Delaware corporation" phrases folded away; bank and limited-partnership forms kept as a
-    marker ("~na", "~lp")."""
+    """The comparable form of an organisation's name: legal forms of any country (however spaced
+    or punctuated, before or after the name), a seat after the legal form, "The", punctuation,
+    case, "&"/"and", Bluebook abbreviations, "U.S."/"United States" and trailing d/b/a, capacity
+    and "a Delaware corporation" phrases folded away; bank and limited-partnership forms kept as
+    a marker ("~na", "~lp")."""
     value = " ".join(value.split())
     for trailer in _TRAILERS:
         value = trailer.sub("", value).strip(" ,;") or value
@@ -279,17 +391,14 @@ def _org_key(value: str) -> str:
     bank = _BANK_FORM.search(value)
     if bank and bank.start() > 0:
         value, marker = value[: bank.start()].strip(" ,;"), "~na"
-    base = _org_base(value)
-    removed = _fold(value[len(base):]) if value.startswith(base) else ""
-    key = _fold(base)
-    key = re.sub(r"\bunited states(?: of america)?\b|\busa\b", "us", key)
+    value = _without_seat(value)
+    tokens, removed = _strip_legal_forms(_joined_initials(_fold(value).split()))
+    key = re.sub(r"\bunited states(?: of america)?\b|\busa\b", "us", " ".join(tokens))
     tokens = [_ABBREVIATED.get(t, t) for t in key.split()]
-    key = " ".join(tokens)
     if not marker and not removed and "bank" in tokens:
         marker = "~na"  # "Wells Fargo Bank" without a form is the bank
-    elif not marker and _LP_FORM.search(removed):
+    elif not marker and _LP_FORM.search(" ".join(removed)):
         marker = "~lp"
-    tokens = key.split()
     if tokens[:1] == ["the"] and len(tokens) > 1:
         tokens = tokens[1:]
     while len(tokens) > 1 and tokens[-1] in _STOPWORDS:
@@ -300,7 +409,24 @@ def _org_key(value: str) -> str:
     return f"{key} {marker}" if marker else key
 
 
+@lru_cache(maxsize=1 << 16)
+def _org_head_key(value: str) -> str | None:
+    """The key of the part before the first comma of a name with a comma and no legal form (which
+    may be a name and its seat, "L'OREAL, PARIS"), else None."""
+    head, comma, _ = value.partition(",")
+    if not comma or any(_legal_form_parts(p)[0] for p in value.split(",")):
+        return None
+    return _org_key(head)
+
+
+_CAPITALS = re.compile(r"[A-Z.\s]*")
+
+
 def _acronym(value: str, settings: ResolutionSettings) -> str | None:
+    # the name without legal forms is a prefix of the written name, so an acronym lies within its
+    # leading capitals: most names are ruled out before cleanco's (slow) legal-form scan
+    if len(re.sub(r"[.\s]", "", _CAPITALS.match(value).group(0))) < 2:
+        return None
     compact = re.sub(r"[.\s]", "", _org_base(value))
     if 2 <= len(compact) <= settings.max_acronym_length and compact.isalpha() and compact.isupper():
         return compact.casefold()
@@ -323,9 +449,102 @@ def _initials(value: str) -> frozenset[str]:
     return frozenset(found)
 
 
+_ROMAN_NUMERAL = re.compile(r"[ivxlc]{1,5}")
+
+
+def _identifying(token: str) -> bool:
+    """A token one letter of which makes another organisation: numbers, roman numerals, short
+    words and letters ("SDI" / "SDS", "Partners VII" / "Partners VIII"), the bank and LP markers."""
+    return (
+        len(token) <= 3
+        or any(c.isdigit() for c in token)
+        or token.startswith("~")
+        or _ROMAN_NUMERAL.fullmatch(token) is not None
+    )
+
+
 def _identifying_tokens(key: str) -> frozenset[str]:
-    """Tokens one letter of which makes another organisation: numbers, roman numerals, letters."""
-    return frozenset(t for t in key.split() if len(t) <= 3 or any(c.isdigit() for c in t))
+    return frozenset(t for t in key.split() if _identifying(t))
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """`short` is how registries abbreviate `long`: a prefix of four letters or more ("KONINKL",
+    "ELECTRON", "TECH"; three when the word is long: "INT"), or a contraction that keeps the first
+    and the last letter ("INTL", "MFG", "LABS")."""
+    if len(short) >= len(long) or len(short) < 3 or short[0] != long[0] or not short.isalpha():
+        return False
+    if long.startswith(short):
+        return len(short) >= 4 or len(long) >= 7
+    letters = iter(long)
+    return short[-1] == long[-1] and all(c in letters for c in short)
+
+
+def _singular(word: str) -> str:
+    if len(word) > 5 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _same_word(a: str, b: str) -> bool:
+    """One word of a name written two ways: equal, singular/plural, abbreviated, or one spelling
+    with an OCR slip or typo (one letter in words of five letters or more, two from nine)."""
+    if a == b or _singular(a) == _singular(b) or _abbreviates(a, b) or _abbreviates(b, a):
+        return True
+    if _identifying(a) or _identifying(b):
+        return False
+    shortest = min(len(a), len(b))
+    allowed = 2 if shortest >= 9 else 1 if shortest >= 5 else 0
+    return allowed > 0 and Levenshtein.distance(a, b, score_cutoff=allowed) <= allowed
+
+
+def _same_organisation_words(a: str, b: str) -> bool:
+    """Two organisation keys of several words name one organisation: word by word the same word
+    (`_same_word`), with at least one word of three letters or more written identically. Word
+    counts must agree, so "Samsung Electronics" / "Samsung Electro-Mechanics" and "Siemens" /
+    "Siemens Healthcare" stay apart."""
+    words_a, words_b = a.split(), b.split()
+    if len(words_a) != len(words_b) or len(words_a) < 2:
+        return False
+    anchored = False
+    for x, y in zip(words_a, words_b):
+        if x == y:
+            anchored = anchored or (len(x) >= 3 and x not in _STOPWORDS)
+        elif not _same_word(x, y):
+            return False
+    return anchored
+
+
+_CONFUSABLE = str.maketrans("l10", "iio")  # OCR reads I as l or 1, O as 0
+
+
+def _word_skeleton(key: str) -> str:
+    """The first three letters of each word, OCR-confusable letters folded: the blocking key under
+    which abbreviated and misspelt forms of one name meet ("koninkl philips electron" and
+    "koninklijke phillips electronics" are both "kon phi ele")."""
+    return " ".join(w.translate(_CONFUSABLE)[:3] for w in key.split())
+
+
+def _word_matches(keys: Sequence[str], max_block: int) -> list[tuple[int, int]]:
+    """Pairs of multi-word keys that `_same_organisation_words` joins, compared only within a word
+    skeleton (and, when a skeleton is very common, within its first word)."""
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, key in enumerate(keys):
+        if " " in key:
+            blocks[_word_skeleton(key)].append(i)
+    pairs: list[tuple[int, int]] = []
+    pending = list(blocks.values())
+    while pending:
+        members = pending.pop()
+        if len(members) > max_block:
+            by_first: dict[str, list[int]] = defaultdict(list)
+            for i in members:
+                by_first[keys[i].split()[0]].append(i)
+            pending += [m for m in by_first.values() if len(m) < len(members)]
+            continue
+        pairs += [(a, b) for a, b in combinations(members, 2) if _same_organisation_words(keys[a], keys[b])]
+    return pairs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -360,11 +579,17 @@ def _centre_clusters(
     threshold: float,
     max_block: int,
     accept=lambda a, b: True,
+    also_similar: Iterable[tuple[int, int]] = (),
 ) -> list[int]:
-    """For each key the index of its centre: keys are visited from most to least frequent; an
-    unassigned key becomes a centre and takes every unassigned key scoring >= threshold with it.
-    Centres are frequent spellings, so rare variants attach to them and never chain together."""
+    """For each key the index of its centre: keys are visited from most to least frequent (then
+    longest, the most complete form); an unassigned key becomes a centre and takes every
+    unassigned key scoring >= threshold with it, or paired with it in `also_similar`. Centres are
+    frequent spellings, so rare variants attach to them and never chain together."""
     neighbours: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    for a, b in also_similar:
+        s = fuzz.ratio(keys[a], keys[b])
+        neighbours[a].append((s, b))
+        neighbours[b].append((s, a))
     for block in _blocks(keys, max_block):
         block_keys = [keys[i] for i in block]
         scores = process.cdist(
@@ -380,7 +605,7 @@ def _centre_clusters(
                     neighbours[b].append((s, a))
     centre = list(range(len(keys)))
     assigned = [False] * len(keys)
-    for i in sorted(range(len(keys)), key=lambda i: (-weights[i], keys[i])):
+    for i in sorted(range(len(keys)), key=lambda i: (-weights[i], -len(keys[i]), keys[i])):
         if assigned[i]:
             continue
         assigned[i] = True
@@ -404,6 +629,7 @@ class _Group:
     normalized: str
     mention_ids: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)  # written form of each mention, in input order
+    defined_as: AliasEvidence | None = None  # the definition whose referent now stands for the group
 
 
 class _Clusters:
@@ -432,6 +658,41 @@ def _cluster_exact(groups: list[_Group], indices: list[int], clusters: _Clusters
         by_key[_fold(g.normalized) if fold else g.normalized.strip()].append(i)
     for key in sorted(by_key):
         clusters.new(by_key[key])
+
+
+def _cluster_courts(groups: list[_Group], indices: list[int], clusters: _Clusters) -> None:
+    """Courts and tribunals by their folded name (courts-db ids fold to themselves), and, within a
+    document, a shorter name to the longer ones it ends ("Appeals Board" -> "Workers' Compensation
+    Appeals Board" -> "Tennessee Workers' Compensation Appeals Board") when those form one chain;
+    "Court of Appeals" in a document naming two states' courts of appeals stays apart."""
+    key = {i: _fold(groups[i].normalized) for i in indices}
+    parent = {k: k for k in key.values()}
+
+    def root(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    by_document: dict[str, set[str]] = defaultdict(set)
+    for i in indices:
+        by_document[groups[i].document_id].add(key[i])
+    # the longer names of a chain are one tribunal everywhere; the shortest stands for them only
+    # in its own document ("Appeals Board" elsewhere may be another board)
+    stands_for: dict[tuple[str, str], str] = {}
+    for document in sorted(by_document):
+        names = sorted(by_document[document], key=len)
+        for n, short in enumerate(names):
+            longer = [k for k in names[n + 1:] if k.endswith(" " + short)]
+            if longer and all(longer[-1].endswith(" " + k) for k in longer[:-1]):
+                for k in longer[:-1]:
+                    parent[root(k)] = root(longer[-1])
+                stands_for[(document, short)] = longer[-1]
+    by_root: dict[str, list[int]] = defaultdict(list)
+    for i in indices:
+        by_root[root(stands_for.get((groups[i].document_id, key[i]), key[i]))].append(i)
+    for r in sorted(by_root):
+        clusters.new(by_root[r])
 
 
 def _cluster_people(
@@ -468,9 +729,10 @@ def _cluster_people(
         if n.strong:
             sig = _PersonName(n.given, canonical_surname[n.surname], n.suffix)
             by_signature[sig].append(i)
-    blocks: dict[tuple[str, str], list[_PersonName]] = defaultdict(list)
+    # blocked by surname alone: a nickname may start with another letter (Bill / William)
+    blocks: dict[str, list[_PersonName]] = defaultdict(list)
     for sig in by_signature:
-        blocks[(sig.surname, sig.given[0][0])].append(sig)
+        blocks[sig.surname].append(sig)
 
     doc_clusters: dict[str, set[int]] = defaultdict(set)  # document -> person clusters it names
     strong_members: dict[int, list[_PersonName]] = {}
@@ -516,17 +778,38 @@ def _cluster_people(
         for i in by_signature[sig]:
             doc_clusters[groups[i].document_id].add(clusters.of[i])
 
-    # weak names ("Mr. Paul", "M. Paul"): only through their own document
+    # weak names ("Mr. Paul", "M. Paul", "Ruben"): through their own document; a name of two
+    # initials or more ("J. K. Skilling") also joins the one person of the project it fits
+    people_of_surname: dict[str, list[int]] = defaultdict(list)
+    for cid in sorted(strong_members):
+        people_of_surname[strong_members[cid][0].surname].append(cid)
     for i in indices:
         n = names[i]
         if not n.surname or n.strong:
             continue
         surname = canonical_surname[n.surname]
+        in_document = sorted(doc_clusters[groups[i].document_id])
         fits = [
             c
-            for c in sorted(doc_clusters[groups[i].document_id])
+            for c in in_document
             if all(m.surname == surname and _person_compatible(n, m, settings) for m in strong_members[c])
         ]
+        if not fits and len(n.given) >= 2:
+            fits = [
+                c
+                for c in people_of_surname[surname]
+                if all(_person_compatible(n, m, settings) for m in strong_members[c])
+                and any(len(m.given) >= len(n.given) for m in strong_members[c])
+            ]
+        if not fits and not n.given and not any(
+            m.surname == surname for c in in_document for m in strong_members[c]
+        ):
+            # a lone word that is nobody's surname here is a given name: "Ruben" for "Ruben Diaz"
+            fits = [
+                c
+                for c in in_document
+                if any(_given_name_agrees(n.surname, m.given[0], settings) for m in strong_members[c])
+            ]
         if len(fits) == 1:
             clusters.add(i, fits[0])
         else:
@@ -541,10 +824,18 @@ def _cluster_orgs(
     acronym_of = {form: _acronym(form, settings) for form in forms}
     keys = {i: key_of[groups[i].normalized] for i in indices}
     acronyms = {i: acronym_of[groups[i].normalized] for i in indices}
-    named = {keys[i] for i in indices if acronyms[i] is None}
-    # an all-capital word that is also some organisation's name ("WOMBAT") is that name
-    acronym_groups = [i for i in indices if acronyms[i] is not None and keys[i] not in named]
-    name_groups = [i for i in indices if acronyms[i] is None or keys[i] in named]
+    named = {keys[i].replace(" ", "") for i in indices if acronyms[i] is None}
+    # an all-capital word that is also some organisation's name ("WOMBAT", "L OREAL") is that name
+    acronym_groups = [i for i in indices if acronyms[i] is not None and keys[i].replace(" ", "") not in named]
+    name_groups = [i for i in indices if acronyms[i] is None or keys[i].replace(" ", "") in named]
+
+    # a seat after a name without legal form ("L'OREAL, PARIS") is dropped when the name before
+    # the comma is an organisation of its own elsewhere
+    written = {keys[i] for i in name_groups}
+    for i in name_groups:
+        head = _org_head_key(groups[i].normalized)
+        if head in written:
+            keys[i] = head
 
     # spacing is no difference: "ExxonMobil" / "Exxon Mobil", "JP Morgan" / "JPMorgan", "E. I." / "E.I."
     spelled: dict[str, Counter] = defaultdict(Counter)
@@ -566,6 +857,7 @@ def _cluster_orgs(
         settings.max_block_size,
         accept=lambda a, b: min(len(a), len(b)) >= min_len
         and _identifying_tokens(a) == _identifying_tokens(b),
+        also_similar=_word_matches(distinct, settings.max_block_size),
     )
     cluster_of_key: dict[str, int] = {}
     for k, key in enumerate(distinct):
@@ -578,6 +870,13 @@ def _cluster_orgs(
         clusters.add(i, cluster_of_key[keys[i]])
         by_document[groups[i].document_id].append(i)
 
+    # an acronym a document defines explicitly ("Financial Industry Regulatory Authority (FINRA)")
+    alias_defined: dict[str, set[int]] = defaultdict(set)
+    for i in name_groups:
+        definition = groups[i].defined_as
+        acronym = definition and _acronym(re.sub(r"(?i)^the\s+", "", definition.alias), settings)
+        if acronym:
+            alias_defined[acronym].add(clusters.of[i])
     by_acronym: dict[str, list[int]] = defaultdict(list)
     for i in acronym_groups:
         by_acronym[acronyms[i]].append(i)
@@ -592,7 +891,7 @@ def _cluster_orgs(
             }
             if len(expansions) == 1:
                 defined[i] = expansions.pop()
-        agreed = set(defined.values())
+        agreed = set(defined.values()) | alias_defined.get(acronym, set())
         leftover = None
         for i in members:
             if i in defined:
@@ -681,15 +980,56 @@ def resolve_mentions(
     project: str,
     previous: Mapping[str, str] = {},  # noqa: B006 - read only
     settings: ResolutionSettings = ResolutionSettings(),
+    aliases: Iterable[AliasEvidence] = (),
 ) -> Resolution:
     """Cluster a project's mentions into entities, keeping the ids of `previous` (mention_id ->
     entity_id of the last run) for every entity that neither merged nor split.
+
+    `aliases` are definitions found in the documents (defined terms, acronyms). In its document,
+    a mention of a defined alias ("the Company", "SEC") resolves as its referent would, so it
+    joins the referent's entity there and in every other document; the entity keeps the
+    definition in `Entity.definitions`. An alias one document defines as two different referents
+    is left as written.
 
     Time grows close to linearly with the number of mentions: names are parsed once per distinct
     written form, fuzzy scores are computed only inside bounded blocks, and the cyclic garbage
     collector is paused while the (cycle-free) working structures are built."""
     with _cyclic_gc_paused():
-        return _resolve(records, project, previous, settings)
+        return _resolve(records, project, previous, settings, aliases)
+
+
+def _alias_key(value: str) -> str:
+    """How a defined term is matched to its uses: folded, without a leading "the"."""
+    folded = _fold(value)
+    return folded[4:] if folded.startswith("the ") else folded
+
+
+def _apply_definitions(
+    groups: list[_Group], aliases: Iterable[AliasEvidence]
+) -> dict[int, list[AliasEvidence]]:
+    """Let each group of a defined alias stand for its referent; return, per group, the
+    definitions it carries (on the alias's group, else on the referent's group of that document)."""
+    definitions: dict[tuple[str, str, str], list[AliasEvidence]] = defaultdict(list)
+    for a in aliases:
+        definitions[(a.document_id, a.label, _alias_key(a.alias))].append(a)
+    if not definitions:
+        return {}
+    groups_named: dict[tuple[str, str, str], list[int]] = defaultdict(list)  # "Company", "the Company"
+    for i, g in enumerate(groups):
+        groups_named[(g.document_id, g.label, _alias_key(g.normalized))].append(i)
+    carried: dict[int, list[AliasEvidence]] = defaultdict(list)
+    for (document_id, label, alias), found in sorted(definitions.items()):
+        if len({_alias_key(a.referent) for a in found}) > 1:
+            continue  # one alias, two referents in one document: no basis to choose
+        definition = min(found, key=lambda a: (a.page_number or 0, a.evidence))
+        uses = groups_named.get((document_id, label, alias), [])
+        for gi in uses:
+            groups[gi].normalized = " ".join(definition.referent.split())
+            groups[gi].defined_as = definition
+        holders = uses or groups_named.get((document_id, label, _alias_key(definition.referent)), [])
+        if holders:
+            carried[holders[0]].append(definition)
+    return carried
 
 
 def _resolve(
@@ -697,6 +1037,7 @@ def _resolve(
     project: str,
     previous: Mapping[str, str],
     settings: ResolutionSettings,
+    aliases: Iterable[AliasEvidence],
 ) -> Resolution:
     groups: list[_Group] = []
     group_of: dict[tuple[str, str, str], int] = {}
@@ -715,6 +1056,7 @@ def _resolve(
             groups.append(_Group(r.document_id, r.label, comparable))
         groups[gi].mention_ids.append(r.mention_id)
         groups[gi].texts.append(r.text)
+    carried = _apply_definitions(groups, aliases)
 
     by_label: dict[str, list[int]] = defaultdict(list)
     for i, g in enumerate(groups):
@@ -726,6 +1068,8 @@ def _resolve(
             _cluster_people(groups, indices, clusters, settings)
         elif label == "ORG":
             _cluster_orgs(groups, indices, clusters, settings)
+        elif label == "COURT":
+            _cluster_courts(groups, indices, clusters)
         else:
             _cluster_exact(groups, indices, clusters, fold=label not in EXACT_LABELS)
 
@@ -779,8 +1123,10 @@ def _resolve(
         members = clusters.members[cid]
         label, canonical, _ = info[cid]
         texts: Counter = Counter()
+        definitions: list[AliasEvidence] = []
         for gi in members:
             texts.update(groups[gi].texts)
+            definitions += carried.get(gi, ())
             for m in groups[gi].mention_ids:
                 links[m] = entity_of[cid]
         entities.append(
@@ -791,6 +1137,7 @@ def _resolve(
                 aliases=tuple(sorted(texts, key=lambda t: (-texts[t], t))),
                 mention_count=sum(texts.values()),
                 document_count=len({groups[gi].document_id for gi in members}),
+                definitions=tuple(sorted(definitions, key=lambda d: (d.document_id, d.alias, d.evidence))),
             )
         )
     entities.sort(key=lambda e: (e.label, e.canonical_name, e.entity_id))

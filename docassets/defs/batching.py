@@ -27,6 +27,7 @@ from docassets.storage.registry import DocumentRecord
 
 T = TypeVar("T")
 PRIORITY_TAG = {"high": "10", "normal": "0", "low": "-10"}  # dagster/priority: higher runs first
+LANE_TAG = "docassets/lane"
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class PlannedRun:
     """Documents lying next to each other in partition order, with the same priority, project and batch."""
 
     records: tuple[DocumentRecord, ...]
+    lane: str = "small"
 
     @property
     def document_ids(self) -> list[str]:
@@ -43,7 +45,7 @@ class PlannedRun:
         first, last = self.records[0], self.records[-1]
         owed = "|".join(f"{r.document_id}@{r.run_owed_at.isoformat()}" for r in self.records)
         tags = {"dagster/priority": PRIORITY_TAG[first.priority], "docassets/project": first.project,
-                "docassets/documents": str(len(self.records)),
+                "docassets/documents": str(len(self.records)), LANE_TAG: self.lane,
                 **({"docassets/batch": first.batch_id} if first.batch_id else {})}
         if len(self.records) == 1:
             return dg.RunRequest(partition_key=first.document_id, run_key=owed, tags=tags)
@@ -55,28 +57,32 @@ class PlannedRun:
 
 
 def plan_runs(
-    owed: Sequence[DocumentRecord], existing: Sequence[str], *, max_per_run: int, spread: int
+    owed: Sequence[DocumentRecord], existing: Sequence[str], *, max_per_run: int, spread: int,
+    large_bytes: int | None = None,
 ) -> tuple[list[str], list[PlannedRun]]:
     """The partitions to add (in this order, after `existing`) and the runs that cover `owed`.
 
     `existing` is the current partition order. New documents are added grouped, so that each
-    group's documents lie together.
+    group's documents lie together. Documents of at least `large_bytes` run one per run.
     """
-    def group(record: DocumentRecord) -> tuple[str, str, str]:
-        return record.priority, record.project, record.batch_id or ""
+    def lane(record: DocumentRecord) -> str:
+        return "large" if large_bytes is not None and record.size_bytes >= large_bytes else "small"
+
+    def group(record: DocumentRecord) -> tuple[str, str, str, str]:
+        return record.priority, record.project, record.batch_id or "", lane(record)
 
     known = set(existing)
     new = sorted((r for r in owed if r.document_id not in known), key=group)
     position = {key: index for index, key in enumerate(existing)}
     position.update((record.document_id, len(existing) + index) for index, record in enumerate(new))
-    by_group: dict[tuple[str, str, str], list[DocumentRecord]] = {}
+    by_group: dict[tuple[str, str, str, str], list[DocumentRecord]] = {}
     for record in owed:
         by_group.setdefault(group(record), []).append(record)
     runs = [
-        PlannedRun(tuple(part))
-        for records in by_group.values()
+        PlannedRun(tuple(part), lane=key[-1])
+        for key, records in by_group.items()
         for stretch in consecutive(records, lambda r: position[r.document_id])
-        for part in cut(stretch, max_per_run, spread)
+        for part in cut(stretch, 1 if key[-1] == "large" else max_per_run, spread)
     ]
     return [r.document_id for r in new], runs
 

@@ -39,6 +39,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
             ocr_workers=settings.ocr_workers,
             documents_per_run=settings.documents_per_run,
             max_document_mb=settings.max_document_mb,
+            large_document_mb=settings.large_document_mb,
             chunk_max_tokens=settings.chunk_max_tokens,
             chunk_overlap=settings.chunk_overlap,
         ),

@@ -17,6 +17,7 @@ import pandas as pd
 
 from docassets.core.graph import graph_exports
 from docassets.defs.resources import BlobStoreResource, DatabaseResource
+from docassets.storage.checkpoints import clear_checkpoints
 
 
 def _by_document(context: dg.OutputContext, obj: Mapping[str, object]) -> Mapping[str, object]:
@@ -90,6 +91,8 @@ class BlobIOManager(dg.ConfigurableIOManager):
             if isinstance(value, Path):
                 store.put_file(key, value)  # streamed; multipart on S3
                 value.unlink()  # the asset's temporary file, handed over to be stored
+                # the batches checkpointed while it was written are not needed once it is stored
+                clear_checkpoints(store, self._base(context), document_id)
             else:
                 buffer = io.BytesIO()
                 value.to_parquet(buffer, index=False)

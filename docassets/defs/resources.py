@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from docassets.core.resolution import ResolutionSettings
-from docassets.settings import DOCUMENTS_PER_RUN, validated_database_url
+from docassets.settings import DOCUMENTS_PER_RUN, LARGE_DOCUMENT_MB, validated_database_url
 from docassets.storage.blobs import BlobStore, open_blob_store
 from docassets.storage.tables import TableStore
 
@@ -36,9 +36,14 @@ class PipelineSettings(dg.ConfigurableResource):
     """Tuning that a run may override from the launchpad."""
 
     ocr_workers: int = 2
+    # Pages read are checkpointed to the blob store in batches of this many, so a retry resumes
+    # after the last whole batch (at most this many pages are read twice).
+    checkpoint_pages: int = 50
     # At most this many documents share a run of the per-document stages (see batching.py).
     documents_per_run: int = DOCUMENTS_PER_RUN
     max_document_mb: int = 2048
+    # Files at least this large run alone in the "large" lane, which dagster.yaml limits (batching.py).
+    large_document_mb: int = LARGE_DOCUMENT_MB
     chunk_max_tokens: int = 400
     chunk_overlap: int = 40
     # Resolution thresholds (rapidfuzz ratio, 0-100); the reasons for the defaults are in ResolutionSettings.

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from docassets.defs.batching import plan_runs, run_documents
-from docassets.defs.failures import blamed_documents, settle_failed_run
+from docassets.defs.failures import blamed_documents, run_failure_cause, settle_failed_run
 from docassets.defs.jobs import process_document
 from docassets.defs.partitions import documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
@@ -96,6 +96,7 @@ def upload_sensor(
     added, runs = plan_runs(
         owed, context.instance.get_dynamic_partitions(documents.name) if owed else [],
         max_per_run=pipeline.documents_per_run, spread=os.cpu_count() or 1,
+        large_bytes=pipeline.large_document_mb * 2**20,
     )
     if new or owed:
         context.log.info(f"registered {len(new)} new documents; requesting {len(runs)} runs for {len(owed)} documents")
@@ -126,12 +127,25 @@ def record_failed_documents(context: dg.RunFailureSensorContext, database: Datab
     if not document_ids:
         return
     stats, tables = context.instance.get_run_stats(run.run_id), database.tables()
+    step_failures = context.get_step_failure_events()
+    stage, error = context.failure_event.step_key or "run", context.failure_event.message or "the run failed"
+    killed = None if step_failures else run_failure_cause(context.instance, run.run_id)
+    if killed:
+        stage, error = killed
     requeued = settle_failed_run(
-        tables, document_ids, blamed_documents(context.get_step_failure_events()),
-        context.failure_event.step_key or "run",
-        context.failure_event.message or "the run failed",
+        tables, document_ids, blamed_documents(step_failures), stage, error,
         since=datetime.fromtimestamp(stats.start_time or stats.enqueued_time or 0, UTC),
+        retrying=not step_failures and _retried(context.instance, run),
     )
     if requeued:
         request_reruns(tables, requeued)
         context.log.info(f"run {run.run_id} failed on some of its documents; {len(requeued)} others queued again")
+
+
+def _retried(instance: dg.DagsterInstance, run: dg.DagsterRun) -> bool:
+    """Whether Dagster's run retries (dagster.yaml) will run this failed run again: only a run that
+    died outside its steps (a killed process, a lost worker) is, once."""
+    if not instance.run_retries_enabled:
+        return False
+    allowed = int(run.tags.get("dagster/max_retries", instance.run_retries_max_retries))
+    return int(run.tags.get("dagster/retry_number", "0")) < allowed

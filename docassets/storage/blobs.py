@@ -60,6 +60,7 @@ class BlobStore(Protocol):
     def download(self, key: str, path: Path) -> None: ...
     def head(self, key: str) -> BlobHead | None: ...
     def list(self, prefix: str, *, start_after: str = "", limit: int = 1000) -> list[BlobInfo]: ...
+    def delete(self, key: str) -> None: ...
     def check(self) -> None: ...
 
 
@@ -140,6 +141,10 @@ class LocalBlobStore:
                     break
         return found
 
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+        self._sidecar(key).unlink(missing_ok=True)
+
     def check(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         probe = self.root / ".docassets-write-probe"
@@ -208,6 +213,9 @@ class S3BlobStore:
             BlobInfo(key=item["Key"][len(self.prefix):], size=item["Size"], etag=item["ETag"].strip('"'))
             for item in response.get("Contents", [])
         ]
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
     def check(self) -> None:
         """Fail with the fix when the bucket is missing, unreachable or not writable."""

@@ -182,6 +182,20 @@ document_failures = sa.Table(
     sa.Column("stage", sa.Text, nullable=False),
     sa.Column("error", sa.Text, nullable=False),
     sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False),
+    # the stage's error was transient and the step is being retried: the document is not lost yet
+    sa.Column("retrying", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+
+document_progress = sa.Table(
+    "document_progress",  # how far a long stage has got with a document, for `docassets status`
+    metadata,
+    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("stage", sa.Text, nullable=False),
+    sa.Column("pages_done", sa.Integer, nullable=False),
+    sa.Column("pages_total", sa.Integer, nullable=False),
+    sa.Column("pages_per_second", sa.Float),  # measured in the running attempt; null before a page is read
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 

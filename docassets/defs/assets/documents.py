@@ -4,13 +4,11 @@ import dagster as dg
 import pandas as pd
 
 from docassets.core.pdf import DocumentUnreadable, inspect_pdf
-from docassets.defs.checks import documents_check
-from docassets.defs.failures import failures_recorded, raise_unreadable
+from docassets.defs.failures import StageFailures
 from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.storage.blobs import local_copy
 from docassets.storage.registry import DocumentRecord, lookup
-from docassets.storage.tables import TableStore
 
 
 @dg.asset(
@@ -34,38 +32,40 @@ def source_documents(
     unreadable document and the next run holds only readable ones.
     """
     tables = database.tables()
-    frames, mismatches, unreadable = {}, {}, []
+    failures = StageFailures(context, tables, "source_documents")
+    frames, mismatches = {}, {}
     for document_id in context.partition_keys:
-        record = lookup(tables, document_id)
-        try:
-            frames[document_id] = _validated(tables, blob_store, record, pipeline.max_document_mb)
-        except dg.Failure as failure:
-            unreadable.append(failure)
-            continue
-        row = frames[document_id].iloc[0]
-        context.add_asset_metadata({
-            "file_name": record.file_name, "project": record.project, "pages": int(row.page_count),
-            "size_mb": round(int(row.size_bytes) / 2**20, 2), "sha256": row.sha256, "encrypted": bool(row.encrypted),
-        }, partition_key=document_id)
-        differing = [name for name, expected, actual in [
-            ("size", record.size_bytes, int(row.size_bytes)), ("sha256", record.sha256 or row.sha256, row.sha256),
-        ] if expected != actual]
-        if differing:
-            mismatches[document_id] = " and ".join(differing) + " differ from the upload"
-    raise_unreadable(unreadable)
+        with failures.document(document_id):
+            record = lookup(tables, document_id)
+            frames[document_id] = frame = _validated(blob_store, record, pipeline.max_document_mb)
+            row = frame.iloc[0]
+            context.add_asset_metadata({
+                "file_name": record.file_name, "project": record.project, "pages": int(row.page_count),
+                "size_mb": round(int(row.size_bytes) / 2**20, 2), "sha256": row.sha256,
+                "encrypted": bool(row.encrypted),
+            }, partition_key=document_id)
+            differing = [name for name, expected, actual in [
+                ("size", record.size_bytes, int(row.size_bytes)), ("sha256", record.sha256 or row.sha256, row.sha256),
+            ] if expected != actual]
+            if differing:
+                mismatches[document_id] = " and ".join(differing) + " differ from the upload"
+    failures.raise_if_any()
+    # A document being (re)processed is no longer complete: the project assets, which read only
+    # completed documents, leave it out until its new rows are all written.
+    tables.replace_rows("document_summary", [], where={"document_id": list(frames)})
     yield dg.Output(frames)
-    yield documents_check("matches_upload", mismatches, checked=len(frames))
+    yield failures.blocking_check("matches_upload", mismatches, checked=len(frames))
+    failures.raise_if_any()
 
 
-def _validated(tables: TableStore, blob_store: BlobStoreResource, record: DocumentRecord, max_mb: int) -> pd.DataFrame:
-    with failures_recorded(tables, record.document_id, record.file_name, "source_documents"):
-        if record.size_bytes > max_mb * 2**20:
-            raise DocumentUnreadable(
-                f"{record.file_name}: {record.size_bytes / 2**20:.0f} MB is over the "
-                f"{max_mb} MB limit; raise DOCASSETS_MAX_DOCUMENT_MB or split the file"
-            )
-        with local_copy(blob_store.store(), record.blob_key) as path:
-            info = inspect_pdf(path, name=record.file_name)
+def _validated(blob_store: BlobStoreResource, record: DocumentRecord, max_mb: int) -> pd.DataFrame:
+    if record.size_bytes > max_mb * 2**20:
+        raise DocumentUnreadable(
+            f"{record.file_name}: {record.size_bytes / 2**20:.0f} MB is over the "
+            f"{max_mb} MB limit; raise DOCASSETS_MAX_DOCUMENT_MB or split the file"
+        )
+    with local_copy(blob_store.store(), record.blob_key) as path:
+        info = inspect_pdf(path, name=record.file_name)
     return pd.DataFrame([{
         "document_id": record.document_id, "project": record.project, "file_name": record.file_name,
         "blob_key": record.blob_key, "size_bytes": info.size, "sha256": info.sha256,

@@ -10,7 +10,9 @@ from docassets.core.entities import EntityExtractor, load_pipeline
 from docassets.core.models import Chunk, EntityKey, Mention
 from docassets.core.relationships import find_relationships
 from docassets.defs.checks import documents_check
+from docassets.defs.failures import StageFailures
 from docassets.defs.partitions import document_backfill, documents
+from docassets.defs.resources import DatabaseResource
 from docassets.defs.versions import MENTIONS_VERSION, RELATIONSHIPS_VERSION
 from docassets.frames import (
     chunks_from_frame,
@@ -50,38 +52,45 @@ def chunk_of(mentions: list[Mention], chunks: list[Chunk]) -> list[int | None]:
     ],
 )
 def entity_mentions(
-    context: dg.AssetExecutionContext, ocr_text: dict[str, pd.DataFrame], chunks: dict[str, pd.DataFrame]
+    context: dg.AssetExecutionContext,
+    ocr_text: dict[str, pd.DataFrame],
+    chunks: dict[str, pd.DataFrame],
+    database: DatabaseResource,
 ):
     """People, organisations, places, dates, money, courts, case numbers, citations, statutes and Bates numbers;
     with them, in the same transaction, the document's defined terms (table `defined_terms`)."""
     extractor = EntityExtractor(load_pipeline())
+    failures = StageFailures(context, database.tables(), "entity_mentions")
     frames, wrong_offsets, outside = {}, {}, {}
     for document_id, page_frame in ocr_text.items():
-        pages = pages_from_frame(page_frame)
-        extraction = extractor.extract_document(pages)
-        mentions = extraction.mentions
-        frame = mentions_frame(document_id, mentions, chunk_of(mentions, chunks_from_frame(chunks[document_id])))
-        terms = defined_terms_frame(document_id, extraction.defined_terms)
-        frames[document_id] = {"entity_mentions": frame, "defined_terms": terms}
-        context.add_asset_metadata({
-            "mentions": len(frame),
-            "by_label": dg.MetadataValue.json({label: int(n) for label, n in frame.label.value_counts().items()}),
-            "preview": dg.MetadataValue.md(
-                frame.head(10)[["label", "text", "normalized", "page_number", "role"]].to_markdown(index=False)
-            ),
-            "defined_terms": dg.MetadataValue.md(
-                terms[["term", "referent", "label", "page_number", "uses"]].to_markdown(index=False)
-                if len(terms) else "No defined terms."
-            ),
-        }, partition_key=document_id)
-        text = document_text(pages)
-        if wrong := [m.text for m in mentions if text[m.start:m.end] != m.text]:
-            wrong_offsets[document_id] = f"{len(wrong)} mentions, e.g. " + ", ".join(wrong[:3])
-        if unplaced := int(frame.chunk_index.isna().sum()):
-            outside[document_id] = f"{unplaced} mentions outside every chunk"
+        with failures.document(document_id):
+            pages = pages_from_frame(page_frame)
+            extraction = extractor.extract_document(pages)
+            mentions = extraction.mentions
+            frame = mentions_frame(document_id, mentions, chunk_of(mentions, chunks_from_frame(chunks[document_id])))
+            terms = defined_terms_frame(document_id, extraction.defined_terms)
+            frames[document_id] = {"entity_mentions": frame, "defined_terms": terms}
+            context.add_asset_metadata({
+                "mentions": len(frame),
+                "by_label": dg.MetadataValue.json({label: int(n) for label, n in frame.label.value_counts().items()}),
+                "preview": dg.MetadataValue.md(
+                    frame.head(10)[["label", "text", "normalized", "page_number", "role"]].to_markdown(index=False)
+                ),
+                "defined_terms": dg.MetadataValue.md(
+                    terms[["term", "referent", "label", "page_number", "uses"]].to_markdown(index=False)
+                    if len(terms) else "No defined terms."
+                ),
+            }, partition_key=document_id)
+            text = document_text(pages)
+            if wrong := [m.text for m in mentions if text[m.start:m.end] != m.text]:
+                wrong_offsets[document_id] = f"{len(wrong)} mentions, e.g. " + ", ".join(wrong[:3])
+            if unplaced := int(frame.chunk_index.isna().sum()):
+                outside[document_id] = f"{unplaced} mentions outside every chunk"
+    failures.raise_if_any()
     yield dg.Output(frames)
-    yield documents_check("offsets_reproduce_text", wrong_offsets, checked=len(frames))
+    yield failures.blocking_check("offsets_reproduce_text", wrong_offsets, checked=len(frames))
     yield documents_check("mentions_in_chunks", outside, checked=len(frames), severity=dg.AssetCheckSeverity.WARN)
+    failures.raise_if_any()
 
 
 @dg.asset(
@@ -99,25 +108,31 @@ def relationships(
     ocr_text: dict[str, pd.DataFrame],
     chunks: dict[str, pd.DataFrame],
     entity_mentions: dict[str, pd.DataFrame],
+    database: DatabaseResource,
 ):
     """Typed edges with evidence: mentions, party roles, counsel, courts, citations, co-occurrence."""
+    failures = StageFailures(context, database.tables(), "relationships")
     frames, unknown_endpoints = {}, {}
     for document_id, page_frame in ocr_text.items():
-        mentions = mentions_from_frame(entity_mentions[document_id])
-        found = find_relationships(
-            document_id, document_text(pages_from_frame(page_frame)), chunks_from_frame(chunks[document_id]), mentions
-        )
-        frame = frames[document_id] = relationships_frame(document_id, found)
-        context.add_asset_metadata({
-            "relationships": len(frame),
-            "by_type": dg.MetadataValue.json({t: int(n) for t, n in frame.type.value_counts().items()}),
-            "preview": dg.MetadataValue.md(
-                frame[frame.type != "MENTIONS"].head(10)[["type", "source_name", "target_name", "confidence"]]
-                .to_markdown(index=False)
-            ),
-        }, partition_key=document_id)
-        known = {EntityKey(m.label, m.normalized) for m in mentions} | {EntityKey("DOCUMENT", document_id)}
-        if unknown := relationship_keys(frame) - known:
-            unknown_endpoints[document_id] = ", ".join(map(str, list(unknown)[:5]))
+        with failures.document(document_id):
+            mentions = mentions_from_frame(entity_mentions[document_id])
+            found = find_relationships(
+                document_id, document_text(pages_from_frame(page_frame)), chunks_from_frame(chunks[document_id]),
+                mentions,
+            )
+            frame = frames[document_id] = relationships_frame(document_id, found)
+            context.add_asset_metadata({
+                "relationships": len(frame),
+                "by_type": dg.MetadataValue.json({t: int(n) for t, n in frame.type.value_counts().items()}),
+                "preview": dg.MetadataValue.md(
+                    frame[frame.type != "MENTIONS"].head(10)[["type", "source_name", "target_name", "confidence"]]
+                    .to_markdown(index=False)
+                ),
+            }, partition_key=document_id)
+            known = {EntityKey(m.label, m.normalized) for m in mentions} | {EntityKey("DOCUMENT", document_id)}
+            if unknown := relationship_keys(frame) - known:
+                unknown_endpoints[document_id] = ", ".join(map(str, list(unknown)[:5]))
+    failures.raise_if_any()
     yield dg.Output(frames)
-    yield documents_check("endpoints_are_mentions", unknown_endpoints, checked=len(frames))
+    yield failures.blocking_check("endpoints_are_mentions", unknown_endpoints, checked=len(frames))
+    failures.raise_if_any()

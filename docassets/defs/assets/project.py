@@ -2,11 +2,17 @@
 
 These assets read the per-document tables with SQL, one project at a time, never by loading every
 partition through an IO manager. They update by declarative automation after documents complete.
+
+They read only *completed* documents: a run deletes its documents' `document_summary` rows before
+it rewrites anything and writes them last, so a document whose run is in flight is left out
+rather than read half-written. `entity_graph` reads only the documents completed before
+`resolved_entities` started, so every edge it reads has resolved endpoints.
 """
 
 import base64
 import json
 from collections import Counter, defaultdict
+from datetime import UTC, datetime
 
 import dagster as dg
 import pandas as pd
@@ -28,16 +34,29 @@ from docassets.defs.resources import DatabaseResource, PipelineSettings
 from docassets.defs.versions import GRAPH_VERSION, RESOLUTION_VERSION
 from docassets.storage import tables as t
 
-# Eager (after upstream updates, waiting while upstream runs are in flight, which coalesces a burst),
-# except that a document whose run failed, and so has no rows, must not hold the whole project back.
-PROJECT_AUTOMATION = dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing())
+# Eager (after upstream updates), except that neither a document whose run failed, and so has no
+# rows, nor one whose run is still going (a 300-page OCR) holds the project back: both are left out
+# (see above) and the project is brought up to date again when they complete.
+PROJECT_AUTOMATION = dg.AutomationCondition.eager().without(
+    ~dg.AutomationCondition.any_deps_missing()
+).without(~dg.AutomationCondition.any_deps_in_progress())
+# Output metadata of resolved_entities: documents completed up to this moment were resolved.
+RESOLVED_AS_OF = "documents_completed_before"
 
 
-def _project_mentions(tables: t.TableStore) -> dict[str, list[MentionRecord]]:
+def completed_documents(as_of: datetime | None = None) -> sa.Select:
+    """The ids of documents whose every stage is written (completed by `as_of`, when given)."""
+    summary = t.document_summary
+    query = sa.select(summary.c.document_id)
+    return query.where(summary.c.completed_at <= as_of) if as_of is not None else query
+
+
+def _project_mentions(tables: t.TableStore, as_of: datetime) -> dict[str, list[MentionRecord]]:
     query = (
         sa.select(t.source_documents.c.project, t.entity_mentions.c.mention_id, t.entity_mentions.c.document_id,
                   t.entity_mentions.c.label, t.entity_mentions.c.text, t.entity_mentions.c.normalized)
         .join(t.source_documents, t.source_documents.c.document_id == t.entity_mentions.c.document_id)
+        .where(t.entity_mentions.c.document_id.in_(completed_documents(as_of)))
         .order_by(t.source_documents.c.project, t.entity_mentions.c.mention_id)
     )
     by_project: dict[str, list[MentionRecord]] = defaultdict(list)
@@ -68,9 +87,10 @@ def _previous_links(tables: t.TableStore) -> dict[str, str]:
 def resolved_entities(context: dg.AssetExecutionContext, database: DatabaseResource, pipeline: PipelineSettings):
     """Canonical entities per project, stable ids across recomputation, and each mention's link to one of them."""
     tables = database.tables()
+    as_of = datetime.now(UTC)
     previous = _previous_links(tables)
     entity_rows, link_rows, merged, split = [], [], [], []
-    for project, records in _project_mentions(tables).items():
+    for project, records in _project_mentions(tables, as_of).items():
         resolution = resolve_mentions(records, project=project, previous=previous, settings=pipeline.resolution())
         entity_rows += [
             {"project": project, "entity_id": e.entity_id, "label": e.label, "canonical_name": e.canonical_name,
@@ -90,6 +110,7 @@ def resolved_entities(context: dg.AssetExecutionContext, database: DatabaseResou
         ["document_count", "mention_count"], ascending=False).head(10)
     top = top.assign(canonical_name=[display_name(label, name) for label, name in zip(top.label, top.canonical_name)])
     yield dg.Output({"resolved_entities": entities, "entity_links": links}, metadata={
+        RESOLVED_AS_OF: dg.MetadataValue.timestamp(as_of),
         "entities": len(entities),
         "mentions_linked": len(links),
         "projects": int(entities.project.nunique()),
@@ -101,20 +122,30 @@ def resolved_entities(context: dg.AssetExecutionContext, database: DatabaseResou
             top[["label", "canonical_name", "document_count", "mention_count"]].to_markdown(index=False)
         ),
     })
-    mentions_total = tables.scalar(sa.select(sa.func.count()).select_from(t.entity_mentions))
+    resolved = t.entity_mentions.c.document_id.in_(completed_documents(as_of))
+    mentions_total = tables.scalar(sa.select(sa.func.count()).select_from(t.entity_mentions).where(resolved))
     unlinked = tables.scalar(
         sa.select(sa.func.count()).select_from(t.entity_mentions.outerjoin(
             t.entity_links, t.entity_links.c.mention_id == t.entity_mentions.c.mention_id))
-        .where(t.entity_links.c.entity_id.is_(None))
+        .where(resolved, t.entity_links.c.entity_id.is_(None))
     )
+    # (A document reprocessed since `as_of` is no longer completed, so its new mentions are not counted.)
     yield dg.AssetCheckResult(
-        check_name="every_mention_linked_once", passed=unlinked == 0 and len(links) == mentions_total,
+        check_name="every_mention_linked_once", passed=unlinked == 0 and links.mention_id.is_unique,
         metadata={"mentions": mentions_total, "links": len(links), "unlinked": unlinked},
     )
     mentioned = set(links.entity_id)
     orphans = [e for e in entities.entity_id if e not in mentioned]
     yield dg.AssetCheckResult(check_name="every_entity_mentioned", passed=not orphans,
                               metadata={"entities_without_mentions": len(orphans)})
+
+
+def _resolved_as_of(context: dg.AssetExecutionContext) -> datetime | None:
+    """When the latest `resolved_entities` started reading documents (None before its first run)."""
+    event = context.instance.get_latest_materialization_event(dg.AssetKey("resolved_entities"))
+    materialization = event.asset_materialization if event else None
+    value = materialization.metadata.get(RESOLVED_AS_OF) if materialization else None
+    return datetime.fromtimestamp(value.value, UTC) if value is not None else None
 
 
 def _id_changes(merged: list[tuple[str, ...]], split: list[str], entities: pd.DataFrame) -> str:
@@ -152,17 +183,22 @@ def _node(document_id: str, label: str, name: str, entity_of_key: dict) -> str |
     io_manager_key="blob_io_manager",
     deps=[relationships, resolved_entities],
     automation_condition=PROJECT_AUTOMATION,
-    check_specs=[dg.AssetCheckSpec("every_edge_resolved", asset="entity_graph",
+    check_specs=[dg.AssetCheckSpec("every_edge_resolved", asset="entity_graph", blocking=True,
                                    description="Every relationship's endpoints became graph nodes.")],
 )
 def entity_graph(context: dg.AssetExecutionContext, database: DatabaseResource):
-    """One networkx MultiDiGraph per project of documents, canonical entities and their relationships."""
+    """One networkx MultiDiGraph per project of documents, canonical entities and their relationships.
+
+    Only documents that `resolved_entities` resolved are drawn, so every endpoint has its entity.
+    """
     tables = database.tables()
+    as_of = _resolved_as_of(context)
     entity_of_key = _entity_of_key(tables)
     project_of: dict[str, str] = {}
     documents: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for row in tables.stream(sa.select(t.source_documents.c.document_id, t.source_documents.c.file_name,
-                                       t.source_documents.c.project)):
+    sources = t.source_documents
+    for row in tables.stream(sa.select(sources.c.document_id, sources.c.file_name, sources.c.project)
+                             .where(sources.c.document_id.in_(completed_documents(as_of)))):
         project_of[row.document_id] = row.project
         documents[row.project].append((row.document_id, row.file_name))
     entities: dict[str, list[Entity]] = defaultdict(list)
@@ -172,7 +208,8 @@ def entity_graph(context: dg.AssetExecutionContext, database: DatabaseResource):
                                             row.mention_count, row.document_count))
     edges: dict[str, list[GraphEdge]] = defaultdict(list)
     unresolved = 0
-    for row in tables.stream(sa.select(t.relationships)):
+    for row in tables.stream(sa.select(t.relationships)
+                             .where(t.relationships.c.document_id.in_(completed_documents(as_of)))):
         if row.source_label in PROVENANCE_LABELS or row.target_label in PROVENANCE_LABELS:
             continue  # from rules older than this code version: Bates numbers are no nodes
         source = _node(row.document_id, row.source_label, row.source_name, entity_of_key)

@@ -1,9 +1,12 @@
 """Page text (text layer or Tesseract OCR) and the sentence-aware chunks built from it."""
 
 import dataclasses
+import hashlib
+import json
 import os
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -13,15 +16,17 @@ from docassets.core.bates import bates_gaps
 from docassets.core.chunking import chunk_pages, coverage_gaps, document_text
 from docassets.core.pdf import ExtractionSettings, extract_pages
 from docassets.defs.checks import documents_check
-from docassets.defs.failures import failures_recorded
+from docassets.defs.failures import StageFailures
 from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.defs.versions import CHUNKS_VERSION, TEXT_VERSION
-from docassets.frames import PagesParquetWriter, chunks_frame, pages_frame, pages_from_frame
+from docassets.frames import PagesParquetWriter, chunks_frame, pages_frame, pages_from_frame, values
 from docassets.storage.blobs import BlobStore, local_copy
+from docassets.storage.checkpoints import PageCheckpoints
 from docassets.storage.tables import TableStore
 
-PROGRESS_EVERY = 25  # pages between progress lines in the run log
+PROGRESS_EVERY = 25  # pages between progress reports ...
+PROGRESS_SECONDS = 15.0  # ... or seconds, whichever comes first (a scanned page can take seconds)
 PREVIEW_CHARS = 80  # of each page's text kept in memory for the asset's preview
 
 
@@ -32,7 +37,6 @@ PREVIEW_CHARS = 80  # of each page's text kept in memory for the asset's preview
     kinds={"pdf", "tesseract", "parquet"},
     io_manager_key="blob_io_manager",
     code_version=TEXT_VERSION,
-    pool="ocr",  # a concurrency pool, so OCR-heavy runs cannot starve everything else
     check_specs=[
         dg.AssetCheckSpec("every_page_accounted", asset="ocr_text", blocking=True,
                           description="One record per page of the PDF, numbered 1..n."),
@@ -51,66 +55,84 @@ def ocr_text(
 ):
     """One record per page: its text, whether it came from the text layer or OCR, confidence and Bates number.
 
-    Pages are written to Parquet as they are read; only a short preview of each stays in memory.
+    Pages are written to Parquet as they are read, and checkpointed to the blob store every batch,
+    so a retried step or a re-executed run resumes after the last page saved. Only a short preview
+    of each page stays in memory.
     """
     settings = ExtractionSettings(workers=pipeline.ocr_workers)
     store, tables = blob_store.store(), database.tables()
+    failures = StageFailures(context, tables, "ocr_text")
     files, unaccounted, unreadable, gaps = {}, {}, {}, {}
-    for document_id, source_frame in source_documents.items():
-        source = source_frame.iloc[0]
-        files[document_id], pages = _read_document(context, source, store, tables, settings)
-        numbers = pages.page_number.tolist()
-        if numbers != list(range(1, int(source.page_count) + 1)):
-            unaccounted[document_id] = f"{len(numbers)} pages read of {int(source.page_count)}"
-        if empty := pages[pages.method == "empty"].page_number.tolist():
-            unreadable[document_id] = "pages " + ", ".join(map(str, empty))
-        if document_gaps := bates_gaps(pages.bates.tolist()):
-            gaps[document_id] = ", ".join(f"{a} -> {b}" for a, b in document_gaps)
+    try:
+        for document_id, source_frame in source_documents.items():
+            with failures.document(document_id):
+                source = source_frame.iloc[0]
+                files[document_id], pages = _read_document(
+                    context, source, store, tables, settings, pipeline.checkpoint_pages
+                )
+                numbers = values(pages.page_number)
+                if numbers != list(range(1, int(source.page_count) + 1)):
+                    unaccounted[document_id] = f"{len(numbers)} pages read of {int(source.page_count)}"
+                if empty := values(pages[pages.method == "empty"].page_number):
+                    unreadable[document_id] = "pages " + ", ".join(map(str, empty))
+                if document_gaps := bates_gaps(values(pages.bates)):
+                    gaps[document_id] = ", ".join(f"{a} -> {b}" for a, b in document_gaps)
+        failures.raise_if_any()
+    except BaseException:
+        for path in files.values():  # never handed to the IO manager, which would have removed them
+            path.unlink(missing_ok=True)
+        raise
     yield dg.Output(files)
     checked = len(files)
-    yield documents_check("every_page_accounted", unaccounted, checked=checked)
+    yield failures.blocking_check("every_page_accounted", unaccounted, checked=checked)
     yield documents_check("pages_readable", unreadable, checked=checked, severity=dg.AssetCheckSeverity.WARN)
     yield documents_check("bates_consecutive", gaps, checked=checked, severity=dg.AssetCheckSeverity.WARN)
+    failures.raise_if_any()
+
+
+def extraction_version(source, settings: ExtractionSettings) -> str:
+    """What pages read earlier must share to be resumed: the same file, read the same way."""
+    how = {k: v for k, v in dataclasses.asdict(settings).items() if k != "workers"}
+    return f"{source.sha256[:16]}-{hashlib.sha256(json.dumps(how, sort_keys=True).encode()).hexdigest()[:8]}"
 
 
 def _read_document(
-    context: dg.AssetExecutionContext, source, store: BlobStore, tables: TableStore, settings: ExtractionSettings
+    context: dg.AssetExecutionContext, source, store: BlobStore, tables: TableStore, settings: ExtractionSettings,
+    checkpoint_pages: int,
 ) -> tuple[Path, pd.DataFrame]:
     """Read one document into a local Parquet file (handed to the IO manager, which uploads and
-    removes it); return the file and the pages with their text cut to a preview."""
+    removes it), resuming after the pages an earlier attempt saved; return the file and the pages
+    with their text cut to a preview."""
     document_id = source.document_id
-    started = time.perf_counter()
-
-    def report(done: int, total: int) -> None:
-        if done == total or done % PROGRESS_EVERY == 0:
-            context.log.info(f"{source.file_name}: {done}/{total} pages read")
-            # An observation shows the progress on the asset's page in the UI while it runs.
-            context.log_event(dg.AssetObservation(
-                asset_key="ocr_text", partition=document_id,
-                metadata={"pages_read": done, "pages_total": total,
-                          "seconds": round(time.perf_counter() - started, 1)},
-            ))
-
+    checkpoints = PageCheckpoints(store, "ocr_text", document_id, extraction_version(source, settings))
+    progress = PageProgress(context, tables, document_id, source.file_name, int(source.page_count))
     handle, name = tempfile.mkstemp(prefix=f"docassets-{document_id}-", suffix=".parquet")
     os.close(handle)
-    path, previews, characters = Path(name), [], 0
+    path, previews, characters, resumed = Path(name), [], 0, 0
     try:
-        with (
-            PagesParquetWriter(document_id, path) as writer,
-            failures_recorded(tables, document_id, source.file_name, "ocr_text"),
-            local_copy(store, source.blob_key) as pdf,
-        ):
-            for page in extract_pages(pdf, name=source.file_name, settings=settings, on_progress=report):
-                writer.write(page)
-                characters += len(page.text)
-                previews.append(dataclasses.replace(page, text=page.text[:PREVIEW_CHARS]))
+        with PagesParquetWriter(document_id, path, batch=checkpoint_pages, on_batch=checkpoints.save) as writer:
+            for saved in checkpoints.saved():
+                writer.write_saved(saved)
+                resumed += len(saved)
+                characters += int(saved.text.str.len().sum())
+                previews += pages_from_frame(saved.assign(text=saved.text.str.slice(0, PREVIEW_CHARS)))
+            if resumed:
+                context.log.info(f"{source.file_name}: resuming after page {resumed}, saved by an earlier attempt")
+            progress.start(resumed)
+            with local_copy(store, source.blob_key) as pdf:
+                for page in extract_pages(pdf, name=source.file_name, settings=settings,
+                                          on_progress=progress.report, first_page=resumed + 1):
+                    writer.write(page)
+                    characters += len(page.text)
+                    previews.append(dataclasses.replace(page, text=page.text[:PREVIEW_CHARS]))
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    seconds = time.perf_counter() - started
+    seconds = progress.elapsed()
     pages = pages_frame(document_id, previews)
     methods = pages.method.value_counts().to_dict()
     ocr_pages = pages[pages.method == "ocr"]
+    read_now = len(pages) - resumed
     context.add_asset_metadata({
         "pages": len(pages),
         "text_layer_pages": methods.get("text", 0),
@@ -118,11 +140,54 @@ def _read_document(
         "unreadable_pages": methods.get("empty", 0),
         "mean_ocr_confidence": float(ocr_pages.ocr_confidence.mean()) if len(ocr_pages) else None,
         "characters": characters,
+        "pages_resumed": resumed,
+        "pages_read": read_now,
         "seconds": round(seconds, 2),
-        "pages_per_second": round(len(pages) / seconds, 2) if seconds else None,
+        "pages_per_second": round(read_now / seconds, 2) if seconds else None,
         "preview": dg.MetadataValue.md(_page_preview(pages)),
     }, partition_key=document_id)
     return path, pages
+
+
+class PageProgress:
+    """A document's pages read so far, in the run log, as an observation on the asset's page in the
+    UI, and in the `document_progress` table that `docassets status` reads (with the pages per
+    second measured in this attempt, for an honest estimate of the time left)."""
+
+    def __init__(self, context: dg.AssetExecutionContext, tables: TableStore, document_id: str, file_name: str,
+                 total: int):
+        self.context, self.tables = context, tables
+        self.document_id, self.file_name, self.total = document_id, file_name, total
+        self.started = self.reported = time.perf_counter()
+        self.first = 0
+
+    def start(self, already_done: int) -> None:
+        self.started = self.reported = time.perf_counter()
+        self.first = already_done
+        self._store(already_done, None)
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def report(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done != total and done % PROGRESS_EVERY and now - self.reported < PROGRESS_SECONDS:
+            return
+        self.reported = now
+        seconds = self.elapsed()
+        rate = (done - self.first) / seconds if seconds and done > self.first else None
+        self.context.log.info(f"{self.file_name}: {done}/{total} pages read")
+        self.context.log_event(dg.AssetObservation(
+            asset_key="ocr_text", partition=self.document_id,
+            metadata={"pages_read": done, "pages_total": total, "seconds": round(seconds, 1)},
+        ))
+        self._store(done, rate)
+
+    def _store(self, done: int, rate: float | None) -> None:
+        self.tables.replace_rows("document_progress", [{
+            "document_id": self.document_id, "stage": "ocr_text", "pages_done": done, "pages_total": self.total,
+            "pages_per_second": rate, "updated_at": datetime.now(UTC),
+        }], where={"document_id": self.document_id})
 
 
 def _page_preview(frame: pd.DataFrame) -> str:
@@ -140,23 +205,32 @@ def _page_preview(frame: pd.DataFrame) -> str:
     check_specs=[dg.AssetCheckSpec("chunks_cover_text", asset="chunks", blocking=True,
                                    description="Every non-blank character of the document is in a chunk.")],
 )
-def chunks(context: dg.AssetExecutionContext, ocr_text: dict[str, pd.DataFrame], pipeline: PipelineSettings):
+def chunks(
+    context: dg.AssetExecutionContext,
+    ocr_text: dict[str, pd.DataFrame],
+    pipeline: PipelineSettings,
+    database: DatabaseResource,
+):
     """Sentence-aware chunks of one document, with character, page and Bates spans."""
+    failures = StageFailures(context, database.tables(), "chunks")
     frames, uncovered = {}, {}
     for document_id, page_frame in ocr_text.items():
-        pages = pages_from_frame(page_frame)
-        result = chunk_pages(pages, max_tokens=pipeline.chunk_max_tokens, overlap=pipeline.chunk_overlap)
-        frame = frames[document_id] = chunks_frame(document_id, result)
-        context.add_asset_metadata({
-            "chunks": len(frame),
-            "mean_tokens": float(frame.token_count.mean()) if len(frame) else 0.0,
-            "max_tokens": int(frame.token_count.max()) if len(frame) else 0,
-            "preview": dg.MetadataValue.md(
-                frame.head(3).assign(text=frame.text.str.slice(0, 100).str.replace("\n", " "))
-                [["chunk_index", "page_start", "page_end", "token_count", "text"]].to_markdown(index=False)
-            ),
-        }, partition_key=document_id)
-        if gaps := coverage_gaps(result, document_text(pages)):
-            uncovered[document_id] = f"{len(gaps)} stretches of text in no chunk"
+        with failures.document(document_id):
+            pages = pages_from_frame(page_frame)
+            result = chunk_pages(pages, max_tokens=pipeline.chunk_max_tokens, overlap=pipeline.chunk_overlap)
+            frame = frames[document_id] = chunks_frame(document_id, result)
+            context.add_asset_metadata({
+                "chunks": len(frame),
+                "mean_tokens": float(frame.token_count.mean()) if len(frame) else 0.0,
+                "max_tokens": int(frame.token_count.max()) if len(frame) else 0,
+                "preview": dg.MetadataValue.md(
+                    frame.head(3).assign(text=frame.text.str.slice(0, 100).str.replace("\n", " "))
+                    [["chunk_index", "page_start", "page_end", "token_count", "text"]].to_markdown(index=False)
+                ),
+            }, partition_key=document_id)
+            if gaps := coverage_gaps(result, document_text(pages)):
+                uncovered[document_id] = f"{len(gaps)} stretches of text in no chunk"
+    failures.raise_if_any()
     yield dg.Output(frames)
-    yield documents_check("chunks_cover_text", uncovered, checked=len(frames))
+    yield failures.blocking_check("chunks_cover_text", uncovered, checked=len(frames))
+    failures.raise_if_any()
