@@ -33,8 +33,9 @@ FILINGS = ["dcolo-complaint-first-page.pdf", "ca10-filing-010110462922.pdf", "tn
 
 
 @pytest.fixture
-def production_env(tmp_path, postgres_admin, own_postgres_url, s3_endpoint, aws_environment):
-    """The environment a deployment sets: bucket, endpoint, credentials, both databases."""
+def production_env(tmp_path, postgres_admin, own_postgres_url, s3_endpoint, aws_environment, monkeypatch):
+    """The environment a deployment sets: bucket, endpoint, credentials, both databases (the test
+    process too opens the Dagster instance, whose dagster.yaml reads the instance's URL)."""
     dagster_database = _fresh_database(postgres_admin)
     dagster_url = sa.make_url(next(dagster_database)).set(drivername="postgresql+psycopg2")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCASSETS_", "AWS_"))}
@@ -46,6 +47,7 @@ def production_env(tmp_path, postgres_admin, own_postgres_url, s3_endpoint, aws_
         AWS_ENDPOINT_URL=s3_endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
         AWS_DEFAULT_REGION="us-east-1", DOCASSETS_OCR_WORKERS="1", PATH=f"{BIN}:{os.environ['PATH']}",
     )
+    monkeypatch.setenv("DOCASSETS_DAGSTER_PG_URL", env["DOCASSETS_DAGSTER_PG_URL"])
     yield env
     next(dagster_database, None)  # drop it
 

@@ -164,6 +164,8 @@ resolved_entities = sa.Table(
     sa.Column("aliases", sa.JSON, nullable=False),
     sa.Column("mention_count", sa.Integer, nullable=False),
     sa.Column("document_count", sa.Integer, nullable=False),
+    # the documents' definitions that joined an alias to it: document_id, alias, evidence, page_number
+    sa.Column("definitions", sa.JSON, nullable=False, server_default="[]"),
 )
 
 entity_links = sa.Table(

@@ -27,7 +27,7 @@ from docassets.core.graph import (
     document_node,
     draw_top_entities,
 )
-from docassets.core.models import Entity
+from docassets.core.models import AliasEvidence, Entity
 from docassets.core.resolution import MentionRecord, resolve_mentions
 from docassets.defs.assets.entities import entity_mentions, relationships
 from docassets.defs.resources import DatabaseResource, PipelineSettings
@@ -65,6 +65,32 @@ def _project_mentions(tables: t.TableStore, as_of: datetime) -> dict[str, list[M
     return by_project
 
 
+def _project_definitions(tables: t.TableStore, as_of: datetime) -> dict[str, list[AliasEvidence]]:
+    """Each completed document's defined terms that name an entity, with the words that define it
+    (from the referent to the term, as the chunk holding both writes them) as the evidence."""
+    terms, chunks = t.defined_terms, t.chunks
+    query = (
+        sa.select(t.source_documents.c.project, terms.c.document_id, terms.c.term, terms.c.referent, terms.c.label,
+                  terms.c.page_number, terms.c.referent_start, terms.c["end"], chunks.c.text, chunks.c.char_start)
+        .join(t.source_documents, t.source_documents.c.document_id == terms.c.document_id)
+        .join(chunks, sa.and_(chunks.c.document_id == terms.c.document_id,
+                              chunks.c.char_start <= terms.c.referent_start, chunks.c.char_end >= terms.c["end"]))
+        .where(terms.c.referent.is_not(None), terms.c.document_id.in_(completed_documents(as_of)))
+        .order_by(terms.c.document_id, terms.c.term_index, chunks.c.chunk_index)
+    )
+    by_project: dict[str, list[AliasEvidence]] = defaultdict(list)
+    seen: set[tuple[str, str]] = set()
+    for row in tables.stream(query):
+        if (row.document_id, row.term) in seen:  # overlapping chunks: the first one that holds it
+            continue
+        seen.add((row.document_id, row.term))
+        evidence = row.text[row.referent_start - row.char_start:row.end - row.char_start]
+        by_project[row.project].append(
+            AliasEvidence(row.document_id, row.term, row.referent, row.label, evidence, row.page_number)
+        )
+    return by_project
+
+
 def _previous_links(tables: t.TableStore) -> dict[str, str]:
     query = sa.select(t.entity_links.c.mention_id, t.entity_links.c.entity_id)
     return {row.mention_id: row.entity_id for row in tables.stream(query)}
@@ -90,11 +116,15 @@ def resolved_entities(context: dg.AssetExecutionContext, database: DatabaseResou
     as_of = datetime.now(UTC)
     previous = _previous_links(tables)
     entity_rows, link_rows, merged, split = [], [], [], []
+    definitions = _project_definitions(tables, as_of)
     for project, records in _project_mentions(tables, as_of).items():
-        resolution = resolve_mentions(records, project=project, previous=previous, settings=pipeline.resolution())
+        resolution = resolve_mentions(records, project=project, previous=previous, settings=pipeline.resolution(),
+                                      aliases=definitions.get(project, ()))
         entity_rows += [
             {"project": project, "entity_id": e.entity_id, "label": e.label, "canonical_name": e.canonical_name,
-             "aliases": list(e.aliases), "mention_count": e.mention_count, "document_count": e.document_count}
+             "aliases": list(e.aliases), "mention_count": e.mention_count, "document_count": e.document_count,
+             "definitions": [{"document_id": d.document_id, "alias": d.alias, "evidence": d.evidence,
+                              "page_number": d.page_number} for d in e.definitions]}
             for e in resolution.entities
         ]
         documents_of = {r.mention_id: r.document_id for r in records}
