@@ -57,7 +57,8 @@ def ocr_text(
     so a retried step or a re-executed run resumes after the last page saved. Only a short preview
     of each page stays in memory.
     """
-    settings = ExtractionSettings(workers=pipeline.ocr_workers)
+    settings = ExtractionSettings(workers=pipeline.ocr_workers, max_page_megapixels=pipeline.max_page_megapixels,
+                                  ocr_timeout_seconds=pipeline.ocr_timeout_seconds)
     store, tables = blob_store.store(), database.tables()
     failures = StageFailures(context, tables, "ocr_text")
     files, unaccounted, unreadable, gaps = {}, {}, {}, {}
