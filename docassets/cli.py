@@ -1,6 +1,7 @@
 """The `docassets` command: process, upload, status, export and doctor."""
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -58,6 +59,8 @@ class _Commands(click.Group):
 @click.group(cls=_Commands)
 def main() -> None:
     """Turn legal PDFs into text, chunks, entities, resolved entities and an entity graph."""
+    # dagster-postgres logs every connection retry on the root logger; the checks say it in one line.
+    logging.getLogger().setLevel(logging.ERROR)
 
 
 FILES = click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
@@ -187,11 +190,12 @@ def status(project: str | None, batch_id: str | None, document_id: str | None) -
                f"{progress.count('failed')} failed, {progress.count('running') + progress.count('retrying')} running, "
                f"{progress.count('queued')} queued{eta}")
     if progress.count("queued") + progress.count("running"):
-        from docassets.preflight import check_daemon, run_checks
+        from docassets.preflight import DAEMON_CHECKS, run_checks
 
-        daemon = run_checks(settings, [check_daemon])[0]
-        if not daemon.ok:
-            click.echo(f"runs are waiting for a dagster daemon: {daemon.detail}")
+        for check in run_checks(settings, DAEMON_CHECKS[:2]):
+            if not check.ok:
+                click.echo(f"runs are waiting for a dagster daemon: {check.name}: {check.detail}")
+                break
 
 
 @main.command()

@@ -94,7 +94,7 @@ def check_dagster_instance(settings: Settings) -> CheckResult:
     return CheckResult("dagster instance", True, f"{instance.root_directory}: {storage}")
 
 
-def check_daemon(settings: Settings) -> CheckResult:
+def check_dagster_daemon(settings: Settings) -> CheckResult:
     """Without a live daemon the sensor never ticks and queued runs stay queued forever."""
     import time
 
@@ -151,28 +151,48 @@ def dagster_instance(settings: Settings):
 
 
 STORAGE_CHECKS: list[Callable[[Settings], CheckResult]] = [check_database, check_blob_store]
-SUBMIT_CHECKS: list[Callable[[Settings], CheckResult]] = [*STORAGE_CHECKS, check_daemon, check_sensors]
+# The daemon and the sensors are read from the Dagster instance; when it cannot be opened they are
+# not checked (dagster-postgres retries an unreachable database for ~20 s each time).
+DAEMON_CHECKS: list[Callable[[Settings], CheckResult]] = [check_dagster_instance, check_dagster_daemon, check_sensors]
+SUBMIT_CHECKS: list[Callable[[Settings], CheckResult]] = [*STORAGE_CHECKS, *DAEMON_CHECKS]
 ALL_CHECKS: list[Callable[[Settings], CheckResult]] = [
-    *STORAGE_CHECKS, check_dagster_instance, check_daemon, check_sensors, check_tesseract, check_spacy_model,
+    *STORAGE_CHECKS, *DAEMON_CHECKS, check_tesseract, check_spacy_model,
 ]
 
 
 def run_checks(settings: Settings, checks=ALL_CHECKS) -> list[CheckResult]:
-    return [_checked(check, settings) for check in checks]
+    results = []
+    for check in checks:
+        if check in DAEMON_CHECKS[1:] and any(r.name == "dagster instance" and not r.ok for r in results):
+            results.append(CheckResult(_name(check), False, "not checked: the dagster instance cannot be opened"))
+        else:
+            results.append(_checked(check, settings))
+    return results
+
+
+def _name(check: Callable[[Settings], CheckResult]) -> str:
+    return check.__name__.removeprefix("check_").replace("_", " ")
 
 
 def _checked(check: Callable[[Settings], CheckResult], settings: Settings) -> CheckResult:
     """A check's result; an error it did not expect (an instance whose database refuses the
     password, a broken dagster.yaml) is a failed check in one line, not a traceback."""
-    name = check.__name__.removeprefix("check_").replace("_", " ")
     try:
         return check(settings)
     except Exception as error:  # whatever stops the check stops what it guards
-        return CheckResult(name, False, masked_urls(f"{type(error).__name__}: {_first_line(error)}"))
+        return CheckResult(_name(check), False, masked_urls(f"{type(error).__name__}: {_first_line(error)}"))
 
 
-def _first_line(error: Exception) -> str:
-    return (str(error).strip() or type(error).__name__).splitlines()[0]
+def _first_line(error: BaseException) -> str:
+    """The error's first line, followed by its root cause's ("too many retries": role "x" does not exist)."""
+    def line(e: BaseException) -> str:
+        e = getattr(e, "orig", None) or e  # SQLAlchemy wraps the driver's error
+        return (str(e).strip() or type(e).__name__).splitlines()[0]
+
+    root = error
+    while root.__cause__ is not None:
+        root = root.__cause__
+    return line(error) if root is error or line(root) == line(error) else f"{line(error)}: {line(root)}"
 
 
 def verify_storage(settings: Settings) -> None:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -18,6 +20,7 @@ import pytest
 from docassets import api
 from docassets.defs.sensors import upload_sensor
 from docassets.local_run import LocalPipeline, process_files
+from docassets.preflight import check_dagster_daemon, run_checks
 from docassets.progress import read_progress
 from docassets.projects import InvalidProjectName
 from docassets.settings import ConfigurationError, Settings, masked_url
@@ -177,12 +180,13 @@ def test_doctor_reports_an_instance_database_that_refuses_in_one_line(tmp_path):
     dagster_home.mkdir()
     # A role the server does not know: it refuses the connection as it refuses a wrong password.
     (dagster_home / "dagster.yaml").write_text(
-        "storage:\n  postgres:\n    postgres_url: postgresql://nobody:p@ss@127.0.0.1:5432/nowhere\n")
+        "storage:\n  postgres:\n    postgres_url: postgresql://nobody:s3cret@127.0.0.1:5432/nowhere\n")
     doctor = _docassets(_env(tmp_path), "doctor")
     assert doctor.returncode == 1 and "Traceback" not in doctor.stdout + doctor.stderr
     failing = [line for line in doctor.stdout.splitlines() if line.startswith("FAIL")]
     assert [line.split(":")[0] for line in failing] == ["FAIL  dagster instance", "FAIL  dagster daemon", "FAIL  sensors"]
-    assert "p@ss" not in doctor.stdout and "ss@127" not in doctor.stdout
+    assert "role \"nobody\" does not exist" in failing[0]
+    assert "s3cret" not in doctor.stdout + doctor.stderr and doctor.stderr == ""
     tesseract = next(line for line in doctor.stdout.splitlines() if line.startswith("ok    tesseract"))
     assert tesseract.endswith("languages: eng, osd")
 
@@ -229,3 +233,36 @@ def test_a_failed_run_leaves_no_temporary_files(embedded_settings, tmp_path, mon
     progress = {d.document_id: d for d in read_progress(pipeline.tables, project="tmp").documents}
     assert progress[ids[1]].failed_stage == "ocr_text" and "page 1 is 14,400 x 14,400 points" in progress[ids[1]].error
     assert [path.name for path in scratch.rglob("*")] == []
+
+
+def test_a_stopped_daemon_is_noticed_within_a_minute(tmp_path, monkeypatch):
+    env = _env(tmp_path)
+    subprocess.run([str(ROOT / "scripts" / "dagster-home.sh")], env=env, check=True)
+    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
+    settings = Settings.from_env(env)
+    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")], env=env,
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while not run_checks(settings, [check_dagster_daemon])[0].ok and time.monotonic() < deadline:
+            time.sleep(2)
+        assert run_checks(settings, [check_dagster_daemon])[0].ok, "the daemon never beat"
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        daemon.wait(timeout=60)
+    stopped = time.monotonic()
+    while run_checks(settings, [check_dagster_daemon])[0].ok and time.monotonic() - stopped < 120:
+        time.sleep(1)
+    noticed = time.monotonic() - stopped
+    assert noticed < 60, f"the stopped daemon was noticed only after {noticed:.0f} s"
+
+    submit_files(settings, [sample("dcolo-complaint-first-page.pdf")], project="orphan")  # owed a run
+    doctor = _docassets(env, "doctor")
+    assert doctor.returncode == 1 and "FAIL  dagster daemon: no dagster-daemon heartbeat for" in doctor.stdout
+    assert "the daemon has stopped: start it with `make dev`" in doctor.stdout
+    refused = _docassets(env, "submit", "--project", "orphan", str(sample("ca10-filing-010110462922.pdf")))
+    assert refused.returncode == 1 and "not submitting, the runs could not start" in refused.stderr
+    assert "the daemon has stopped" in refused.stderr
+    status = _docassets(env, "status", "--project", "orphan")
+    assert "0/1 completed, 0 failed, 0 running, 1 queued" in status.stdout
+    assert "runs are waiting for a dagster daemon: dagster daemon: no dagster-daemon heartbeat for" in status.stdout
