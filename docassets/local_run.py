@@ -37,8 +37,9 @@ from docassets.submission import pdf_files
 from docassets.storage.tables import TableStore
 
 
-# Runs started from Python log warnings and errors only; the full event log is in the instance (UI).
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Runs started from Python print nothing: the caller reports each document's outcome and cause (a
+# failed stage would print its traceback), and the full event log is in the instance (UI).
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 @dataclass(frozen=True)
