@@ -266,3 +266,13 @@ def test_a_stopped_daemon_is_noticed_within_a_minute(tmp_path, monkeypatch):
     status = _docassets(env, "status", "--project", "orphan")
     assert "0/1 completed, 0 failed, 0 running, 1 queued" in status.stdout
     assert "runs are waiting for a dagster daemon: dagster daemon: no dagster-daemon heartbeat for" in status.stdout
+
+
+def test_the_reliability_tables_bad_files_go_as_they_should_in_one_process_call():
+    """The fast part of `make reliability`: empty, non-PDF, truncated, corrupt, encrypted, giant-page,
+    OCR-timeout, scripted, hostile-named, good and duplicate files together in one `process` call."""
+    fast = subprocess.run([str(BIN / "python"), str(ROOT / "benchmarks" / "reliability.py"), "--fast"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900)
+    rows = [line for line in fast.stdout.splitlines() if line.startswith("| ") and not line.startswith("| case")]
+    assert fast.returncode == 0, fast.stdout + fast.stderr[-3000:]
+    assert len(rows) == 11 and all(" | yes | " in row for row in rows), fast.stdout
