@@ -91,7 +91,9 @@ def ocr_text(
 
 def extraction_version(source, settings: ExtractionSettings) -> str:
     """What pages read earlier must share to be resumed: the same file, read the same way."""
-    how = {k: v for k, v in dataclasses.asdict(settings).items() if k != "workers"}
+    # how many workers read the pages, and the limits that refuse a page, do not change its text
+    how = {k: v for k, v in dataclasses.asdict(settings).items()
+           if k not in ("workers", "max_page_megapixels", "ocr_timeout_seconds")}
     return f"{source.sha256[:16]}-{hashlib.sha256(json.dumps(how, sort_keys=True).encode()).hexdigest()[:8]}"
 
 
