@@ -43,6 +43,6 @@ benchmarks: $(INSTALLED) system-packages
 clean:
 	rm -rf $(VENV) .docassets .pytest_cache
 
-# The README's reliability table: every bad input, fault and load case (~15 min; --quick: a smaller load case).
+# The README's reliability table: every bad input, fault and load case (~25 min; --quick: a smaller load case).
 reliability: $(INSTALLED) system-packages
 	$(BIN)/python benchmarks/reliability.py --write-readme

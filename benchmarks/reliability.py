@@ -1,6 +1,6 @@
 """The reliability table: each bad input, fault and load case, what happened, and how long it took.
 
-    .venv/bin/python benchmarks/reliability.py                 # every case (~6 min); `make reliability`
+    .venv/bin/python benchmarks/reliability.py                 # every case (~25 min); `make reliability`
     .venv/bin/python benchmarks/reliability.py --fast          # bad inputs in one call (~1 min; run by the tests)
     .venv/bin/python benchmarks/reliability.py --write-readme  # and put the table in README.md
 
