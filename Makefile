@@ -9,7 +9,7 @@ DEMO_FILES := samples/dcolo-complaint-first-page.pdf samples/ca5-filing-00516242
 	samples/tn-workers-comp-order-scan.pdf samples/cafc-header-only-text-layer.pdf \
 	samples/tn-appeals-board-diaz-opinion.pdf
 
-.PHONY: demo test dev doctor system-packages benchmarks clean
+.PHONY: demo test dev doctor system-packages benchmarks reliability clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "docassets needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -42,3 +42,7 @@ benchmarks: $(INSTALLED) system-packages
 
 clean:
 	rm -rf $(VENV) .docassets .pytest_cache
+
+# The README's reliability table: every bad input, fault and load case (~25 min; --quick: a smaller load case).
+reliability: $(INSTALLED) system-packages
+	$(BIN)/python benchmarks/reliability.py --write-readme

@@ -46,9 +46,12 @@ def resolve_names(items: Sequence[tuple[str, str]]) -> list[int]:
     return resolve(items)
 
 
-def process(paths: Sequence[str | Path], *, project: str = "default", settings: Settings | None = None) -> ProcessResult:
-    """Run the whole pipeline through Dagster on local files (embedded default unless configured)."""
+def process(
+    paths: Sequence[str | Path], *, project: str = "default", settings: Settings | None = None, force: bool = False
+) -> ProcessResult:
+    """Run the whole pipeline through Dagster on local files or folders of PDFs (embedded default
+    unless configured). A file the project already has is a "duplicate", not run again unless `force`."""
     from docassets.local_run import process_files
     from docassets.settings import Settings
 
-    return process_files(paths, project=project, settings=settings or Settings.from_env())
+    return process_files(paths, project=project, settings=settings or Settings.from_env(), force=force)

@@ -1,6 +1,7 @@
 """The `docassets` command: process, upload, status, export and doctor."""
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -11,52 +12,115 @@ from docassets.settings import ConfigurationError, Settings
 SUMMARY_COLUMNS = ("file", "status", "pages", "ocr", "chunks", "mentions", "entities", "relations")
 
 
-def _settings() -> Settings:
+def _project(_context, _parameter, name: str | None) -> str | None:
+    """Validate a --project value before anything is stored under it."""
+    from docassets.projects import InvalidProjectName, validated_project
+
     try:
-        return Settings.from_env()
-    except ConfigurationError as error:
-        raise click.ClickException(str(error)) from None
+        return name if name is None else validated_project(name)
+    except InvalidProjectName as error:
+        raise click.BadParameter(str(error)) from None
 
 
-@click.group()
+def _operational_errors() -> tuple[type[BaseException], ...]:
+    """Errors of the machine, not of docassets: a setting, the database, the blob store. A command
+    reports them in one line; anything else is a bug and keeps its traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    from docassets.preflight import StorageUnavailable
+    from docassets.projects import InvalidProjectName
+    from docassets.storage.blobs import BlobStoreError
+    from docassets.storage.tables import DatabaseUnavailable
+
+    return (ConfigurationError, InvalidProjectName, StorageUnavailable, DatabaseUnavailable, BlobStoreError,
+            OperationalError)
+
+
+def _one_line(error: BaseException) -> str:
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(error, OperationalError):  # its text holds the SQL and a link; the cause is the first line
+        return f"the database is unreachable ({str(error.orig).strip().splitlines()[0]}); check DOCASSETS_DATABASE_URL"
+    return str(error).strip().splitlines()[0]
+
+
+class _Commands(click.Group):
+    def invoke(self, context: click.Context):
+        try:
+            return super().invoke(context)
+        except click.ClickException:
+            raise
+        except Exception as error:
+            if not isinstance(error, _operational_errors()):
+                raise
+            raise click.ClickException(_one_line(error)) from None
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """Turn legal PDFs into text, chunks, entities, resolved entities and an entity graph."""
+    # dagster-postgres logs every connection retry on the root logger; the checks say it in one line.
+    logging.getLogger().setLevel(logging.ERROR)
+
+
+FILES = click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+FORCE = click.option("--force", is_flag=True, help="Reprocess files the project already has (their rows are replaced).")
+
+
+def _files(paths: tuple[Path, ...]) -> list[Path]:
+    """The PDFs among PATHS (folders searched recursively); other files in folders are listed as skipped."""
+    from docassets.submission import pdf_files
+
+    files, skipped = pdf_files(paths)
+    for path in skipped:
+        click.echo(f"skipped (not a PDF): {path}", err=True)
+    if not files:
+        raise click.ClickException("no PDF files to process")
+    return files
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--project", default="default", show_default=True, help="The matter the documents belong to.")
-def process(files: tuple[Path, ...], project: str) -> None:
-    """Run the whole pipeline on local FILES now, through Dagster, and print a summary per document."""
-    from docassets.local_run import process_files
-    from docassets.preflight import StorageUnavailable
+@FILES
+@click.option("--project", default="default", show_default=True, callback=_project,
+              help="The matter the documents belong to.")
+@FORCE
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file: file, status, error.")
+def process(paths: tuple[Path, ...], project: str, force: bool, as_json: bool) -> None:
+    """Run the whole pipeline on local PATHS (PDF files or folders) now, through Dagster, and print a
+    summary per document. Files the project already has are reported as duplicates."""
+    import json
 
-    try:
-        result = process_files(files, project=project, settings=_settings())
-    except StorageUnavailable as error:
-        raise click.ClickException(str(error)) from None
-    widths = (38, 9, 5, 4, 6, 8, 8, 9)
-    click.echo("  ".join(f"{c:<{w}}" for c, w in zip(SUMMARY_COLUMNS, widths, strict=True)))
-    for d in result.documents:
-        cells = (d.file_name[:38], d.status, d.pages, d.ocr_pages, d.chunks, d.mentions, d.entities, d.relationships)
-        click.echo("  ".join(f"{str(c):<{w}}" for c, w in zip(cells, widths, strict=True)))
-        if d.error:
-            click.echo(f"    error: {d.error}", err=True)
-    click.echo(f"\nproject {project}: {result.entities} resolved entities; graph at {result.graph_location}")
+    from docassets.local_run import process_files
+
+    result = process_files(_files(paths), project=project, settings=Settings.from_env(), force=force)
+    if as_json:
+        for d in result.documents:
+            click.echo(json.dumps({"file": d.file_name, "status": d.status, "error": d.error,
+                                   "document_id": d.document_id}))
+    else:
+        widths = (38, 9, 5, 4, 6, 8, 8, 9)
+        click.echo("  ".join(f"{c:<{w}}" for c, w in zip(SUMMARY_COLUMNS, widths, strict=True)))
+        for d in result.documents:
+            cells = (d.file_name[:38], d.status, d.pages, d.ocr_pages, d.chunks, d.mentions, d.entities,
+                     d.relationships)
+            click.echo("  ".join(f"{str(c):<{w}}" for c, w in zip(cells, widths, strict=True)))
+            if d.error:
+                click.echo(f"    error: {d.error}", err=True)
+        click.echo(f"\nproject {project}: {result.entities} resolved entities; graph at {result.graph_location}")
     if result.failed:
         raise click.ClickException(f"{len(result.failed)} of {len(result.documents)} documents failed")
 
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--project", default="default", show_default=True)
+@click.option("--project", default="default", show_default=True, callback=_project)
 @click.option("--priority", type=click.Choice(["high", "normal", "low"]), default="normal", show_default=True)
 def upload(files: tuple[Path, ...], project: str, priority: str) -> None:
     """Upload FILES to the blob store; the upload sensor registers and processes them."""
     from docassets.preflight import blob_store_for
     from docassets.storage.registry import upload_document
 
-    store = blob_store_for(_settings())
+    store = blob_store_for(Settings.from_env())
     with click.progressbar(files, label="uploading", item_show_func=lambda p: p.name if p else "") as bar:
         ids = [(path, upload_document(store, path, project=project, priority=priority)) for path in bar]
     for path, document_id in ids:
@@ -64,16 +128,18 @@ def upload(files: tuple[Path, ...], project: str, priority: str) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--project", required=True, help="The matter the documents belong to.")
+@FILES
+@click.option("--project", required=True, callback=_project, help="The matter the documents belong to.")
 @click.option("--priority", type=click.Choice(["high", "normal", "low"]), default="normal", show_default=True)
-@click.option("--force", is_flag=True, help="Reprocess files the project already has (their rows are replaced).")
-def submit(files: tuple[Path, ...], project: str, priority: str, force: bool) -> None:
-    """Upload a batch of FILES and queue their runs; refuses when the runs could not start."""
+@FORCE
+def submit(paths: tuple[Path, ...], project: str, priority: str, force: bool) -> None:
+    """Upload a batch of PATHS (PDF files or folders) and queue their runs; refuses when the runs
+    could not start."""
     from docassets.preflight import SUBMIT_CHECKS, run_checks
     from docassets.submission import submit_files
 
-    settings = _settings()
+    files = _files(paths)
+    settings = Settings.from_env()
     problems = [result for result in run_checks(settings, SUBMIT_CHECKS) if not result.ok]
     if problems:
         raise click.ClickException(
@@ -91,7 +157,7 @@ def submit(files: tuple[Path, ...], project: str, priority: str, force: bool) ->
 
 
 @main.command()
-@click.option("--project", default=None, help="Only this project's documents.")
+@click.option("--project", default=None, callback=_project, help="Only this project's documents.")
 @click.option("--batch", "batch_id", default=None, help="Only this batch (printed by submit).")
 @click.option("--document", "document_id", default=None, help="Only this document.")
 def status(project: str | None, batch_id: str | None, document_id: str | None) -> None:
@@ -99,7 +165,8 @@ def status(project: str | None, batch_id: str | None, document_id: str | None) -
     from docassets.progress import STAGES, minutes, read_progress
     from docassets.storage.tables import TableStore
 
-    tables = TableStore(_settings().database_url)
+    settings = Settings.from_env()
+    tables = TableStore(settings.database_url)
     tables.create_schema()
     progress = read_progress(tables, project=project, batch_id=batch_id, document_id=document_id)
     if not progress.documents:
@@ -122,10 +189,17 @@ def status(project: str | None, batch_id: str | None, document_id: str | None) -
     click.echo(f"[{'#' * filled}{'-' * (30 - filled)}] {progress.count('completed')}/{total} completed, "
                f"{progress.count('failed')} failed, {progress.count('running') + progress.count('retrying')} running, "
                f"{progress.count('queued')} queued{eta}")
+    if progress.count("queued") + progress.count("running"):
+        from docassets.preflight import DAEMON_CHECKS, run_checks
+
+        for check in run_checks(settings, DAEMON_CHECKS[:2]):
+            if not check.ok:
+                click.echo(f"runs are waiting for a dagster daemon: {check.name}: {check.detail}")
+                break
 
 
 @main.command()
-@click.option("--project", default=None, help="Every document of this project.")
+@click.option("--project", default=None, callback=_project, help="Every document of this project.")
 @click.option("--document", "document_ids", multiple=True, help="This document (repeatable).")
 @click.option("--failed", is_flag=True, help="Only documents whose last run failed.")
 def reprocess(project: str | None, document_ids: tuple[str, ...], failed: bool) -> None:
@@ -136,7 +210,7 @@ def reprocess(project: str | None, document_ids: tuple[str, ...], failed: bool) 
 
     if not project and not document_ids:
         raise click.ClickException("choose documents with --project or --document")
-    tables = TableStore(_settings().database_url)
+    tables = TableStore(Settings.from_env().database_url)
     tables.create_schema()
     chosen = [
         d.document_id
@@ -148,13 +222,17 @@ def reprocess(project: str | None, document_ids: tuple[str, ...], failed: bool) 
 
 
 @main.command()
-@click.option("--project", required=True)
+@click.option("--project", required=True, callback=_project)
 @click.option("--out", "folder", required=True, type=click.Path(file_okay=False, path_type=Path))
 def export(project: str, folder: Path) -> None:
     """Write a project's graph (GraphML, Neo4j CSV) and tables (CSV) to FOLDER."""
     from docassets.export import export_project
 
-    for path in export_project(_settings(), project, folder):
+    try:
+        written = export_project(Settings.from_env(), project, folder)
+    except LookupError as error:
+        raise click.ClickException(str(error)) from None
+    for path in written:
         click.echo(str(path))
 
 

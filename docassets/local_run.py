@@ -22,19 +22,31 @@ from docassets.frames import records
 from docassets.preflight import blob_store_for, dagster_instance, verify_storage
 from docassets.settings import Settings
 from docassets.storage import tables as t
-from docassets.storage.registry import record_for, register, upload_document, upload_key
+from docassets.progress import read_progress
+from docassets.projects import validated_project
+from docassets.storage.registry import (
+    file_sha256,
+    find_duplicate,
+    record_for,
+    register,
+    request_reruns,
+    upload_document,
+    upload_key,
+)
+from docassets.submission import pdf_files
 from docassets.storage.tables import TableStore
 
 
-# Runs started from Python log warnings and errors only; the full event log is in the instance (UI).
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Runs started from Python print nothing: the caller reports each document's outcome and cause (a
+# failed stage would print its traceback), and the full event log is in the instance (UI).
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 @dataclass(frozen=True)
 class DocumentResult:
     document_id: str
     file_name: str
-    status: str  # "completed" | "failed"
+    status: str  # "completed" | "failed" | "duplicate" (the project's existing document, not run again)
     error: str | None = None
     pages: int = 0
     ocr_pages: int = 0
@@ -50,10 +62,11 @@ class ProcessResult:
     documents: list[DocumentResult]
     entities: int
     graph_location: str
+    skipped: list[Path]  # files in the folders given that are not PDFs
 
     @property
     def failed(self) -> list[DocumentResult]:
-        return [d for d in self.documents if d.status != "completed"]
+        return [d for d in self.documents if d.status == "failed"]
 
 
 class LocalPipeline:
@@ -75,6 +88,18 @@ class LocalPipeline:
         register(self.tables, record_for(self.store.location, key, self.store.head(key)), run_requested=True)
         self.instance.add_dynamic_partitions("documents", [document_id])
         return document_id
+
+    def add_unless_duplicate(self, path: Path, *, project: str, force: bool) -> tuple[str, str]:
+        """As `submit` does: a file whose content the project already has is that document again,
+        left as it is ("duplicate") or, with `force`, run again ("reprocessing"); else "new"."""
+        duplicate = find_duplicate(self.tables, project, file_sha256(path))
+        if duplicate is None:
+            return self.add_document(path, project=project), "new"
+        if not force:
+            return duplicate, "duplicate"
+        request_reruns(self.tables, [duplicate], run_requested=True)
+        self.instance.add_dynamic_partitions("documents", [duplicate])  # another instance may not know it
+        return duplicate, "reprocessing"
 
     def run_document(self, document_id: str) -> bool:
         """Materialize every per-document stage of one document; False when the run failed (the cause is recorded)."""
@@ -121,23 +146,29 @@ class LocalPipeline:
 
 
 def process_files(
-    paths: Sequence[str | Path], *, project: str, settings: Settings, instance: dg.DagsterInstance | None = None
+    paths: Sequence[str | Path], *, project: str, settings: Settings, instance: dg.DagsterInstance | None = None,
+    force: bool = False,
 ) -> ProcessResult:
+    """Process files (folders: their PDFs, recursively); a file the project already has is reported
+    as a duplicate and not processed again unless `force`, which replaces its rows."""
+    validated_project(project)
+    files, skipped = pdf_files([Path(path) for path in paths])
     pipeline = LocalPipeline(settings, instance or dagster_instance(settings))
-    document_ids = [pipeline.add_document(Path(path), project=project) for path in paths]
-    pipeline.run_documents(document_ids)
+    added = [(path, *pipeline.add_unless_duplicate(path, project=project, force=force)) for path in files]
+    pipeline.run_documents(list(dict.fromkeys(document_id for _, document_id, outcome in added
+                                              if outcome != "duplicate")))
     pipeline.update_project_assets()
     graph_location = f"{pipeline.store.location.rstrip('/')}/entity_graph/{project}/"
-    return _results(pipeline.tables, project, document_ids, graph_location)
+    return _results(pipeline.tables, project, added, skipped, graph_location)
 
 
-def _results(tables: TableStore, project: str, document_ids: list[str], graph_location: str) -> ProcessResult:
-    def rows_of(table: sa.Table) -> dict:
-        """This call's documents only, not every project's."""
-        frame = tables.frame(sa.select(table).where(table.c.document_id.in_(document_ids)))
-        return {row.document_id: row for row in records(frame)}
-
-    summaries, failures, registered = rows_of(t.document_summary), rows_of(t.document_failures), rows_of(t.documents)
+def _results(
+    tables: TableStore, project: str, added: list[tuple[Path, str, str]], skipped: list[Path], graph_location: str
+) -> ProcessResult:
+    document_ids = list(dict.fromkeys(document_id for _, document_id, _ in added))
+    progress = {d.document_id: d for d in read_progress(tables, document_ids=document_ids).documents}
+    summaries = tables.frame(sa.select(t.document_summary).where(t.document_summary.c.document_id.in_(document_ids)))
+    summary_of = {row.document_id: row for row in records(summaries)}
     links = t.entity_links
     per_document = tables.frame(
         sa.select(links.c.document_id, sa.func.count(sa.distinct(links.c.entity_id)).label("entities"))
@@ -145,18 +176,15 @@ def _results(tables: TableStore, project: str, document_ids: list[str], graph_lo
     )
     entities_per_document = dict(zip(per_document.document_id, per_document.entities, strict=True))
     results = []
-    for document_id in document_ids:
-        summary = summaries.get(document_id)
-        if summary is None:
-            failure = failures.get(document_id)
-            results.append(DocumentResult(document_id, registered[document_id].file_name, "failed",
-                                          failure.error if failure else "the run failed; see the Dagster UI"))
-            continue
-        results.append(DocumentResult(
-            document_id, summary.file_name, summary.status, None, summary.pages, summary.ocr_pages, summary.chunks,
-            summary.mentions, entities_per_document.get(document_id, 0), summary.relationships,
-        ))
+    for path, document_id, outcome in added:
+        state = progress[document_id]
+        status = "duplicate" if outcome == "duplicate" else "completed" if state.state == "completed" else "failed"
+        summary = summary_of.get(document_id) if status != "failed" else None
+        error = None if status != "failed" else state.error or "the run failed; see the Dagster UI"
+        counts = (summary.pages, summary.ocr_pages, summary.chunks, summary.mentions,
+                  entities_per_document.get(document_id, 0), summary.relationships) if summary is not None else ()
+        results.append(DocumentResult(document_id, path.name, status, error, *counts))
     entities = tables.scalar(
         sa.select(sa.func.count()).select_from(t.resolved_entities).where(t.resolved_entities.c.project == project)
     )
-    return ProcessResult(project, results, entities, graph_location)
+    return ProcessResult(project, results, entities, graph_location, skipped)

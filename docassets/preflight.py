@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from docassets.settings import Settings
+from docassets.settings import Settings, masked_urls
 
 
 @dataclass(frozen=True)
@@ -55,11 +55,13 @@ def check_tesseract(_: Settings) -> CheckResult:
     if shutil.which("tesseract") is None:
         return CheckResult("tesseract", False,
                            "the tesseract program is not installed: apt-get install tesseract-ocr tesseract-ocr-eng")
-    languages = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout.split()
+    listing = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout
+    # 'List of available languages in "/usr/share/tesseract-ocr/5/tessdata/" (2):', then one a line
+    languages = [line.strip() for line in listing.splitlines() if line.strip() and not line.startswith("List of")]
     if "eng" not in languages:
         return CheckResult("tesseract", False, "English language data missing: apt-get install tesseract-ocr-eng")
     version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
-    return CheckResult("tesseract", True, f"{version}, languages: {', '.join(languages[4:] or languages)}")
+    return CheckResult("tesseract", True, f"{version}, languages: {', '.join(languages)}")
 
 
 def check_spacy_model(_: Settings) -> CheckResult:
@@ -72,7 +74,12 @@ def check_spacy_model(_: Settings) -> CheckResult:
     return CheckResult("spacy model", True, f"{nlp.meta['name']} {nlp.meta['version']}")
 
 
-DAEMON_STALE_SECONDS = 300  # the daemon beats every 30 s; five minutes of silence means it is gone
+# Each of the daemon's threads beats every 30 s, after its current iteration; the run queue's
+# iteration takes about a second, so some beat is never much older than 30 s while the process
+# lives. No beat from any for this long means the process is gone (detected within a minute).
+DAEMON_DEAD_SECONDS = 50
+# One thread silent this long while others beat: that daemon is stuck (a sensor tick can be slow).
+DAEMON_STALE_SECONDS = 300
 DAEMON_FIX = "start it with `make dev` or `dagster-daemon run -w workspace.yaml` (same DAGSTER_HOME)"
 
 
@@ -81,12 +88,13 @@ def check_dagster_instance(settings: Settings) -> CheckResult:
         instance = dagster_instance(settings)
         instance.get_runs_count()
     except Exception as error:  # any failure here means runs cannot be stored or queued
-        return CheckResult("dagster instance", False, f"cannot use DAGSTER_HOME ({error}); check dagster.yaml there")
+        return CheckResult("dagster instance", False,
+                           masked_urls(f"cannot use DAGSTER_HOME ({_first_line(error)}); check dagster.yaml there"))
     storage = type(instance.run_storage).__name__
     return CheckResult("dagster instance", True, f"{instance.root_directory}: {storage}")
 
 
-def check_daemon(settings: Settings) -> CheckResult:
+def check_dagster_daemon(settings: Settings) -> CheckResult:
     """Without a live daemon the sensor never ticks and queued runs stay queued forever."""
     import time
 
@@ -99,10 +107,14 @@ def check_daemon(settings: Settings) -> CheckResult:
     )
     if not heartbeats:
         return CheckResult("dagster daemon", False, f"no dagster-daemon heartbeat: {DAEMON_FIX}")
-    if stale:
-        age = int(now - max(beat.timestamp for beat in heartbeats.values()))
+    silent = int(now - max(beat.timestamp for beat in heartbeats.values()))
+    if silent > DAEMON_DEAD_SECONDS:
         return CheckResult("dagster daemon", False,
-                           f"no heartbeat from {', '.join(stale)} for {age // 60} minutes: {DAEMON_FIX}")
+                           f"no dagster-daemon heartbeat for {silent} s, the daemon has stopped: {DAEMON_FIX}")
+    if stale:
+        return CheckResult("dagster daemon", False,
+                           f"no heartbeat from {', '.join(stale)} for over {DAEMON_STALE_SECONDS // 60} minutes "
+                           f"(stuck): restart the daemon; {DAEMON_FIX}")
     return CheckResult("dagster daemon", True, f"{len(heartbeats)} daemons alive")
 
 
@@ -139,14 +151,48 @@ def dagster_instance(settings: Settings):
 
 
 STORAGE_CHECKS: list[Callable[[Settings], CheckResult]] = [check_database, check_blob_store]
-SUBMIT_CHECKS: list[Callable[[Settings], CheckResult]] = [*STORAGE_CHECKS, check_daemon, check_sensors]
+# The daemon and the sensors are read from the Dagster instance; when it cannot be opened they are
+# not checked (dagster-postgres retries an unreachable database for ~20 s each time).
+DAEMON_CHECKS: list[Callable[[Settings], CheckResult]] = [check_dagster_instance, check_dagster_daemon, check_sensors]
+SUBMIT_CHECKS: list[Callable[[Settings], CheckResult]] = [*STORAGE_CHECKS, *DAEMON_CHECKS]
 ALL_CHECKS: list[Callable[[Settings], CheckResult]] = [
-    *STORAGE_CHECKS, check_dagster_instance, check_daemon, check_sensors, check_tesseract, check_spacy_model,
+    *STORAGE_CHECKS, *DAEMON_CHECKS, check_tesseract, check_spacy_model,
 ]
 
 
 def run_checks(settings: Settings, checks=ALL_CHECKS) -> list[CheckResult]:
-    return [check(settings) for check in checks]
+    results = []
+    for check in checks:
+        if check in DAEMON_CHECKS[1:] and any(r.name == "dagster instance" and not r.ok for r in results):
+            results.append(CheckResult(_name(check), False, "not checked: the dagster instance cannot be opened"))
+        else:
+            results.append(_checked(check, settings))
+    return results
+
+
+def _name(check: Callable[[Settings], CheckResult]) -> str:
+    return check.__name__.removeprefix("check_").replace("_", " ")
+
+
+def _checked(check: Callable[[Settings], CheckResult], settings: Settings) -> CheckResult:
+    """A check's result; an error it did not expect (an instance whose database refuses the
+    password, a broken dagster.yaml) is a failed check in one line, not a traceback."""
+    try:
+        return check(settings)
+    except Exception as error:  # whatever stops the check stops what it guards
+        return CheckResult(_name(check), False, masked_urls(f"{type(error).__name__}: {_first_line(error)}"))
+
+
+def _first_line(error: BaseException) -> str:
+    """The error's first line, followed by its root cause's ("too many retries": role "x" does not exist)."""
+    def line(e: BaseException) -> str:
+        e = getattr(e, "orig", None) or e  # SQLAlchemy wraps the driver's error
+        return (str(e).strip() or type(e).__name__).splitlines()[0]
+
+    root = error
+    while root.__cause__ is not None:
+        root = root.__cause__
+    return line(error) if root is error or line(root) == line(error) else f"{line(error)}: {line(root)}"
 
 
 def verify_storage(settings: Settings) -> None:

@@ -1,6 +1,7 @@
 """Where each document of a batch, project or the whole registry is: its last stage, failure, ETA."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -86,13 +87,20 @@ def minutes(span: timedelta) -> str:
 
 
 def read_progress(
-    tables: TableStore, *, project: str | None = None, batch_id: str | None = None, document_id: str | None = None
+    tables: TableStore, *, project: str | None = None, batch_id: str | None = None, document_id: str | None = None,
+    document_ids: Sequence[str] | None = None,
 ) -> Progress:
     d = t.documents
-    query = sa.select(d.c.document_id, d.c.file_name, d.c.project, d.c.registered_at)
-    for column, value in ((d.c.project, project), (d.c.batch_id, batch_id), (d.c.document_id, document_id)):
+    query = sa.select(d.c.document_id, d.c.file_name, d.c.project, d.c.registered_at, d.c.run_owed_at,
+                      d.c.run_requested_at)
+    for column, value in ((d.c.project, project), (d.c.document_id, document_id)):
         if value is not None:
             query = query.where(column == value)
+    if batch_id is not None:  # its files, duplicates of earlier documents included
+        in_batch = sa.select(t.batch_files.c.document_id).where(t.batch_files.c.batch_id == batch_id)
+        query = query.where(sa.or_(d.c.batch_id == batch_id, d.c.document_id.in_(in_batch)))
+    if document_ids is not None:
+        query = query.where(d.c.document_id.in_(document_ids))
     registered = tables.frame(query.order_by(d.c.registered_at))
     ids = list(registered.document_id)
     if not ids:
@@ -117,15 +125,25 @@ def read_progress(
         stages = [name for name, _ in STAGES if row.document_id in done_by_stage[name]]
         failure = failures.get(row.document_id)
         pages = page_counts.get(row.document_id)
-        if row.document_id in completed_at:
+        finished = completed_at.get(row.document_id)
+        failed = as_utc(failure.failed_at) if failure is not None else None
+        # Only an outcome of the run owed last counts: after `--force` or `reprocess` the old
+        # completion or failure is history until the new run ends.
+        owed = as_utc(row.run_owed_at)
+        finished, failed = (None if moment is None or (owed and moment < owed) else moment
+                            for moment in (finished, failed))
+        if finished and not (failed and failed > finished):
             state, pages = "completed", None
-        elif failure is not None:
+        elif failed:
             state = "retrying" if failure.retrying else "failed"
+        elif row.document_id in completed_at or failure is not None:  # rerun owed: earlier rows are stale
+            state, stages, pages = ("running" if row.run_requested_at is not None else "queued"), [], None
         else:
             state = "running" if stages or pages else "queued"
         documents.append(DocumentProgress(
             row.document_id, row.file_name, row.project, state, stages[-1] if stages else None,
-            failure.stage if failure is not None else None, failure.error if failure is not None else None,
-            as_utc(row.registered_at), completed_at.get(row.document_id), pages,
+            failure.stage if state in ("failed", "retrying") else None,
+            failure.error if state in ("failed", "retrying") else None,
+            as_utc(row.registered_at), finished if state == "completed" else None, pages,
         ))
     return Progress(documents)

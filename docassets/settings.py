@@ -7,6 +7,7 @@ at the tenth document. Secrets (database passwords) never appear in any message.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,16 @@ DEFAULT_HOME = ".docassets"
 DOCUMENTS_PER_RUN = 25  # most documents in one run of the per-document stages (docassets/defs/batching.py)
 # Larger files (a scanned production: ~2 MB a page) run alone, in the "large" lane (batching.py).
 LARGE_DOCUMENT_MB = 50
+# A letter page at 300 dpi is 8.4 megapixels and an E-size drawing (34 x 44 in) 135; MuPDF holds a
+# rendered page in memory (one byte a pixel in grey), so 150 keeps any one page under ~150 MB.
+MAX_PAGE_MEGAPIXELS = 150
+# Tesseract reads a dense 300 dpi page in 1-3 s on one core (twice that with an orientation
+# check); two minutes means the page is pathological, not slow.
+OCR_TIMEOUT_SECONDS = 120
+# "scheme://user:password@host...": the password is everything up to the *last* "@", so a raw "@"
+# inside it is masked too.
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+")
+_URL_PASSWORD = re.compile(r"^(?P<head>[^:/]+://[^:/@]*:)(?P<password>.*)(?P<tail>@[^@]*)$", re.DOTALL)
 
 
 class ConfigurationError(ValueError):
@@ -35,6 +46,8 @@ class Settings:
     documents_per_run: int
     max_document_mb: int
     large_document_mb: int
+    max_page_megapixels: int
+    ocr_timeout_seconds: int
     chunk_max_tokens: int
     chunk_overlap: int
 
@@ -57,6 +70,8 @@ class Settings:
             documents_per_run=_positive_int(env, "DOCASSETS_DOCUMENTS_PER_RUN", DOCUMENTS_PER_RUN),
             max_document_mb=_positive_int(env, "DOCASSETS_MAX_DOCUMENT_MB", 2048),
             large_document_mb=_positive_int(env, "DOCASSETS_LARGE_DOCUMENT_MB", LARGE_DOCUMENT_MB),
+            max_page_megapixels=_positive_int(env, "DOCASSETS_MAX_PAGE_MEGAPIXELS", MAX_PAGE_MEGAPIXELS),
+            ocr_timeout_seconds=_positive_int(env, "DOCASSETS_OCR_TIMEOUT_SECONDS", OCR_TIMEOUT_SECONDS),
             chunk_max_tokens=_positive_int(env, "DOCASSETS_CHUNK_MAX_TOKENS", 400),
             chunk_overlap=_non_negative_int(env, "DOCASSETS_CHUNK_OVERLAP", 40),
         )
@@ -72,7 +87,17 @@ class Settings:
     @property
     def database_display(self) -> str:
         """The database URL with any password masked, for logs and metadata."""
-        return make_url(self.database_url).render_as_string(hide_password=True)
+        return masked_url(self.database_url)
+
+
+def masked_url(raw: str) -> str:
+    """A URL with its password replaced by "***", however many "@" the password holds."""
+    return _URL_PASSWORD.sub(r"\g<head>***\g<tail>", raw)
+
+
+def masked_urls(text: str) -> str:
+    """A message with every URL in it masked (`masked_url`), for errors that quote a setting."""
+    return _URL_IN_TEXT.sub(lambda match: masked_url(match.group()), text)
 
 
 def validated_database_url(raw: str, variable: str = "DOCASSETS_DATABASE_URL") -> str:
@@ -84,12 +109,16 @@ def validated_database_url(raw: str, variable: str = "DOCASSETS_DATABASE_URL") -
             f"{variable} is not a database URL; expected postgresql+psycopg://USER@HOST:5432/DB "
             "or sqlite:///PATH"
         ) from None
-    shown = url.render_as_string(hide_password=True)
+    shown = masked_url(raw)
     backend = url.get_backend_name()
     if backend == "sqlite":
         return raw
     if backend != "postgresql":
         raise ConfigurationError(f"{variable}={shown}: only postgresql and sqlite are supported")
+    if url.host and "@" in url.host:
+        raise ConfigurationError(
+            f"{variable}={shown}: the password holds a raw '@'; write it percent-encoded, as %40"
+        )
     if not url.host:
         raise ConfigurationError(
             f"{variable}={shown} has no host name; set it to postgresql+psycopg://USER@HOST:5432/DB"

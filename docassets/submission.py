@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from docassets.preflight import blob_store_for
+from docassets.projects import validated_project
 from docassets.settings import Settings
 from docassets.storage.registry import (
     file_sha256,
@@ -42,6 +43,19 @@ class Batch:
     files: list[SubmittedFile]
 
 
+def pdf_files(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """The files to process among `paths` (files as given, folders searched recursively for *.pdf),
+    and the files found in those folders that are not PDFs, skipped."""
+    chosen, skipped = [], []
+    for path in paths:
+        if not path.is_dir():
+            chosen.append(path)
+            continue
+        for found in sorted(p for p in path.rglob("*") if p.is_file()):
+            (chosen if found.suffix.lower() == ".pdf" else skipped).append(found)
+    return chosen, skipped
+
+
 def submit_files(
     settings: Settings,
     paths: Sequence[Path],
@@ -51,6 +65,7 @@ def submit_files(
     force: bool = False,
     on_bytes: Callable[[int], None] | None = None,
 ) -> Batch:
+    validated_project(project)
     store = blob_store_for(settings)
     tables = TableStore(settings.database_url)
     tables.create_schema()
@@ -73,8 +88,14 @@ def submit_files(
             submitted.append(SubmittedFile(path, document_id, "queued"))
         if on_bytes and submitted[-1].outcome != "queued":
             on_bytes(path.stat().st_size)
-    tables.replace_rows("batches", [{
-        "batch_id": batch_id, "project": project, "priority": priority, "submitted_at": datetime.now(UTC),
-        "files": len(submitted), "duplicates": sum(f.outcome == "duplicate" for f in submitted),
-    }], where={"batch_id": batch_id})
+    tables.replace_tables({
+        "batches": [{
+            "batch_id": batch_id, "project": project, "priority": priority, "submitted_at": datetime.now(UTC),
+            "files": len(submitted), "duplicates": sum(f.outcome == "duplicate" for f in submitted),
+        }],
+        # One row per document: the same file twice in a batch is one document.
+        "batch_files": list({f.document_id: {"batch_id": batch_id, "document_id": f.document_id,
+                                             "file_name": f.path.name, "outcome": f.outcome}
+                             for f in submitted}.values()),
+    }, where={"batch_id": batch_id})
     return Batch(batch_id, project, priority, submitted)

@@ -53,6 +53,10 @@ class TesseractFailed(RuntimeError):
     """Tesseract ran but could not read the image (an unknown language, an unreadable file)."""
 
 
+class TesseractTimedOut(TesseractFailed):
+    """Tesseract was stopped after running longer than the caller's timeout."""
+
+
 @dataclass(frozen=True)
 class OcrResult:
     """What Tesseract read on one page."""
@@ -104,18 +108,20 @@ def ocr_image_file(
     *,
     language: str = "eng",
     orientation_below: float | None = DEFAULT_ORIENTATION_BELOW,
+    timeout: float | None = None,
 ) -> OcrResult:
     """Read the text of a page image file, keeping its line and paragraph breaks.
 
     When the mean confidence is below `orientation_below` (None: never), the page's orientation
     is detected and, if it is rotated, the upright image is read as well; the reading with the
-    higher confidence is returned, with the rotation that produced it.
+    higher confidence is returned, with the rotation that produced it. Each Tesseract process
+    is stopped after `timeout` seconds (None: never), raising `TesseractTimedOut`.
     """
-    result = _read(path, language)
+    result = _read(path, language, timeout)
     # No words at all is a blank page, not a turned one: a page on its side reads as soup.
     if orientation_below is None or result.confidence is None or result.confidence >= orientation_below:
         return result
-    rotation = _detect_rotation(path)
+    rotation = _detect_rotation(path, timeout)
     if not rotation:
         return result
     upright_path = path.with_name(f"{path.name}-upright.bmp")
@@ -125,7 +131,7 @@ def ocr_image_file(
             upright_path, format="BMP", dpi=original.info.get("dpi", (300, 300))
         )
     try:
-        turned = _read(upright_path, language)
+        turned = _read(upright_path, language, timeout)
     finally:
         upright_path.unlink(missing_ok=True)
     if (turned.confidence or 0.0) > result.confidence:
@@ -133,20 +139,23 @@ def ocr_image_file(
     return result
 
 
-def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
+def _run(args: list[str], timeout: float | None = None) -> subprocess.CompletedProcess[str]:
     # One thread: pages are read in parallel by separate processes instead (see the docstring).
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     try:
         return subprocess.run(
             [TESSERACT, *args],
             capture_output=True, text=True, encoding="utf-8", errors="replace", env=env, check=False,
+            timeout=timeout,  # on expiry subprocess kills tesseract and waits for it
         )
     except FileNotFoundError as error:
         raise TesseractMissing(_INSTALL_HINT) from error
+    except subprocess.TimeoutExpired:
+        raise TesseractTimedOut(f"tesseract {' '.join(args[1:])} ran longer than {timeout:g} s") from None
 
 
-def _read(path: Path, language: str) -> OcrResult:
-    process = _run([str(path), "stdout", "-l", language, "tsv"])
+def _read(path: Path, language: str, timeout: float | None = None) -> OcrResult:
+    process = _run([str(path), "stdout", "-l", language, "tsv"], timeout)
     if process.returncode != 0:
         raise TesseractFailed(
             f"tesseract exited with status {process.returncode} reading a page with language "
@@ -176,13 +185,13 @@ def _parse_tsv(tsv: str) -> OcrResult:
     return OcrResult(text=text, confidence=confidence)
 
 
-def _detect_rotation(path: Path) -> int:
+def _detect_rotation(path: Path, timeout: float | None = None) -> int:
     """Degrees clockwise that would make the page upright, per Tesseract's OSD; 0 when unsure.
 
     OSD needs `osd.traineddata` (Debian's `tesseract-ocr` package installs it) and enough
     characters on the page; without either, the page is taken as it is.
     """
-    process = _run([str(path), "stdout", "--psm", "0", "-l", "osd"])
+    process = _run([str(path), "stdout", "--psm", "0", "-l", "osd"], timeout)
     rotate = _ROTATE.search(process.stdout)
     confidence = _ORIENTATION_CONFIDENCE.search(process.stdout)
     if process.returncode != 0 or not rotate or not confidence:

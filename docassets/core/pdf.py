@@ -59,7 +59,14 @@ import pymupdf
 
 from docassets.core.bates import find_bates, find_stamp, stamp_spans
 from docassets.core.models import Page
-from docassets.core.ocr import DEFAULT_ORIENTATION_BELOW, OcrResult, ocr_image_file, write_page_image
+from docassets.settings import MAX_PAGE_MEGAPIXELS, OCR_TIMEOUT_SECONDS
+from docassets.core.ocr import (
+    DEFAULT_ORIENTATION_BELOW,
+    OcrResult,
+    TesseractTimedOut,
+    ocr_image_file,
+    write_page_image,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +131,18 @@ _VOWELLESS_RUN = re.compile(  # a whole letter run, as `_LETTER_RUN` finds it, w
 
 
 class DocumentUnreadable(ValueError):
-    """A document that cannot be read; the message names the document, the cause and the fix."""
+    """A document that cannot be read; the message names the document, the cause and the fix.
+
+    It is deterministic: reading the same file again fails the same way, so it is never retried.
+    """
+
+
+class PageTooLarge(DocumentUnreadable):
+    """A page that would need more pixels to render than `ExtractionSettings.max_page_megapixels`."""
+
+
+class OcrTimedOut(DocumentUnreadable):
+    """Tesseract did not read a page within `ExtractionSettings.ocr_timeout_seconds`."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +178,11 @@ class ExtractionSettings:
     # OCR pages read with a lower mean confidence are checked for lying on their side or upside
     # down and read again upright (see `docassets.core.ocr`); None turns the check off.
     orientation_below: float | None = DEFAULT_ORIENTATION_BELOW
+    # A page is refused, before it is rendered, when its image at `dpi` would exceed this many
+    # megapixels; a Tesseract process that runs longer than the timeout on one page is stopped and
+    # the page refused (the defaults' reasons are in docassets.settings).
+    max_page_megapixels: float = MAX_PAGE_MEGAPIXELS
+    ocr_timeout_seconds: float | None = OCR_TIMEOUT_SECONDS
 
 
 class _Bounds(NamedTuple):
@@ -335,9 +358,13 @@ def _open_checked(path: Path, name: str, *, every_page: bool) -> tuple[pymupdf.D
     try:
         doc = pymupdf.open(path, filetype="pdf")
     except RuntimeError as error:  # pymupdf.FileDataError and MuPDF's own errors
-        raise DocumentUnreadable(
-            f"{name}: corrupt PDF that PyMuPDF cannot open ({error}); upload an intact copy"
-        ) from error
+        if b"%%EOF" not in tail:
+            raise DocumentUnreadable(
+                f"{name}: truncated PDF (it ends before %%EOF and cannot be repaired); upload the complete file again"
+            ) from None
+        # MuPDF's message names the file by its path, a temporary copy that means nothing to a user.
+        cause = str(error).replace(str(path), name)
+        raise DocumentUnreadable(f"{name}: corrupt PDF that PyMuPDF cannot open ({cause}); upload an intact copy") from None
     try:
         # MuPDF opens a file with an empty user password by itself; needs_pass is then 0 and
         # only the metadata still says that the file is encrypted.
@@ -459,10 +486,11 @@ def _extract(
                 page = _load_page(doc, index, name)
                 layer = _read_layer(page)
                 if _needs_ocr(page, layer, settings):
+                    _refuse_oversized(page, name, settings)
                     image = Path(images) / f"page-{index + 1}.bmp"
                     write_page_image(page, image, dpi=settings.dpi)
                     _forget_images()
-                    future = pool.submit(_ocr, image, layer.number, settings)
+                    future = pool.submit(_ocr, image, layer.number, name, settings)
                     running.add(future)
                     pending.append(_Slot(layer, future=future))
                 else:
@@ -478,6 +506,20 @@ def _extract(
             for slot in pending:  # the consumer stopped early: drop the pages not yet started
                 if slot.future is not None:
                     slot.future.cancel()
+
+
+def _refuse_oversized(page: pymupdf.Page, name: str, settings: ExtractionSettings) -> None:
+    """Raise `PageTooLarge` for a page whose image at `settings.dpi` would be over the limit: MuPDF
+    would allocate it whole (a 7,000-point page is 850 megapixels) or give up with an error."""
+    width, height = page.rect.width, page.rect.height
+    megapixels = width * height * (settings.dpi / 72) ** 2 / 1e6
+    if megapixels > settings.max_page_megapixels:
+        raise PageTooLarge(
+            f"{name}: page {page.number + 1} is {width:,.0f} x {height:,.0f} points "
+            f"({width / 72:,.1f} x {height / 72:,.1f} in), {megapixels:,.0f} megapixels at {settings.dpi} dpi, over "
+            f"the {settings.max_page_megapixels:,.0f} megapixel page limit; split or scale the page down, or raise "
+            "DOCASSETS_MAX_PAGE_MEGAPIXELS"
+        )
 
 
 def _read_layer(page: pymupdf.Page) -> _Layer:
@@ -561,12 +603,18 @@ def _forget_images() -> None:
     pymupdf.TOOLS.store_shrink(100)
 
 
-def _ocr(image: Path, number: int, settings: ExtractionSettings) -> OcrResult:
+def _ocr(image: Path, number: int, name: str, settings: ExtractionSettings) -> OcrResult:
     """Read a rendered page image in an OCR thread, then delete it."""
     try:
         result = ocr_image_file(
-            image, language=settings.language, orientation_below=settings.orientation_below
+            image, language=settings.language, orientation_below=settings.orientation_below,
+            timeout=settings.ocr_timeout_seconds,
         )
+    except TesseractTimedOut:
+        raise OcrTimedOut(
+            f"{name}: page {number}: Tesseract did not finish reading it within {settings.ocr_timeout_seconds:g} s; "
+            "check the page, or raise DOCASSETS_OCR_TIMEOUT_SECONDS"
+        ) from None
     finally:
         image.unlink(missing_ok=True)
     if result.rotation:

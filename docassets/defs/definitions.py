@@ -40,6 +40,8 @@ def build_resources(settings: Settings) -> dict[str, object]:
             documents_per_run=settings.documents_per_run,
             max_document_mb=settings.max_document_mb,
             large_document_mb=settings.large_document_mb,
+            max_page_megapixels=settings.max_page_megapixels,
+            ocr_timeout_seconds=settings.ocr_timeout_seconds,
             chunk_max_tokens=settings.chunk_max_tokens,
             chunk_overlap=settings.chunk_overlap,
         ),

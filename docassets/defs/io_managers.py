@@ -86,17 +86,22 @@ class BlobIOManager(dg.ConfigurableIOManager):
                     store.put_bytes(f"{self._base(context)}/{project}/{file_name}", data)
             context.add_output_metadata({"location": f"{store.location.rstrip('/')}/{self._base(context)}/"})
             return
-        for document_id, value in _by_document(context, obj).items():
-            key = f"{self._base(context)}/{document_id}.parquet"
-            if isinstance(value, Path):
-                store.put_file(key, value)  # streamed; multipart on S3
-                value.unlink()  # the asset's temporary file, handed over to be stored
-                # the batches checkpointed while it was written are not needed once it is stored
-                clear_checkpoints(store, self._base(context), document_id)
-            else:
-                buffer = io.BytesIO()
-                value.to_parquet(buffer, index=False)
-                store.put_bytes(key, buffer.getvalue())
+        by_document = _by_document(context, obj)
+        try:
+            for document_id, value in by_document.items():
+                key = f"{self._base(context)}/{document_id}.parquet"
+                if isinstance(value, Path):
+                    store.put_file(key, value)  # streamed; multipart on S3
+                    # the batches checkpointed while it was written are not needed once it is stored
+                    clear_checkpoints(store, self._base(context), document_id)
+                else:
+                    buffer = io.BytesIO()
+                    value.to_parquet(buffer, index=False)
+                    store.put_bytes(key, buffer.getvalue())
+        finally:  # the asset's temporary files, handed over to be stored, stored or not
+            for value in by_document.values():
+                if isinstance(value, Path):
+                    value.unlink(missing_ok=True)
         context.add_output_metadata({"location": f"{store.location.rstrip('/')}/{self._base(context)}/"})
 
     def load_input(self, context: dg.InputContext) -> dict[str, pd.DataFrame]:

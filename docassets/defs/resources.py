@@ -6,7 +6,13 @@ from pathlib import Path
 import dagster as dg
 
 from docassets.core.resolution import ResolutionSettings
-from docassets.settings import DOCUMENTS_PER_RUN, LARGE_DOCUMENT_MB, validated_database_url
+from docassets.settings import (
+    DOCUMENTS_PER_RUN,
+    LARGE_DOCUMENT_MB,
+    MAX_PAGE_MEGAPIXELS,
+    OCR_TIMEOUT_SECONDS,
+    validated_database_url,
+)
 from docassets.storage.blobs import BlobStore, open_blob_store
 from docassets.storage.tables import TableStore
 
@@ -44,6 +50,8 @@ class PipelineSettings(dg.ConfigurableResource):
     max_document_mb: int = 2048
     # Files at least this large run alone in the "large" lane, which dagster.yaml limits (batching.py).
     large_document_mb: int = LARGE_DOCUMENT_MB
+    max_page_megapixels: int = MAX_PAGE_MEGAPIXELS  # pages needing more to render are refused
+    ocr_timeout_seconds: int = OCR_TIMEOUT_SECONDS  # per Tesseract process
     chunk_max_tokens: int = 400
     chunk_overlap: int = 40
     # Resolution thresholds (rapidfuzz ratio, 0-100); the reasons for the defaults are in ResolutionSettings.

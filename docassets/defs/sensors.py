@@ -1,6 +1,7 @@
 """Uploads become partitions and runs; failed runs are recorded against their document."""
 import json
 import os
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -10,6 +11,7 @@ from docassets.defs.failures import blamed_documents, run_failure_cause, settle_
 from docassets.defs.jobs import process_document
 from docassets.defs.partitions import documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
+from docassets.projects import InvalidProjectName, validated_project
 from docassets.storage.blobs import BlobHead, BlobInfo
 from docassets.storage.registry import (
     INBOX_PREFIX,
@@ -46,7 +48,10 @@ def list_new_versions(context, store, tables, cursor: dict[str, str], max_bytes:
                 if reason := _refusal(info, max_bytes):
                     quarantined.append((info, reason))
                 elif record := _record(store, info):
-                    registered.append(record)
+                    try:  # an inbox/<project>/ folder (or an upload's metadata) names the project
+                        registered.append(replace(record, project=validated_project(record.project)))
+                    except InvalidProjectName as error:
+                        quarantined.append((info, str(error)))
             if not cursor[prefix]:
                 break
     for info, reason in quarantined:

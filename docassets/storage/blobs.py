@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -86,9 +86,9 @@ class LocalBlobStore:
         on_bytes: Callable[[int], None] | None = None,
     ) -> None:
         target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.partial")
-        shutil.copyfile(path, partial)
+        with path.open("rb") as source, _private_file(partial) as copy:
+            shutil.copyfileobj(source, copy, 2**20)
         self._write_sidecar(key, metadata)
         os.replace(partial, target)  # readers never see a half-written file
         if on_bytes:
@@ -96,16 +96,17 @@ class LocalBlobStore:
 
     def put_bytes(self, key: str, data: bytes, metadata: Mapping[str, str] | None = None) -> None:
         target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.partial")
-        partial.write_bytes(data)
+        with _private_file(partial) as copy:
+            copy.write(data)
         self._write_sidecar(key, metadata)
         os.replace(partial, target)
 
     def _write_sidecar(self, key: str, metadata: Mapping[str, str] | None) -> None:
         sidecar = self._sidecar(key)
         if metadata:
-            sidecar.write_text(json.dumps(dict(metadata), sort_keys=True))
+            with _private_file(sidecar) as file:
+                file.write(json.dumps(dict(metadata), sort_keys=True).encode())
         else:
             sidecar.unlink(missing_ok=True)
 
@@ -150,6 +151,14 @@ class LocalBlobStore:
         probe = self.root / ".docassets-write-probe"
         probe.write_bytes(b"ok")
         probe.unlink()
+
+
+def _private_file(path: Path) -> BinaryIO:
+    """A new file only its owner may read or write (0600), in folders only the owner may list:
+    blobs are a matter's documents and results, read only by docassets' own processes."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)  # an existing file would keep its old mode
+    return os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "wb")
 
 
 def _file_etag(path: Path) -> str:

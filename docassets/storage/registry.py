@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 import sqlalchemy as sa
 
+from docassets.projects import validated_project
 from docassets.storage.blobs import BlobHead, BlobInfo, BlobStore
 from docassets.storage.tables import TableStore, documents, quarantine, source_documents
 
@@ -55,6 +56,7 @@ def upload_document(
     """Store a local PDF as `documents/<uuid>.pdf` with its facts as object metadata."""
     if priority not in PRIORITIES:
         raise ValueError(f"priority {priority!r} is not one of {', '.join(PRIORITIES)}")
+    validated_project(project)
     document_id = str(uuid.uuid4())
     metadata = {
         "project": project,
@@ -186,11 +188,14 @@ def mark_runs_requested(tables: TableStore, owed: list[tuple[str, str]]) -> None
 
 
 def request_reruns(
-    tables: TableStore, document_ids: list[str], *, batch_id: str | None = None, priority: str | None = None
+    tables: TableStore, document_ids: list[str], *, batch_id: str | None = None, priority: str | None = None,
+    run_requested: bool = False,
 ) -> None:
-    """Owe these documents a new run (their rows are replaced when it completes)."""
-    values = {"run_requested_at": None, "run_owed_at": datetime.now(UTC), **({"batch_id": batch_id} if batch_id else {}),
-              **({"priority": priority} if priority else {})}
+    """Owe these documents a new run (their rows are replaced when it completes); with
+    `run_requested` the caller runs it itself, so the sensor does not."""
+    now = datetime.now(UTC)
+    values = {"run_requested_at": now if run_requested else None, "run_owed_at": now,
+              **({"batch_id": batch_id} if batch_id else {}), **({"priority": priority} if priority else {})}
     with tables.engine.begin() as connection:
         connection.execute(documents.update().where(documents.c.document_id.in_(document_ids)).values(**values))
 

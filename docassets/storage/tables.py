@@ -6,6 +6,7 @@ retry or a re-materialization never leaves duplicates or a half-written document
 from __future__ import annotations
 
 import math
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from collections.abc import Iterable, Iterator, Mapping
@@ -16,6 +17,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
+
+from docassets.settings import masked_url
 
 metadata = sa.MetaData()
 
@@ -46,6 +49,15 @@ batches = sa.Table(
     sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("files", sa.Integer, nullable=False),
     sa.Column("duplicates", sa.Integer, nullable=False),
+)
+
+batch_files = sa.Table(
+    "batch_files",  # each file of a batch and the document it went to, duplicates included
+    metadata,
+    sa.Column("batch_id", sa.Text, primary_key=True),
+    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),  # queued | duplicate | reprocessing
 )
 
 quarantine = sa.Table(
@@ -209,13 +221,13 @@ class TableStore:
     """Typed access to docassets' tables over one SQLAlchemy engine."""
 
     def __init__(self, url: str, *, shown_url: str | None = None):
-        self.shown_url = shown_url or sa.make_url(url).render_as_string(hide_password=True)
+        self.shown_url = shown_url or masked_url(url)
         kwargs: dict[str, Any] = {"pool_pre_ping": True}
         parsed = sa.make_url(url)
         if parsed.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"timeout": 60}  # concurrent runs wait for the write lock
-            if parsed.database:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            if parsed.database and parsed.database != ":memory:":
+                _create_private_file(Path(parsed.database))
         self.engine: Engine = sa.create_engine(url, **kwargs)
 
     def table(self, name: str) -> sa.Table:
@@ -284,6 +296,13 @@ class TableStore:
 
     def connect(self) -> Connection:
         return self.engine.connect()
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600): it holds a matter's text. SQLite
+    gives its journal and WAL files the database file's mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def as_utc(moment: datetime | None) -> datetime | None:

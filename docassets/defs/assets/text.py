@@ -59,7 +59,8 @@ def ocr_text(
     so a retried step or a re-executed run resumes after the last page saved. Only a short preview
     of each page stays in memory.
     """
-    settings = ExtractionSettings(workers=pipeline.ocr_workers)
+    settings = ExtractionSettings(workers=pipeline.ocr_workers, max_page_megapixels=pipeline.max_page_megapixels,
+                                  ocr_timeout_seconds=pipeline.ocr_timeout_seconds)
     store, tables = blob_store.store(), database.tables()
     failures = StageFailures(context, tables, "ocr_text")
     files, unaccounted, unreadable, gaps = {}, {}, {}, {}
@@ -92,7 +93,9 @@ def ocr_text(
 
 def extraction_version(source, settings: ExtractionSettings) -> str:
     """What pages read earlier must share to be resumed: the same file, read the same way."""
-    how = {k: v for k, v in dataclasses.asdict(settings).items() if k != "workers"}
+    # how many workers read the pages, and the limits that refuse a page, do not change its text
+    how = {k: v for k, v in dataclasses.asdict(settings).items()
+           if k not in ("workers", "max_page_megapixels", "ocr_timeout_seconds")}
     return f"{source.sha256[:16]}-{hashlib.sha256(json.dumps(how, sort_keys=True).encode()).hexdigest()[:8]}"
 
 
