@@ -138,3 +138,22 @@ def relationship_keys(frame: pd.DataFrame) -> set[EntityKey]:
 
 def _without(record: dict, *keys: str) -> dict:
     return {k: v for k, v in record.items() if k not in keys}
+
+
+SEARCH_INDEX_COLUMNS = [
+    "document_id", "level", "number", "project", "page_start", "page_end", "bates_start", "bates_end", "text",
+]
+
+
+def search_index_frame(document_id: str, project: str, pages: pd.DataFrame, chunks: pd.DataFrame) -> pd.DataFrame:
+    """A document's rows of the search index: one per page and one per chunk, with their page and Bates spans."""
+    page_rows = pd.DataFrame({
+        "level": "page", "number": pages.page_number, "page_start": pages.page_number, "page_end": pages.page_number,
+        "bates_start": pages.bates, "bates_end": pages.bates, "text": pages.text,
+    })
+    chunk_rows = pd.DataFrame({
+        "level": "chunk", "number": chunks.chunk_index, "page_start": chunks.page_start, "page_end": chunks.page_end,
+        "bates_start": chunks.bates_start, "bates_end": chunks.bates_end, "text": chunks.text,
+    })
+    frame = pd.concat([page_rows, chunk_rows], ignore_index=True)
+    return frame.assign(document_id=document_id, project=project)[SEARCH_INDEX_COLUMNS]

@@ -157,6 +157,47 @@ entity_links = sa.Table(
     sa.Column("entity_id", sa.String(36), nullable=False, index=True),
 )
 
+search_index = sa.Table(
+    "search_index",  # full text of every page and every chunk, for `docassets search` (see SEARCH_DDL)
+    metadata,
+    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("level", sa.Text, primary_key=True),  # "page" | "chunk"
+    sa.Column("number", sa.Integer, primary_key=True),  # the page number, or the chunk index
+    sa.Column("project", sa.Text, nullable=False, index=True),
+    sa.Column("page_start", sa.Integer, nullable=False),
+    sa.Column("page_end", sa.Integer, nullable=False),
+    sa.Column("bates_start", sa.Text),
+    sa.Column("bates_end", sa.Text),
+    sa.Column("text", sa.Text, nullable=False),
+)
+
+# The full-text index beside `search_index`, kept in step by the database itself, so replacing a
+# document's rows replaces its index entries in the same transaction. PostgreSQL: a generated
+# tsvector with a GIN index; SQLite: an FTS5 table over the rows, maintained by triggers. Both
+# tokenize without stemming or stop words, so a query means the same on both (core/search_query.py).
+SEARCH_DDL = {
+    "postgresql": [
+        "ALTER TABLE search_index ADD COLUMN text_vector tsvector"
+        " GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED",
+        "CREATE INDEX search_index_text_vector ON search_index USING GIN (text_vector)",
+    ],
+    "sqlite": [
+        "CREATE VIRTUAL TABLE search_index_fts USING fts5(text, content='search_index', content_rowid='rowid',"
+        " tokenize='unicode61 remove_diacritics 0')",
+        "CREATE TRIGGER search_index_fts_insert AFTER INSERT ON search_index BEGIN"
+        " INSERT INTO search_index_fts(rowid, text) VALUES (new.rowid, new.text); END",
+        "CREATE TRIGGER search_index_fts_delete AFTER DELETE ON search_index BEGIN"
+        " INSERT INTO search_index_fts(search_index_fts, rowid, text) VALUES ('delete', old.rowid, old.text); END",
+        "CREATE TRIGGER search_index_fts_update AFTER UPDATE ON search_index BEGIN"
+        " INSERT INTO search_index_fts(search_index_fts, rowid, text) VALUES ('delete', old.rowid, old.text);"
+        " INSERT INTO search_index_fts(rowid, text) VALUES (new.rowid, new.text); END",
+    ],
+}
+for _dialect, _statements in SEARCH_DDL.items():
+    for _statement in _statements:
+        sa.event.listen(search_index, "after_create", sa.DDL(_statement).execute_if(dialect=_dialect))
+sa.event.listen(search_index, "before_drop", sa.DDL("DROP TABLE IF EXISTS search_index_fts").execute_if(dialect="sqlite"))
+
 document_failures = sa.Table(
     "document_failures",  # why a document's run failed, for `docassets status` and the UI
     metadata,
