@@ -79,8 +79,6 @@ def entity(project: str, name: str, *, settings: Settings | None = None) -> Enti
 
 def _tables(settings: Settings | None):
     from docassets.settings import Settings
-    from docassets.storage.tables import TableStore
+    from docassets.storage.tables import open_tables
 
-    tables = TableStore((settings or Settings.from_env()).database_url)
-    tables.create_schema()
-    return tables
+    return open_tables((settings or Settings.from_env()).database_url)

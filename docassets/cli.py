@@ -18,6 +18,12 @@ def _settings() -> Settings:
         raise click.ClickException(str(error)) from None
 
 
+def _tables():
+    from docassets.storage.tables import open_tables
+
+    return open_tables(_settings().database_url)
+
+
 @click.group()
 def main() -> None:
     """Turn legal PDFs into text, chunks, entities, resolved entities and an entity graph."""
@@ -97,10 +103,8 @@ def submit(files: tuple[Path, ...], project: str, priority: str, force: bool) ->
 def status(project: str | None, batch_id: str | None, document_id: str | None) -> None:
     """Per-document progress through the stages, failures with their causes, and an ETA."""
     from docassets.progress import STAGES, read_progress
-    from docassets.storage.tables import TableStore
 
-    tables = TableStore(_settings().database_url)
-    tables.create_schema()
+    tables = _tables()
     progress = read_progress(tables, project=project, batch_id=batch_id, document_id=document_id)
     if not progress.documents:
         raise click.ClickException("no documents registered for that selection")
@@ -128,12 +132,10 @@ def reprocess(project: str | None, document_ids: tuple[str, ...], failed: bool) 
     """Backfill: run the chosen documents again (the sensor requests the runs; rows are replaced)."""
     from docassets.progress import read_progress
     from docassets.storage.registry import request_reruns
-    from docassets.storage.tables import TableStore
 
     if not project and not document_ids:
         raise click.ClickException("choose documents with --project or --document")
-    tables = TableStore(_settings().database_url)
-    tables.create_schema()
+    tables = _tables()
     chosen = [
         d.document_id
         for d in read_progress(tables, project=project).documents
@@ -169,14 +171,6 @@ def doctor() -> None:
         click.echo(f"{'ok  ' if result.ok else 'FAIL'}  {result.name}: {result.detail}")
     if not all(result.ok for result in results):
         sys.exit(1)
-
-
-def _tables():
-    from docassets.storage.tables import TableStore
-
-    tables = TableStore(_settings().database_url)
-    tables.create_schema()
-    return tables
 
 
 @main.command()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 import pymupdf
+import pytest
 
 from docassets.local_run import process_files
 from docassets.settings import Settings
@@ -51,7 +52,10 @@ def process_matter(engine: str, home: Path, files: list[Path], database_url: str
     if database_url:
         environment["DOCASSETS_DATABASE_URL"] = database_url
     settings = Settings.from_env(environment)
-    with dg.instance_for_test() as instance:
+    # A database URL from the environment reaches the Dagster resources as an EnvVar, read at run time.
+    with pytest.MonkeyPatch.context() as patch, dg.instance_for_test() as instance:
+        if database_url:
+            patch.setenv("DOCASSETS_DATABASE_URL", database_url)
         result = process_files(files, project=PROJECT, settings=settings, instance=instance)
     assert not result.failed, result.failed
     return Matter(engine, settings, TableStore(settings.database_url),

@@ -213,5 +213,5 @@ def test_rematerializing_a_document_replaces_its_index_rows(settings):
         assert again.sort_values(["level", "number"], ignore_index=True).equals(
             first.sort_values(["level", "number"], ignore_index=True))
         assert search(pipeline.tables, "rerun", "Berkshire") == hits  # the old entries left the index
-    assert (first.level == "page").sum() == 1 and (first.level == "chunk").sum() >= 2
+    assert (first.level == "page").sum() == 1 and (first.level == "chunk").sum() >= 1
     assert [hit.page for hit in hits] == [1]

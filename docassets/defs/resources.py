@@ -8,7 +8,7 @@ import dagster as dg
 from docassets.core.resolution import ResolutionSettings
 from docassets.settings import DOCUMENTS_PER_RUN, validated_database_url
 from docassets.storage.blobs import BlobStore, open_blob_store
-from docassets.storage.tables import TableStore
+from docassets.storage.tables import TableStore, open_tables
 
 
 class BlobStoreResource(dg.ConfigurableResource):
@@ -56,6 +56,4 @@ def _blob_store(bucket: str | None, prefix: str, region: str | None, local_root:
 
 @cache
 def _table_store(url: str) -> TableStore:
-    store = TableStore(url)
-    store.create_schema()
-    return store
+    return open_tables(url)

@@ -293,6 +293,13 @@ class TableStore:
         return self.engine.connect()
 
 
+def open_tables(url: str) -> TableStore:
+    """A store whose tables exist (created when missing)."""
+    store = TableStore(url)
+    store.create_schema()
+    return store
+
+
 def as_utc(moment: datetime | None) -> datetime | None:
     """A stored timestamp as an aware UTC datetime: SQLite hands them back without their zone."""
     if moment is None:

@@ -23,7 +23,7 @@ from docassets.search import MARK_END, MARK_START, EntityNotFound, search
 from docassets.settings import Settings
 from docassets.storage import tables as t
 from docassets.storage.blobs import BlobStore
-from docassets.storage.tables import TableStore
+from docassets.storage.tables import TableStore, open_tables
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 PAGE_DPI = 80  # enough to read a page beside its hit, small enough to render in a few ms
@@ -83,8 +83,7 @@ def page_image(request: Request, tables: TableStore, store: BlobStore) -> Respon
 
 
 def create_app(settings: Settings) -> Starlette:
-    tables = TableStore(settings.database_url)
-    tables.create_schema()
+    tables = open_tables(settings.database_url)
     store = blob_store_for(settings)
     return Starlette(routes=[
         Route("/", partial(search_page, tables=tables), name="search"),
