@@ -158,10 +158,3 @@ def fts5_match(node: Node) -> str:
         expression = f"({expression} NOT {fts5_match(part)})"
     return expression
 
-
-def query_terms(node: Node) -> list[Term]:
-    """The positive terms of a query, for highlighting."""
-    if isinstance(node, Term):
-        return [node]
-    parts = node.options if isinstance(node, AnyOf) else node.positive
-    return [term for part in parts for term in query_terms(part)]
