@@ -9,7 +9,7 @@ the benchmark works in a database of its own and drops it.
 1. Index build. The same generated documents (pages and chunks) are written into the indexed
    `search_index` table, in runs of 25 documents per transaction as the asset does (best of three
    interleaved rounds, each into a fresh database): by docassets
-   (`search_index_frame` and `TableStore.replace_tables`, the asset's code path), and by bare
+   (`search_index_rows` and `TableStore.replace_tables`, the asset's code path), and by bare
    DB-API `executemany` of the same rows. "ours / bare" is the rate ratio (goal >= 0.9). For the
    record, the cost of the full-text index itself: bare inserts into the table with the index,
    against bare inserts into the same table without it.
@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from docassets.frames import SEARCH_INDEX_COLUMNS, search_index_frame
+from docassets.frames import SEARCH_INDEX_COLUMNS, search_index_rows
 from docassets.search import search
 from docassets.storage import tables as t
 from docassets.storage.tables import TableStore
@@ -121,16 +121,15 @@ def runs_of_documents(generator: Generator, pages: int) -> list[list[tuple[str, 
 def build_ours(tables: TableStore, runs) -> float:
     started = time.perf_counter()
     for run in runs:
-        frame = pd.concat([search_index_frame(d, "bench", pages, chunks) for d, pages, chunks in run])
-        tables.replace_tables({"search_index": frame.to_dict(orient="records")},
-                              {"document_id": [d for d, _, _ in run]})
+        rows = [row for d, pages, chunks in run for row in search_index_rows(d, "bench", pages, chunks)]
+        tables.replace_tables({"search_index": rows}, {"document_id": [d for d, _, _ in run]})
     return time.perf_counter() - started
 
 
 def build_bare(tables: TableStore, runs, table: str = "search_index") -> float:
     """The same rows through the driver's executemany, one transaction per run (rows prepared beforehand)."""
-    prepared = [[tuple(row) for row in pd.concat([search_index_frame(d, "bench", p, c) for d, p, c in run])
-                 [SEARCH_INDEX_COLUMNS].itertuples(index=False)] for run in runs]
+    prepared = [[tuple(row.values()) for d, p, c in run for row in search_index_rows(d, "bench", p, c)]
+                for run in runs]
     marker = "%s" if tables.engine.dialect.name == "postgresql" else "?"
     statement = f"INSERT INTO {table} ({', '.join(SEARCH_INDEX_COLUMNS)}) VALUES ({', '.join([marker] * 9)})"
     connection = tables.engine.raw_connection()
@@ -185,7 +184,7 @@ def load_project(tables: TableStore, pages: int, generator: Generator) -> None:
         for _ in range(min(DOCUMENTS_PER_RUN, pages // PAGES_PER_DOCUMENT - start)):
             document_id = str(uuid.uuid4())
             page_frame, chunk_frame, mentions = generator.document(document_id)
-            index_rows += search_index_frame(document_id, "bench", page_frame, chunk_frame).to_dict(orient="records")
+            index_rows += search_index_rows(document_id, "bench", page_frame, chunk_frame)
             sources.append({"document_id": document_id, "project": "bench", "file_name": f"{document_id}.pdf",
                             "blob_key": f"documents/{document_id}.pdf", "size_bytes": 1, "sha256": "0" * 64,
                             "page_count": PAGES_PER_DOCUMENT, "encrypted": False})

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
-from docassets.search import Entity, cite, find_entity, sentence_at, sentence_spans
+from docassets.core.models import Entity
+from docassets.search import cite, find_entity, sentence_at, sentence_spans
 from docassets.storage import tables as t
 from docassets.storage.tables import TableStore
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from docassets.core.chunking import sentence_parts
+from docassets.core.models import Entity
 from docassets.core.search_query import AnyOf, Node, Term, fts5_match, parse_query
 from docassets.storage import tables as t
 from docassets.storage.tables import TableStore
@@ -54,16 +55,6 @@ def cite(file: str, page: int | None, bates: str | None) -> str:
 
 class EntityNotFound(LookupError):
     """No resolved entity of the project has that id, name or alias."""
-
-
-@dataclass(frozen=True)
-class Entity:
-    entity_id: str
-    label: str
-    canonical_name: str
-    aliases: tuple[str, ...]
-    mention_count: int
-    document_count: int
 
 
 def find_entity(tables: TableStore, project: str, name: str) -> Entity:

@@ -29,20 +29,22 @@ def _by_document(context: dg.OutputContext, obj: Mapping[str, object]) -> Mappin
 
 
 class TableIOManager(dg.ConfigurableIOManager):
-    """Per document (partitioned) or per asset: a DataFrame, or a mapping of table name to DataFrame."""
+    """Per document (partitioned): a DataFrame or a list of row records for each document. Per asset:
+    a DataFrame, or a mapping of table name to DataFrame."""
 
     database: dg.ResourceDependency[DatabaseResource]
 
     def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | Mapping[str, pd.DataFrame]) -> None:
         name = context.asset_key.path[-1]
         if context.has_asset_partitions:
-            frames = {name: pd.concat(_by_document(context, obj).values(), ignore_index=True)}
+            # Per document: a DataFrame, or already a list of row records (see `search_index`).
+            rows = {name: [row for part in _by_document(context, obj).values()
+                           for row in (part.to_dict(orient="records") if isinstance(part, pd.DataFrame) else part)]}
             where = {"document_id": list(context.asset_partition_keys)}
         else:
-            frames, where = ({name: obj} if isinstance(obj, pd.DataFrame) else dict(obj)), None
-        written = self.database.tables().replace_tables(
-            {table: frame.to_dict(orient="records") for table, frame in frames.items()}, where
-        )
+            frames = {name: obj} if isinstance(obj, pd.DataFrame) else dict(obj)
+            rows, where = {table: frame.to_dict(orient="records") for table, frame in frames.items()}, None
+        written = self.database.tables().replace_tables(rows, where)
         context.add_output_metadata({f"rows_{table}": count for table, count in written.items()})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame | dict[str, pd.DataFrame]:

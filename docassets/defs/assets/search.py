@@ -5,7 +5,7 @@ import pandas as pd
 
 from docassets.defs.checks import documents_check
 from docassets.defs.partitions import document_backfill, documents
-from docassets.frames import search_index_frame
+from docassets.frames import search_index_rows
 
 
 @dg.asset(
@@ -28,19 +28,19 @@ def search_index(
     The database indexes the text as the rows are written (see `storage/tables.py`), so replacing a
     document's rows replaces its index entries in the same transaction.
     """
-    frames, missing = {}, {}
+    rows, missing = {}, {}
     for document_id, source_frame in source_documents.items():
         pages, document_chunks = ocr_text[document_id], chunks[document_id]
-        frame = frames[document_id] = search_index_frame(
-            document_id, source_frame.iloc[0].project, pages, document_chunks
-        )
-        counts = frame.level.value_counts()
+        indexed = rows[document_id] = search_index_rows(document_id, source_frame.iloc[0].project, pages, document_chunks)
+        page_rows = [row for row in indexed if row["level"] == "page"]
+        chunk_rows = len(indexed) - len(page_rows)
         context.add_asset_metadata({
-            "pages": int(counts.get("page", 0)),
-            "chunks": int(counts.get("chunk", 0)),
-            "characters": int(frame[frame.level == "page"].text.str.len().sum()),
+            "pages": len(page_rows),
+            "chunks": chunk_rows,
+            "characters": sum(len(row["text"]) for row in page_rows),
         }, partition_key=document_id)
-        if (int(counts.get("page", 0)), int(counts.get("chunk", 0))) != (len(pages), len(document_chunks)):
-            missing[document_id] = f"{counts.to_dict()} rows for {len(pages)} pages and {len(document_chunks)} chunks"
-    yield dg.Output(frames)
-    yield documents_check("every_page_and_chunk_indexed", missing, checked=len(frames))
+        if (len(page_rows), chunk_rows) != (len(pages), len(document_chunks)):
+            missing[document_id] = (f"{len(page_rows)} page rows and {chunk_rows} chunk rows for {len(pages)} pages "
+                                    f"and {len(document_chunks)} chunks")
+    yield dg.Output(rows)
+    yield documents_check("every_page_and_chunk_indexed", missing, checked=len(rows))
