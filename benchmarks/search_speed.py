@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/search_speed.py          # quick (default): 20k pages on PostgreSQL, 10k on SQLite
     .venv/bin/python benchmarks/search_speed.py --full   # 1,000,000 pages on PostgreSQL, 100,000 on SQLite
+    .venv/bin/python benchmarks/search_speed.py --only build     # or --only latency
 
 PostgreSQL is DOCASSETS_BENCH_DATABASE_URL, else the test server (postgresql+psycopg://postgres@127.0.0.1:5432/test);
 the benchmark works in a database of its own and drops it.
@@ -38,6 +39,7 @@ from docassets.storage import tables as t
 from docassets.storage.tables import TableStore
 
 FULL = "--full" in sys.argv[1:]
+ONLY = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None  # "build" or "latency"
 PAGES = {"postgresql": 1_000_000 if FULL else 20_000, "sqlite": 100_000 if FULL else 10_000}
 BUILD_PAGES = 20_000 if FULL else 2_000
 BUILD_ROUNDS = 3  # ours, bare and bare-unindexed interleaved; the best round of each counts (a shared host)
@@ -241,14 +243,14 @@ def measure_latency(engine: str, folder: Path) -> dict:
 def main() -> None:
     print(f"search_speed ({'full' if FULL else 'quick'}), {os.cpu_count()} CPUs")
     with TemporaryDirectory() as folder:
-        for engine in ("postgresql", "sqlite"):
+        for engine in ("postgresql", "sqlite") if ONLY in (None, "build") else ():
             build = measure_build(engine, Path(folder))
             print(f"{engine:<10} index build, {build['rows']:,} rows ({BUILD_PAGES:,} pages + chunks): "
                   f"ours {build['ours']:,.0f} rows/s, bare executemany {build['bare']:,.0f} rows/s, "
                   f"ours/bare {build['ours'] / build['bare']:.2f}; bare without the full-text index "
                   f"{build['bare_unindexed']:,.0f} rows/s (indexing costs {1 - build['bare'] / build['bare_unindexed']:.0%})",
                   flush=True)
-        for engine in ("postgresql", "sqlite"):
+        for engine in ("postgresql", "sqlite") if ONLY in (None, "latency") else ():
             latency = measure_latency(engine, Path(folder))
             print(f"{engine:<10} {latency['pages']:,} pages (loaded in {latency['load_s']:.0f} s): two-term query + "
                   f"entity filter, {QUERIES} queries: p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms, "

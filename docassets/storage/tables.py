@@ -316,18 +316,24 @@ def _conditions(table: sa.Table, where: Mapping[str, Any] | None) -> list:
     ]
 
 
+_PLAIN = frozenset({str, int, bool, bytes, type(None)})  # stored as they are
+
+
 def _clean(row: Mapping[str, Any], table: sa.Table) -> dict[str, Any]:
     """Keep the table's columns; pandas' NaN/NaT/numpy scalars become plain Python values."""
     clean = {}
-    for column in table.columns:
-        if column.name not in row:
-            continue
-        value = row[column.name]
-        if value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-            value = None
-        elif isinstance(value, pd.Timestamp):
-            value = value.to_pydatetime()
-        elif isinstance(value, np.generic):
-            value = value.item()
-        clean[column.name] = value
+    for name in table.columns.keys():
+        if name in row:
+            value = row[name]
+            clean[name] = value if type(value) in _PLAIN else _plain(value)
     return clean
+
+
+def _plain(value: Any) -> Any:
+    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
