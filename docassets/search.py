@@ -62,20 +62,17 @@ def find_entity(tables: TableStore, project: str, name: str) -> Entity:
     one whose name or an alias contains every word of `name`. Several: the most mentioned."""
     entities = t.resolved_entities
     wanted = name.strip().casefold()
-    exact = tables.frame(
-        sa.select(entities).where(
-            entities.c.project == project,
-            sa.or_(entities.c.entity_id == name.strip(), sa.func.lower(entities.c.canonical_name) == wanted),
-        ).order_by(entities.c.mention_count.desc()).limit(1)
-    )
-    if len(exact):
-        return _entity(exact.iloc[0])
-    candidates = tables.frame(
-        sa.select(entities).where(entities.c.project == project).order_by(entities.c.mention_count.desc())
-    )
+    in_project = sa.select(entities).where(entities.c.project == project).order_by(entities.c.mention_count.desc())
+    with tables.connect() as connection:  # plain rows: a DataFrame costs more than this lookup
+        exact = connection.execute(in_project.where(
+            sa.or_(entities.c.entity_id == name.strip(), sa.func.lower(entities.c.canonical_name) == wanted)
+        ).limit(1)).first()
+        if exact is not None:
+            return _entity(exact)
+        candidates = connection.execute(in_project).all()
     words = set(wanted.split())
     for level in ("alias", "words"):
-        for row in candidates.itertuples():
+        for row in candidates:
             names = [row.canonical_name, *row.aliases]
             if level == "alias" and any(n.casefold() == wanted for n in names):
                 return _entity(row)
