@@ -5,6 +5,8 @@
     mentions = api.extract_entities(pages[0].text)  # [Mention(start, end, text, label, ...)]
     api.resolve_names([("Paul, Michael", "PERSON"), ("Michael Paul", "PERSON")])  # [0, 0]
     result = api.process(["a.pdf", "b.pdf"], project="wombat")
+    hits = api.search("wombat", '"2019 audit" acme', entities=["Acme Corp."])  # [Hit(..., bates="WOMBAT 000512")]
+    record = api.entity("wombat", "Acme")           # its aliases, mentions with cites, relationships
 """
 from __future__ import annotations
 
@@ -14,10 +16,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from docassets.core.models import Mention, Page
+    from docassets.entity_record import EntityRecord
+    from docassets.search import Hit
     from docassets.local_run import ProcessResult
     from docassets.settings import Settings
 
-__all__ = ["extract_pages", "extract_entities", "resolve_names", "process"]
+__all__ = ["extract_pages", "extract_entities", "resolve_names", "process", "search", "entity"]
 
 
 def extract_pages(path: str | Path, *, workers: int | None = None) -> list[Page]:
@@ -55,3 +59,29 @@ def process(
     from docassets.settings import Settings
 
     return process_files(paths, project=project, settings=settings or Settings.from_env(), force=force)
+
+
+def search(project: str, query: str, *, settings: Settings | None = None, **filters) -> list[Hit]:
+    """Pages of a project matching `query` (docassets' search syntax), best first, each cited.
+
+    Filters (keywords): `entities`, `together` ("page" | "sentence"), `documents`, `date_from`,
+    `date_to`, `labels`, `collapse_duplicates`, `exclude_documents`, `limit`; see `docassets.search.search`.
+    """
+    from docassets.search import search as run
+
+    return run(_tables(settings), project, query, **filters)
+
+
+def entity(project: str, name: str, *, settings: Settings | None = None) -> EntityRecord:
+    """The record of a project's resolved entity (id, name or alias): mentions with cites and sentences,
+    relationships with their evidence."""
+    from docassets.entity_record import entity_record
+
+    return entity_record(_tables(settings), project, name)
+
+
+def _tables(settings: Settings | None):
+    from docassets.settings import Settings
+    from docassets.storage.tables import open_tables
+
+    return open_tables((settings or Settings.from_env()).database_url)

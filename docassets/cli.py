@@ -22,6 +22,12 @@ def _project(_context, _parameter, name: str | None) -> str | None:
         raise click.BadParameter(str(error)) from None
 
 
+def _tables():
+    from docassets.storage.tables import open_tables
+
+    return open_tables(Settings.from_env().database_url)
+
+
 def _operational_errors() -> tuple[type[BaseException], ...]:
     """Errors of the machine, not of docassets: a setting, the database, the blob store. A command
     reports them in one line; anything else is a bug and keeps its traceback."""
@@ -206,12 +212,10 @@ def reprocess(project: str | None, document_ids: tuple[str, ...], failed: bool) 
     """Backfill: run the chosen documents again (the sensor requests the runs; rows are replaced)."""
     from docassets.progress import read_progress
     from docassets.storage.registry import request_reruns
-    from docassets.storage.tables import TableStore
 
     if not project and not document_ids:
         raise click.ClickException("choose documents with --project or --document")
-    tables = TableStore(Settings.from_env().database_url)
-    tables.create_schema()
+    tables = _tables()
     chosen = [
         d.document_id
         for d in read_progress(tables, project=project).documents
@@ -251,3 +255,101 @@ def doctor() -> None:
         click.echo(f"{'ok  ' if result.ok else 'FAIL'}  {result.name}: {result.detail}")
     if not all(result.ok for result in results):
         sys.exit(1)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--project", required=True, help="The matter to search.")
+@click.option("--entity", "entities", multiple=True,
+              help="Only pages mentioning this resolved entity (id, name or any alias); repeat for several.")
+@click.option("--same", "together", type=click.Choice(["page", "sentence"]), default="page", show_default=True,
+              help="With several --entity: all on one page, or all in one sentence.")
+@click.option("--document", "documents", multiple=True, help="Only this document (id or file name); repeatable.")
+@click.option("--date-from", help="Only pages mentioning a date on or after this ISO date.")
+@click.option("--date-to", help="Only pages mentioning a date on or before this ISO date.")
+@click.option("--label", "labels", multiple=True, help="Only pages mentioning an entity of this label (ORG, MONEY...).")
+@click.option("--collapse-duplicates", is_flag=True, help="Leave out documents that duplicate another one.")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of hits.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a citation column, ready for a brief.")
+def search(query: str, project: str, as_json: bool, as_csv: bool, **filters) -> None:
+    """Search a project's pages for QUERY; every hit cited by Bates number or page.
+
+    \b
+    QUERY syntax (the same on PostgreSQL and SQLite):
+      acme audit         both words          "2019 audit"   a phrase
+      audit*             a prefix           acme OR wombat either
+      acme -draft        acme, not draft    (a OR b) c     grouping
+    A QUERY starting with "-" goes after "--": docassets search --project P -- "-draft acme".
+    """
+    import csv
+    import json
+
+    from docassets.core.search_query import QuerySyntaxError
+    from docassets.search import EntityNotFound
+    from docassets.search import search as run_search
+
+    try:
+        hits = run_search(_tables(), project, query, **filters)
+    except (QuerySyntaxError, EntityNotFound) as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(json.dumps([hit.as_dict() for hit in hits], indent=2))
+    elif as_csv:
+        columns = ["citation", "document_id", "file", "page", "bates", "chunk_index", "score", "snippet"]
+        writer = csv.DictWriter(click.get_text_stream("stdout"), fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(hit.as_dict() for hit in hits)
+    else:
+        from tabulate import tabulate
+
+        rows = [(hit.citation, hit.page, f"{hit.score:.3f}", " ".join(hit.snippet.split())) for hit in hits]
+        click.echo(tabulate(rows, headers=["citation", "page", "score", "snippet"], maxcolwidths=[28, None, None, 90]))
+        click.echo(f"{len(hits)} hits")
+
+
+@main.command()
+@click.argument("name")
+@click.option("--project", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def entity(name: str, project: str, as_json: bool) -> None:
+    """Everything known about the resolved entity NAME (id, name or alias): its aliases, every
+    mention with its page, Bates cite and sentence, and its relationships with their evidence."""
+    import dataclasses
+    import json
+
+    from docassets.entity_record import entity_record
+    from docassets.search import EntityNotFound
+
+    try:
+        record = entity_record(_tables(), project, name)
+    except EntityNotFound as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(record), indent=2))
+        return
+    from tabulate import tabulate
+
+    e = record.entity
+    click.echo(f"{e.canonical_name}  ({e.label}, {e.entity_id})")
+    click.echo(f"aliases: {'; '.join(e.aliases)}")
+    click.echo(f"{e.mention_count} mentions in {e.document_count} documents\n")
+    click.echo(tabulate([(m.where.cite, m.text, m.sentence) for m in record.mentions],
+                        headers=["cite", "mention", "sentence"], maxcolwidths=[28, 24, 80]))
+    if record.relationships:
+        click.echo("\nrelationships")
+        rows = [(r.type, "->" if r.role == "source" else "<-", r.other, r.where.cite, r.sentence)
+                for r in record.relationships]
+        click.echo(tabulate(rows, headers=["type", "", "other", "cite", "evidence"], maxcolwidths=[16, 2, 28, 28, 70]))
+
+
+@main.command()
+@click.option("--port", default=8765, show_default=True)
+def serve(port: int) -> None:
+    """A read-only search page for the review team on http://127.0.0.1:PORT."""
+    import uvicorn
+
+    from docassets.web import create_app
+
+    click.echo(f"docassets search page on http://127.0.0.1:{port}")
+    uvicorn.run(create_app(Settings.from_env()), host="127.0.0.1", port=port, log_level="warning")

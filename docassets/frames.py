@@ -179,3 +179,26 @@ def relationship_keys(frame: pd.DataFrame) -> set[EntityKey]:
 
 def _without(record: dict, *keys: str) -> dict:
     return {k: v for k, v in record.items() if k not in keys}
+
+
+SEARCH_INDEX_COLUMNS = [
+    "document_id", "level", "number", "project", "page_start", "page_end", "bates_start", "bates_end", "text",
+]
+
+
+def search_index_rows(document_id: str, project: str, pages: pd.DataFrame, chunks: pd.DataFrame) -> list[dict]:
+    """A document's rows of the search index: one per page and one per chunk, with their page and Bates spans.
+
+    Plain records, not a DataFrame: the rows go straight to the database, and building a frame
+    cost more than writing them (benchmarks/search_speed.py)."""
+    rows = [
+        (document_id, "page", number, project, number, number, bates, bates, text)
+        for number, bates, text in zip(pages.page_number.tolist(), pages.bates.tolist(), pages.text.tolist(),
+                                       strict=True)
+    ]
+    rows += [
+        (document_id, "chunk", *spans[:1], project, *spans[1:])
+        for spans in zip(chunks.chunk_index.tolist(), chunks.page_start.tolist(), chunks.page_end.tolist(),
+                         chunks.bates_start.tolist(), chunks.bates_end.tolist(), chunks.text.tolist(), strict=True)
+    ]
+    return [dict(zip(SEARCH_INDEX_COLUMNS, row, strict=True)) for row in rows]

@@ -142,3 +142,28 @@ def production_settings(tmp_path: Path, own_postgres_url: str, aws_environment: 
 def settings(request: pytest.FixtureRequest) -> Settings:
     """Each pipeline test runs against both configurations."""
     return request.getfixturevalue(f"{request.param}_settings")
+
+
+@pytest.fixture(scope="session")
+def sqlite_matter(tmp_path_factory: pytest.TempPathFactory):
+    """A small matter of real filings processed once, in the embedded default (SQLite FTS5)."""
+    from .search_matter import matter_files, process_matter
+
+    folder = tmp_path_factory.mktemp("sqlite-matter")
+    return process_matter("sqlite", folder / "home", matter_files(folder))
+
+
+@pytest.fixture(scope="session")
+def postgres_matter(tmp_path_factory: pytest.TempPathFactory, postgres_admin: sa.Engine):
+    """The same matter processed with its tables in PostgreSQL (tsvector + GIN)."""
+    from .search_matter import matter_files, process_matter
+
+    folder = tmp_path_factory.mktemp("postgres-matter")
+    for url in _fresh_database(postgres_admin):
+        yield process_matter("postgresql", folder / "home", matter_files(folder), url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def matter(request: pytest.FixtureRequest):
+    """Each search test runs against both engines."""
+    return request.getfixturevalue(f"{'postgres' if request.param == 'postgresql' else 'sqlite'}_matter")

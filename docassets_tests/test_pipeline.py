@@ -47,7 +47,7 @@ def test_a_scanned_order_is_read_chunked_and_its_entities_found(pipeline):
     assert checks == {
         "matches_upload": True, "every_page_accounted": True, "pages_readable": True, "bates_consecutive": True,
         "chunks_cover_text": True, "offsets_reproduce_text": True, "mentions_in_chunks": True,
-        "endpoints_are_mentions": True, "stages_agree": True,
+        "endpoints_are_mentions": True, "stages_agree": True, "every_page_and_chunk_indexed": True,
     }
     summary = pipeline.tables.read_frame("document_summary", {"document_id": document}).iloc[0]
     assert (summary.pages, summary.ocr_pages, summary.status) == (1, 1, "completed")

@@ -6,6 +6,7 @@ import dagster as dg
 from docassets.defs.assets.documents import source_documents
 from docassets.defs.assets.entities import entity_mentions, relationships
 from docassets.defs.assets.project import entity_graph, resolved_entities
+from docassets.defs.assets.search import search_index
 from docassets.defs.assets.summary import document_summary
 from docassets.defs.assets.text import chunks, ocr_text
 from docassets.defs.io_managers import BlobIOManager, TableIOManager
@@ -15,7 +16,7 @@ from docassets.defs.sensors import project_automation, record_failed_documents, 
 from docassets.settings import Settings
 
 ASSETS = [
-    source_documents, ocr_text, chunks, entity_mentions, relationships, document_summary,
+    source_documents, ocr_text, chunks, entity_mentions, relationships, document_summary, search_index,
     resolved_entities, entity_graph,
 ]
 

@@ -31,26 +31,25 @@ def _by_document(context: dg.OutputContext, obj: Mapping[str, object]) -> Mappin
 
 
 class TableIOManager(dg.ConfigurableIOManager):
-    """Per document (partitioned) or per asset: a DataFrame, or a mapping of table name to DataFrame
-    (all written in one transaction); an input reads the table named after the asset."""
+    """Per document (partitioned): a DataFrame, a list of row records, or a mapping of table name to
+    either (all written in one transaction). Per asset: a DataFrame, or a mapping of table name to
+    DataFrame. An input reads the table named after the asset."""
 
     database: dg.ResourceDependency[DatabaseResource]
 
     def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | Mapping[str, pd.DataFrame]) -> None:
         name = context.asset_key.path[-1]
         if context.has_asset_partitions:
-            # per document, a DataFrame or (tables written together) a mapping of table name to DataFrame
-            parts: dict[str, list[pd.DataFrame]] = defaultdict(list)
+            # per document: a DataFrame, row records (see `search_index`), or a mapping of table name to either
+            rows: dict[str, list] = defaultdict(list)
             for value in _by_document(context, obj).values():
-                for table, frame in ({name: value} if isinstance(value, pd.DataFrame) else value).items():
-                    parts[table].append(frame)
-            frames = {table: pd.concat(part, ignore_index=True) for table, part in parts.items()}
+                for table, part in (value.items() if isinstance(value, Mapping) else [(name, value)]):
+                    rows[table] += part.to_dict(orient="records") if isinstance(part, pd.DataFrame) else part
             where = {"document_id": list(context.asset_partition_keys)}
         else:
-            frames, where = ({name: obj} if isinstance(obj, pd.DataFrame) else dict(obj)), None
-        written = self.database.tables().replace_tables(
-            {table: frame.to_dict(orient="records") for table, frame in frames.items()}, where
-        )
+            frames = {name: obj} if isinstance(obj, pd.DataFrame) else dict(obj)
+            rows, where = {table: frame.to_dict(orient="records") for table, frame in frames.items()}, None
+        written = self.database.tables().replace_tables(rows, where)
         context.add_output_metadata({f"rows_{table}": count for table, count in written.items()})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame | dict[str, pd.DataFrame]:

@@ -9,7 +9,8 @@ import dagster as dg
 from docassets.defs.partitions import documents
 
 DOCUMENT_STAGES = dg.AssetSelection.assets(
-    "source_documents", "ocr_text", "chunks", "entity_mentions", "relationships", "document_summary"
+    "source_documents", "ocr_text", "chunks", "entity_mentions", "relationships", "document_summary",
+    "search_index",
 )
 
 process_document = dg.define_asset_job(

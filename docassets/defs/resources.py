@@ -14,7 +14,7 @@ from docassets.settings import (
     validated_database_url,
 )
 from docassets.storage.blobs import BlobStore, open_blob_store
-from docassets.storage.tables import TableStore
+from docassets.storage.tables import TableStore, open_tables
 
 
 class BlobStoreResource(dg.ConfigurableResource):
@@ -69,6 +69,4 @@ def _blob_store(bucket: str | None, prefix: str, region: str | None, local_root:
 
 @cache
 def _table_store(url: str) -> TableStore:
-    store = TableStore(url)
-    store.create_schema()
-    return store
+    return open_tables(url)

@@ -189,6 +189,47 @@ entity_links = sa.Table(
     sa.Column("entity_id", sa.String(36), nullable=False, index=True),
 )
 
+search_index = sa.Table(
+    "search_index",  # full text of every page and every chunk, for `docassets search` (see SEARCH_DDL)
+    metadata,
+    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("level", sa.Text, primary_key=True),  # "page" | "chunk"
+    sa.Column("number", sa.Integer, primary_key=True),  # the page number, or the chunk index
+    sa.Column("project", sa.Text, nullable=False, index=True),
+    sa.Column("page_start", sa.Integer, nullable=False),
+    sa.Column("page_end", sa.Integer, nullable=False),
+    sa.Column("bates_start", sa.Text),
+    sa.Column("bates_end", sa.Text),
+    sa.Column("text", sa.Text, nullable=False),
+)
+
+# The full-text index beside `search_index`, kept in step by the database itself, so replacing a
+# document's rows replaces its index entries in the same transaction. PostgreSQL: a generated
+# tsvector with a GIN index; SQLite: an FTS5 table over the rows, maintained by triggers. Both
+# tokenize without stemming or stop words, so a query means the same on both (core/search_query.py).
+SEARCH_DDL = {
+    "postgresql": [
+        "ALTER TABLE search_index ADD COLUMN text_vector tsvector"
+        " GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED",
+        "CREATE INDEX search_index_text_vector ON search_index USING GIN (text_vector)",
+    ],
+    "sqlite": [
+        "CREATE VIRTUAL TABLE search_index_fts USING fts5(text, content='search_index', content_rowid='rowid',"
+        " tokenize='unicode61 remove_diacritics 0')",
+        "CREATE TRIGGER search_index_fts_insert AFTER INSERT ON search_index BEGIN"
+        " INSERT INTO search_index_fts(rowid, text) VALUES (new.rowid, new.text); END",
+        "CREATE TRIGGER search_index_fts_delete AFTER DELETE ON search_index BEGIN"
+        " INSERT INTO search_index_fts(search_index_fts, rowid, text) VALUES ('delete', old.rowid, old.text); END",
+        "CREATE TRIGGER search_index_fts_update AFTER UPDATE ON search_index BEGIN"
+        " INSERT INTO search_index_fts(search_index_fts, rowid, text) VALUES ('delete', old.rowid, old.text);"
+        " INSERT INTO search_index_fts(rowid, text) VALUES (new.rowid, new.text); END",
+    ],
+}
+for _dialect, _statements in SEARCH_DDL.items():
+    for _statement in _statements:
+        sa.event.listen(search_index, "after_create", sa.DDL(_statement).execute_if(dialect=_dialect))
+sa.event.listen(search_index, "before_drop", sa.DDL("DROP TABLE IF EXISTS search_index_fts").execute_if(dialect="sqlite"))
+
 document_failures = sa.Table(
     "document_failures",  # why a document's run failed, for `docassets status` and the UI
     metadata,
@@ -305,6 +346,13 @@ def _create_private_file(path: Path) -> None:
     os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
+def open_tables(url: str) -> TableStore:
+    """A store whose tables exist (created when missing)."""
+    store = TableStore(url)
+    store.create_schema()
+    return store
+
+
 def as_utc(moment: datetime | None) -> datetime | None:
     """A stored timestamp as an aware UTC datetime: SQLite hands them back without their zone."""
     if moment is None:
@@ -321,18 +369,24 @@ def _conditions(table: sa.Table, where: Mapping[str, Any] | None) -> list:
     ]
 
 
+_PLAIN = frozenset({str, int, bool, bytes, type(None)})  # stored as they are
+
+
 def _clean(row: Mapping[str, Any], table: sa.Table) -> dict[str, Any]:
     """Keep the table's columns; pandas' NaN/NaT/numpy scalars become plain Python values."""
     clean = {}
-    for column in table.columns:
-        if column.name not in row:
-            continue
-        value = row[column.name]
-        if value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-            value = None
-        elif isinstance(value, pd.Timestamp):
-            value = value.to_pydatetime()
-        elif isinstance(value, np.generic):
-            value = value.item()
-        clean[column.name] = value
+    for name in table.columns.keys():
+        if name in row:
+            value = row[name]
+            clean[name] = value if type(value) in _PLAIN else _plain(value)
     return clean
+
+
+def _plain(value: Any) -> Any:
+    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

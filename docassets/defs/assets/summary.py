@@ -17,6 +17,7 @@ from docassets.defs.resources import DatabaseResource
     group_name="documents",
     kinds={"sql"},
     io_manager_key="table_io_manager",
+    deps=["search_index"],  # completed means searchable too
     check_specs=[dg.AssetCheckSpec("stages_agree", asset="document_summary",
                                    description="Every page was read, and a document with text has chunks.")],
 )

@@ -1,0 +1,261 @@
+"""Search speed: building the index, and query latency with an entity filter, on both engines.
+
+    .venv/bin/python benchmarks/search_speed.py          # quick (default): 20k pages on PostgreSQL, 10k on SQLite
+    .venv/bin/python benchmarks/search_speed.py --full   # 1,000,000 pages on PostgreSQL, 100,000 on SQLite
+    .venv/bin/python benchmarks/search_speed.py --only build     # or --only latency
+
+PostgreSQL is DOCASSETS_BENCH_DATABASE_URL, else the test server (postgresql+psycopg://postgres@127.0.0.1:5432/test);
+the benchmark works in a database of its own and drops it.
+
+1. Index build. The same generated documents (pages and chunks) are written into the indexed
+   `search_index` table, in runs of 25 documents per transaction as the asset does (best of three
+   interleaved rounds, each into a fresh database): by docassets
+   (`search_index_rows` and `TableStore.replace_tables`, the asset's code path), and by bare
+   DB-API `executemany` of the same rows. "ours / bare" is the rate ratio (goal >= 0.9). For the
+   record, the cost of the full-text index itself: bare inserts into the table with the index,
+   against bare inserts into the same table without it.
+2. Latency. A generated project (pages of Zipf-distributed legal words, each page mentioning a few
+   of the project's entities through entity_mentions / entity_links / resolved_entities) is searched
+   through `docassets.search.search` with a two-term query and an entity filter given by name;
+   p50 and p95 over the queries (goal p95 < 150 ms at 1M pages on PostgreSQL).
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from docassets.frames import SEARCH_INDEX_COLUMNS, search_index_rows
+from docassets.search import search
+from docassets.storage import tables as t
+from docassets.storage.tables import TableStore
+
+FULL = "--full" in sys.argv[1:]
+ONLY = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None  # "build" or "latency"
+PAGES = {"postgresql": 1_000_000 if FULL else 20_000, "sqlite": 100_000 if FULL else 10_000}
+BUILD_PAGES = 20_000 if FULL else 2_000
+BUILD_ROUNDS = 3  # ours, bare and bare-unindexed interleaved; the best round of each counts (a shared host)
+PAGES_PER_DOCUMENT = 20
+DOCUMENTS_PER_RUN = 25
+WORDS_PER_PAGE = 250
+VOCABULARY = 20_000
+QUERIES = 200 if FULL else 60
+SERVER = os.environ.get("DOCASSETS_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def vocabulary() -> np.ndarray:
+    syllables = ["con", "tract", "de", "fen", "dant", "au", "dit", "in", "sur", "ance", "ap", "peal", "ru",
+                 "ling", "mo", "tion", "dis", "cov", "ery", "ex", "hib", "it", "wit", "ness", "lia", "bil"]
+    rng = np.random.default_rng(7)
+    words = {"".join(rng.choice(syllables, size=rng.integers(2, 5))) for _ in range(VOCABULARY * 3)}
+    return np.array(sorted(words)[:VOCABULARY])
+
+
+class Generator:
+    """Pages of Zipf-distributed words; each page names two of the project's entities."""
+
+    def __init__(self, entities: int, seed: int = 11):
+        self.words = vocabulary()
+        ranks = np.arange(1, len(self.words) + 1)
+        self.weights = 1 / ranks
+        self.weights /= self.weights.sum()
+        self.rng = np.random.default_rng(seed)
+        self.entities = [f"Company{n:06d} Holdings" for n in range(entities)]
+
+    def document(self, document_id: str) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
+        """Pages, chunks (two per page) and mentions of one document."""
+        words = self.rng.choice(self.words, size=(PAGES_PER_DOCUMENT, WORDS_PER_PAGE), p=self.weights)
+        named = self.rng.integers(0, len(self.entities), size=(PAGES_PER_DOCUMENT, 2))
+        texts, mentions = [], []
+        for page, (row, entities) in enumerate(zip(words, named, strict=True), start=1):
+            names = [self.entities[e] for e in entities]
+            text = f"{names[0]} " + " ".join(row) + f" {names[1]}"
+            texts.append(text)
+            for slot, entity in enumerate(entities):
+                mentions.append({"mention_id": f"{document_id}:{page}:{slot}", "document_id": document_id,
+                                 "page_number": page, "entity": int(entity), "text": self.entities[entity]})
+        pages = pd.DataFrame({"page_number": range(1, PAGES_PER_DOCUMENT + 1), "text": texts,
+                              "bates": [f"WOMBAT {n:06d}" for n in range(1, PAGES_PER_DOCUMENT + 1)]})
+        halves = [(text[: len(text) // 2], text[len(text) // 2:]) for text in texts]
+        chunks = pd.DataFrame({
+            "chunk_index": range(2 * PAGES_PER_DOCUMENT),
+            "text": [half for pair in halves for half in pair],
+            "page_start": [page for page in range(1, PAGES_PER_DOCUMENT + 1) for _ in (0, 1)],
+            "page_end": [page for page in range(1, PAGES_PER_DOCUMENT + 1) for _ in (0, 1)],
+            "bates_start": [f"WOMBAT {page:06d}" for page in range(1, PAGES_PER_DOCUMENT + 1) for _ in (0, 1)],
+            "bates_end": [f"WOMBAT {page:06d}" for page in range(1, PAGES_PER_DOCUMENT + 1) for _ in (0, 1)],
+        })
+        return pages, chunks, mentions
+
+
+def fresh_store(engine: str, folder: Path) -> tuple[TableStore, str | None]:
+    if engine == "sqlite":
+        return TableStore(f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:6]}.db'}"), None
+    admin = sa.create_engine(SERVER, isolation_level="AUTOCOMMIT")
+    name = f"docassets_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return TableStore(sa.make_url(SERVER).set(database=name).render_as_string(hide_password=False)), name
+
+
+def drop(name: str | None) -> None:
+    if name:
+        admin = sa.create_engine(SERVER, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def runs_of_documents(generator: Generator, pages: int) -> list[list[tuple[str, pd.DataFrame, pd.DataFrame]]]:
+    documents = [(str(uuid.uuid4()), *generator.document("x")[:2]) for _ in range(pages // PAGES_PER_DOCUMENT)]
+    return [documents[i:i + DOCUMENTS_PER_RUN] for i in range(0, len(documents), DOCUMENTS_PER_RUN)]
+
+
+def build_ours(tables: TableStore, runs) -> float:
+    started = time.perf_counter()
+    for run in runs:
+        rows = [row for d, pages, chunks in run for row in search_index_rows(d, "bench", pages, chunks)]
+        tables.replace_tables({"search_index": rows}, {"document_id": [d for d, _, _ in run]})
+    return time.perf_counter() - started
+
+
+def build_bare(tables: TableStore, runs, table: str = "search_index") -> float:
+    """The same rows through the driver's executemany, one transaction per run (rows prepared beforehand)."""
+    prepared = [[tuple(row.values()) for d, p, c in run for row in search_index_rows(d, "bench", p, c)]
+                for run in runs]
+    marker = "%s" if tables.engine.dialect.name == "postgresql" else "?"
+    statement = f"INSERT INTO {table} ({', '.join(SEARCH_INDEX_COLUMNS)}) VALUES ({', '.join([marker] * 9)})"
+    connection = tables.engine.raw_connection()
+    try:
+        started = time.perf_counter()
+        for rows in prepared:
+            cursor = connection.cursor()
+            cursor.executemany(statement, rows)
+            connection.commit()
+        return time.perf_counter() - started
+    finally:
+        connection.close()
+
+
+def plain_copy(tables: TableStore) -> None:
+    """`search_index` without its full-text index, for the cost of indexing."""
+    with tables.engine.begin() as connection:
+        columns = ", ".join(f"{c.name} {c.type.compile(tables.engine.dialect)}" for c in t.search_index.columns)
+        connection.execute(sa.text(f"CREATE TABLE search_index_plain ({columns}, "
+                                   "PRIMARY KEY (document_id, level, number))"))
+
+
+def measure_build(engine: str, folder: Path) -> dict:
+    runs = runs_of_documents(Generator(entities=1000), BUILD_PAGES)
+    rows = sum(len(p) + len(c) for run in runs for _, p, c in run)
+    results: dict[str, list[float]] = {}
+    for _ in range(BUILD_ROUNDS):
+        for label in ("ours", "bare", "bare_unindexed"):
+            tables, database = fresh_store(engine, folder)
+            try:
+                tables.create_schema()
+                if label == "ours":
+                    seconds = build_ours(tables, runs)
+                elif label == "bare":
+                    seconds = build_bare(tables, runs)
+                else:
+                    plain_copy(tables)
+                    seconds = build_bare(tables, runs, "search_index_plain")
+                results.setdefault(label, []).append(seconds)
+            finally:
+                tables.engine.dispose()
+                drop(database)
+    return {"rows": rows, **{k: rows / min(v) for k, v in results.items()}}
+
+
+def load_project(tables: TableStore, pages: int, generator: Generator) -> None:
+    """A project of `pages` pages with mentions and resolved entities, loaded in runs of documents."""
+    entity_ids = [str(uuid.uuid5(uuid.NAMESPACE_URL, name)) for name in generator.entities]
+    mention_counts = np.zeros(len(generator.entities), dtype=int)
+    for start in range(0, pages // PAGES_PER_DOCUMENT, DOCUMENTS_PER_RUN):
+        index_rows, mention_rows, link_rows, sources = [], [], [], []
+        for _ in range(min(DOCUMENTS_PER_RUN, pages // PAGES_PER_DOCUMENT - start)):
+            document_id = str(uuid.uuid4())
+            page_frame, chunk_frame, mentions = generator.document(document_id)
+            index_rows += search_index_rows(document_id, "bench", page_frame, chunk_frame)
+            sources.append({"document_id": document_id, "project": "bench", "file_name": f"{document_id}.pdf",
+                            "blob_key": f"documents/{document_id}.pdf", "size_bytes": 1, "sha256": "0" * 64,
+                            "page_count": PAGES_PER_DOCUMENT, "encrypted": False})
+            for m in mentions:
+                mention_counts[m["entity"]] += 1
+                mention_rows.append({"mention_id": m["mention_id"], "document_id": document_id, "chunk_index": None,
+                                     "start": 0, "end": len(m["text"]), "text": m["text"], "label": "ORG",
+                                     "normalized": m["text"].lower(), "page_number": m["page_number"],
+                                     "bates": None, "method": "rule", "confidence": 1.0, "role": None})
+                link_rows.append({"mention_id": m["mention_id"], "document_id": document_id, "project": "bench",
+                                  "entity_id": entity_ids[m["entity"]]})
+        with tables.engine.begin() as connection:
+            for table, rows in ((t.search_index, index_rows), (t.source_documents, sources),
+                                (t.entity_mentions, mention_rows), (t.entity_links, link_rows)):
+                connection.execute(table.insert(), rows)
+    tables.replace_rows("resolved_entities", [
+        {"entity_id": entity_ids[n], "project": "bench", "label": "ORG", "canonical_name": name,
+         "aliases": [name], "mention_count": int(mention_counts[n]), "document_count": int(mention_counts[n])}
+        for n, name in enumerate(generator.entities)
+    ])
+    if tables.engine.dialect.name == "postgresql":
+        with tables.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE"))
+
+
+def measure_latency(engine: str, folder: Path) -> dict:
+    pages = PAGES[engine]
+    generator = Generator(entities=max(100, pages // 50))  # each entity on about 100 pages
+    tables, database = fresh_store(engine, folder)
+    try:
+        tables.create_schema()
+        started = time.perf_counter()
+        load_project(tables, pages, generator)
+        load_seconds = time.perf_counter() - started
+        rng = np.random.default_rng(3)
+        words = generator.words
+        timings, hit_counts = [], []
+        for n in range(QUERIES + 5):
+            first, second = words[rng.integers(20, 400)], words[rng.integers(20, 400)]
+            entity = generator.entities[rng.integers(0, len(generator.entities))]
+            started = time.perf_counter()
+            hits = search(tables, "bench", f"{first} {second}", entities=[entity], limit=20)
+            elapsed = time.perf_counter() - started
+            if n >= 5:  # the first few warm the caches
+                timings.append(elapsed * 1000)
+                hit_counts.append(len(hits))
+        return {"pages": pages, "load_s": load_seconds, "p50": statistics.median(timings),
+                "p95": float(np.percentile(timings, 95)), "mean_hits": float(np.mean(hit_counts))}
+    finally:
+        tables.engine.dispose()
+        drop(database)
+
+
+def main() -> None:
+    print(f"search_speed ({'full' if FULL else 'quick'}), {os.cpu_count()} CPUs")
+    with TemporaryDirectory() as folder:
+        for engine in ("postgresql", "sqlite") if ONLY in (None, "build") else ():
+            build = measure_build(engine, Path(folder))
+            print(f"{engine:<10} index build, {build['rows']:,} rows ({BUILD_PAGES:,} pages + chunks): "
+                  f"ours {build['ours']:,.0f} rows/s, bare executemany {build['bare']:,.0f} rows/s, "
+                  f"ours/bare {build['ours'] / build['bare']:.2f}; bare without the full-text index "
+                  f"{build['bare_unindexed']:,.0f} rows/s (indexing costs {1 - build['bare'] / build['bare_unindexed']:.0%})",
+                  flush=True)
+        for engine in ("postgresql", "sqlite") if ONLY in (None, "latency") else ():
+            latency = measure_latency(engine, Path(folder))
+            print(f"{engine:<10} {latency['pages']:,} pages (loaded in {latency['load_s']:.0f} s): two-term query + "
+                  f"entity filter, {QUERIES} queries: p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms, "
+                  f"{latency['mean_hits']:.1f} hits on average", flush=True)
+
+
+if __name__ == "__main__":
+    main()
