@@ -3,8 +3,9 @@
 import dagster as dg
 import pandas as pd
 
-from docassets.defs.checks import documents_check
+from docassets.defs.failures import StageFailures
 from docassets.defs.partitions import document_backfill, documents
+from docassets.defs.resources import DatabaseResource
 from docassets.frames import search_index_rows
 
 
@@ -14,7 +15,7 @@ from docassets.frames import search_index_rows
     group_name="search",
     kinds={"sql"},
     io_manager_key="table_io_manager",
-    check_specs=[dg.AssetCheckSpec("every_page_and_chunk_indexed", asset="search_index",
+    check_specs=[dg.AssetCheckSpec("every_page_and_chunk_indexed", asset="search_index", blocking=True,
                                    description="One index row per page and per chunk, each with its text.")],
 )
 def search_index(
@@ -22,25 +23,32 @@ def search_index(
     source_documents: dict[str, pd.DataFrame],
     ocr_text: dict[str, pd.DataFrame],
     chunks: dict[str, pd.DataFrame],
+    database: DatabaseResource,
 ):
     """Page-level and chunk-level rows for full-text search (PostgreSQL tsvector + GIN, or SQLite FTS5).
 
     The database indexes the text as the rows are written (see `storage/tables.py`), so replacing a
     document's rows replaces its index entries in the same transaction.
     """
+    failures = StageFailures(context, database.tables(), "search_index")
     rows, missing = {}, {}
     for document_id, source_frame in source_documents.items():
-        pages, document_chunks = ocr_text[document_id], chunks[document_id]
-        indexed = rows[document_id] = search_index_rows(document_id, source_frame.iloc[0].project, pages, document_chunks)
-        page_rows = [row for row in indexed if row["level"] == "page"]
-        chunk_rows = len(indexed) - len(page_rows)
-        context.add_asset_metadata({
-            "pages": len(page_rows),
-            "chunks": chunk_rows,
-            "characters": sum(len(row["text"]) for row in page_rows),
-        }, partition_key=document_id)
-        if (len(page_rows), chunk_rows) != (len(pages), len(document_chunks)):
-            missing[document_id] = (f"{len(page_rows)} page rows and {chunk_rows} chunk rows for {len(pages)} pages "
-                                    f"and {len(document_chunks)} chunks")
+        with failures.document(document_id):
+            pages, document_chunks = ocr_text[document_id], chunks[document_id]
+            indexed = rows[document_id] = search_index_rows(
+                document_id, source_frame.iloc[0].project, pages, document_chunks
+            )
+            page_rows = [row for row in indexed if row["level"] == "page"]
+            chunk_rows = len(indexed) - len(page_rows)
+            context.add_asset_metadata({
+                "pages": len(page_rows),
+                "chunks": chunk_rows,
+                "characters": sum(len(row["text"]) for row in page_rows),
+            }, partition_key=document_id)
+            if (len(page_rows), chunk_rows) != (len(pages), len(document_chunks)):
+                missing[document_id] = (f"{len(page_rows)} page rows and {chunk_rows} chunk rows for "
+                                        f"{len(pages)} pages and {len(document_chunks)} chunks")
+    failures.raise_if_any()
     yield dg.Output(rows)
-    yield documents_check("every_page_and_chunk_indexed", missing, checked=len(rows))
+    yield failures.blocking_check("every_page_and_chunk_indexed", missing, checked=len(rows))
+    failures.raise_if_any()
