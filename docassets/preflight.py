@@ -22,9 +22,11 @@ class StorageUnavailable(RuntimeError):
 
 
 def blob_store_for(settings: Settings):
+    from docassets.defs.resources import s3_resource
     from docassets.storage.blobs import open_blob_store
 
-    return open_blob_store(settings.s3_bucket, settings.s3_prefix, settings.s3_region, settings.blob_root)
+    return open_blob_store(settings.s3_bucket, settings.s3_prefix, settings.blob_root,
+                           s3_resource(settings).get_client)
 
 
 def check_database(settings: Settings) -> CheckResult:
@@ -32,7 +34,7 @@ def check_database(settings: Settings) -> CheckResult:
 
     store = TableStore(settings.database_url)
     try:
-        store.create_schema()
+        store.ensure_schema()
     except DatabaseUnavailable as error:
         return CheckResult("database", False, str(error))
     finally:
@@ -110,12 +112,10 @@ DOCASSETS_SENSORS = ("upload_sensor", "project_automation", "record_failed_docum
 
 
 def check_sensors(settings: Settings) -> CheckResult:
-    from dagster._core.scheduler.instigation import InstigatorStatus, InstigatorType
-
     stopped = sorted(
         state.instigator_name
-        for state in dagster_instance(settings).all_instigator_state(instigator_type=InstigatorType.SENSOR)
-        if state.status == InstigatorStatus.STOPPED and state.instigator_name in DOCASSETS_SENSORS
+        for state in dagster_instance(settings).all_instigator_state()
+        if state.status.value == "STOPPED" and state.instigator_name in DOCASSETS_SENSORS
     )
     if stopped:
         return CheckResult("sensors", False, f"{', '.join(stopped)} stopped: start it in the UI (Automation) "
@@ -154,3 +154,24 @@ def verify_storage(settings: Settings) -> None:
     failures = [result.detail for result in run_checks(settings, STORAGE_CHECKS) if not result.ok]
     if failures:
         raise StorageUnavailable("; ".join(failures))
+
+
+VERIFIED_VARIABLE = "DOCASSETS_STORAGE_VERIFIED"  # set by the process that checked, read by its children
+
+
+def verify_storage_once(settings: Settings) -> None:
+    """`verify_storage` when the code location loads, not again in each run's process.
+
+    Dagster starts a run as a child process of the code location's server, which checked the same
+    storage when it loaded and left a fingerprint of it in the environment the child inherits. A
+    process without it (the server itself, a run started by another launcher) checks.
+    """
+    import hashlib
+    import os
+
+    storage = "\0".join(map(str, (settings.database_url, settings.s3_bucket, settings.s3_prefix, settings.blob_root)))
+    fingerprint = hashlib.sha256(storage.encode()).hexdigest()
+    if os.environ.get(VERIFIED_VARIABLE) == fingerprint:
+        return
+    verify_storage(settings)
+    os.environ[VERIFIED_VARIABLE] = fingerprint

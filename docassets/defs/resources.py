@@ -4,10 +4,11 @@ from functools import cache
 from pathlib import Path
 
 import dagster as dg
+from dagster_aws.s3 import S3Resource
 
 from docassets.core.resolution import ResolutionSettings
-from docassets.settings import DOCUMENTS_PER_RUN, validated_database_url
-from docassets.storage.blobs import BlobStore, open_blob_store
+from docassets.settings import DOCUMENTS_PER_RUN, Settings, validated_database_url
+from docassets.storage.blobs import S3_MAX_ATTEMPTS, BlobStore, open_blob_store
 from docassets.storage.tables import TableStore
 
 
@@ -16,11 +17,21 @@ class BlobStoreResource(dg.ConfigurableResource):
 
     bucket: str | None = None
     prefix: str = ""
-    region: str | None = None
     local_root: str = ".docassets/blobs"
+    s3: S3Resource  # the S3 client's endpoint, region, profile and retries (unused for a local folder)
 
     def store(self) -> BlobStore:
-        return _blob_store(self.bucket, self.prefix, self.region, self.local_root)
+        return _blob_store(self.bucket, self.prefix, self.local_root, self.s3)
+
+
+def s3_resource(settings: Settings) -> S3Resource:
+    """The S3 client's configuration from the settings; credentials stay with boto3's own lookup."""
+    return S3Resource(
+        region_name=settings.s3_region,
+        endpoint_url=settings.s3_endpoint_url,
+        profile_name=settings.aws_profile,
+        max_attempts=S3_MAX_ATTEMPTS,
+    )
 
 
 class DatabaseResource(dg.ConfigurableResource):
@@ -50,12 +61,12 @@ class PipelineSettings(dg.ConfigurableResource):
 
 
 @cache
-def _blob_store(bucket: str | None, prefix: str, region: str | None, local_root: str) -> BlobStore:
-    return open_blob_store(bucket, prefix, region, Path(local_root))
+def _blob_store(bucket: str | None, prefix: str, local_root: str, s3: S3Resource) -> BlobStore:
+    return open_blob_store(bucket, prefix, Path(local_root), s3.get_client)
 
 
 @cache
 def _table_store(url: str) -> TableStore:
     store = TableStore(url)
-    store.create_schema()
+    store.ensure_schema()
     return store
