@@ -39,7 +39,7 @@ def check_database(settings: Settings) -> CheckResult:
         return CheckResult("database", False, str(error))
     finally:
         store.engine.dispose()
-    return CheckResult("database", True, f"{settings.database_display}: reachable, schema present")
+    return CheckResult("database", True, f"{settings.database_display}: reachable, schema at the code's revision")
 
 
 def check_blob_store(settings: Settings) -> CheckResult:
@@ -169,8 +169,8 @@ def verify_storage_once(settings: Settings) -> None:
     import hashlib
     import os
 
-    storage = "\0".join(map(str, (settings.database_url, settings.s3_bucket, settings.s3_prefix, settings.blob_root)))
-    fingerprint = hashlib.sha256(storage.encode()).hexdigest()
+    storage = (settings.database_url, settings.s3_bucket, settings.s3_prefix, settings.blob_root)
+    fingerprint = hashlib.sha256("\0".join(map(str, storage)).encode()).hexdigest()
     if os.environ.get(VERIFIED_VARIABLE) == fingerprint:
         return
     verify_storage(settings)

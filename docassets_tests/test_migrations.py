@@ -1,7 +1,9 @@
 """Schema migrations on SQLite and the real PostgreSQL: an existing database keeps every row through
 `docassets migrate`, start-up refuses a database behind the code and names the command, and the
 revisions build exactly the tables `tables.py` declares."""
+
 import os
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -54,7 +56,8 @@ def _value(column: sa.Column, index: int):
     if kind is dict:
         return {"aliases": [f"Name {index}", "NAME, THE"], "count": index}
     text = f"{index}-{column.table.name}.{column.name} ü'\"; --"
-    return text[: column.type.length] if getattr(column.type, "length", None) else text
+    length = getattr(column.type, "length", None)
+    return text[:length] if length else text
 
 
 def _comparable(value):
@@ -71,7 +74,9 @@ def _fill(url: str, baseline: sa.MetaData) -> dict[str, list[tuple]]:
                 continue
             rows = [{column.name: _value(column, index) for column in table.columns} for index in range(3)]
             connection.execute(table.insert(), rows)
-            expected[table.name] = sorted(tuple(_comparable(row[c.name]) for c in table.columns) for row in rows)
+            expected[table.name] = sorted(
+                tuple(_comparable(row[c.name]) for c in table.columns) for row in rows
+            )
     engine.dispose()
     return expected
 
@@ -81,7 +86,8 @@ def _read(url: str, baseline: sa.MetaData) -> dict[str, list[tuple]]:
     with engine.connect() as connection:
         found = {
             table.name: sorted(tuple(map(_comparable, row)) for row in connection.execute(sa.select(table)))
-            for table in baseline.sorted_tables if table.name != "alembic_version"
+            for table in baseline.sorted_tables
+            if table.name != "alembic_version"
         }
     engine.dispose()
     return found
@@ -108,7 +114,8 @@ def test_the_revisions_build_the_tables_the_code_declares(database_url):
     store = TableStore(database_url)
     store.ensure_schema()  # an empty database gets the schema at start-up
     with store.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), metadata)
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, metadata)
         assert migrations.current_revision(connection) == migrations.head_revision()
     store.engine.dispose()
     assert differences == []
@@ -143,3 +150,27 @@ def test_a_database_migrated_by_newer_code_is_refused(database_url):
     with pytest.raises(migrations.SchemaNotCurrent, match="revision ffff, which this code does not know"):
         store.ensure_schema()
     store.engine.dispose()
+
+
+def test_a_new_table_gets_its_revision_from_one_command(tmp_path, monkeypatch):
+    """`docassets migrate --new` on a copy of the revisions, after a table is declared."""
+    shutil.copytree(migrations.FOLDER, tmp_path / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(migrations, "FOLDER", tmp_path / "migrations")
+    added = sa.Table(
+        "defined_terms",
+        metadata,
+        sa.Column("document_id", sa.String(36), primary_key=True),
+        sa.Column("term", sa.Text, primary_key=True),
+    )
+    try:
+        written = migrations.new_revision("add defined terms")
+        url = f"sqlite:///{tmp_path / 'docassets.db'}"
+        _at_baseline(url, revision_recorded=True)
+        store = TableStore(url)
+        assert store.migrate() == (migrations.BASELINE, "0002")
+        assert "defined_terms" in sa.inspect(store.engine).get_table_names()
+        store.engine.dispose()
+    finally:
+        metadata.remove(added)
+    assert written.name.startswith("0002_add_defined_terms")
+    assert 'op.create_table(\n        "defined_terms"' in written.read_text()  # formatted by ruff

@@ -92,6 +92,7 @@ def _wait_for(condition, timeout: float, every: float = 3.0):
     return condition()
 
 
+@pytest.mark.slow
 def test_a_submitted_batch_is_processed_by_the_daemon(tmp_path):
     env = _env(tmp_path)
     subprocess.run([str(ROOT / "scripts" / "dagster-home.sh")], env=env, check=True)
@@ -161,7 +162,8 @@ class Webserver:
         port = _free_port()
         self.url = f"http://127.0.0.1:{port}/graphql"
         self.process = subprocess.Popen(
-            [str(BIN / "dagster-webserver"), "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
+            [str(BIN / "dagster-webserver"), "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1",
+             "-p", str(port)],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
 

@@ -21,7 +21,8 @@ def blob_store(request, tmp_path):
     if request.param == "local":
         return LocalBlobStore(tmp_path / "blobs")
     request.getfixturevalue("aws_environment")
-    return S3BlobStore(new_bucket(request.getfixturevalue("s3_endpoint")), prefix="firm/matters", client=_s3_client())
+    bucket = new_bucket(request.getfixturevalue("s3_endpoint"))
+    return S3BlobStore(bucket, prefix="firm/matters", client=_s3_client())
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -239,7 +239,9 @@ def local_copy(store: BlobStore, key: str, suffix: str = ".pdf") -> Iterator[Pat
         yield path
 
 
-def open_blob_store(bucket: str | None, prefix: str, local_root: Path, s3_client: Callable[[], Any]) -> BlobStore:
+def open_blob_store(
+    bucket: str | None, prefix: str, local_root: Path, s3_client: Callable[[], Any]
+) -> BlobStore:
     """S3 when a bucket is configured (with the client `s3_client` makes), else the local folder."""
     if bucket:
         return S3BlobStore(bucket, prefix, client=s3_client())

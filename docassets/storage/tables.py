@@ -6,10 +6,10 @@ retry or a re-materialization never leaves duplicates or a half-written document
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np

@@ -7,8 +7,10 @@ it. A database made before migrations existed (tables created by `create_all`, n
 recorded) holds revision 0001's schema: `docassets migrate` records that and upgrades from there.
 A new revision after a change to `tables.py`: `docassets migrate --new "what changed"`.
 """
+
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
 
@@ -107,9 +109,23 @@ def new_revision(message: str) -> Path:
         try:
             with engine.begin() as connection:
                 config = alembic_config(connection)
+                _format_with_ruff(config)
                 command.upgrade(config, "head")
                 script = command.revision(config, message=message, autogenerate=True, rev_id=number)
         finally:
             engine.dispose()
     assert script is not None and not isinstance(script, list)
     return Path(script.path)
+
+
+def _format_with_ruff(config: Config) -> None:
+    """Have Alembic run `make lint`'s formatter over a revision it writes, when ruff is installed."""
+    ruff = Path(sys.executable).with_name("ruff")
+    if ruff.exists():
+        for option, value in {
+            "hooks": "ruff",
+            "ruff.type": "exec",
+            "ruff.executable": str(ruff),
+            "ruff.options": "format REVISION_SCRIPT_FILENAME",
+        }.items():
+            config.set_section_option("post_write_hooks", option, value)

@@ -1,5 +1,6 @@
 """Alembic's environment for docassets: always run through `docassets.storage.migrations`, which
 passes the connection in; SQLite alters tables in batch mode (copy and rename), PostgreSQL directly."""
+
 from alembic import context
 
 from docassets.storage.tables import metadata
