@@ -22,11 +22,18 @@ class StorageUnavailable(RuntimeError):
 
 
 def blob_store_for(settings: Settings):
-    from docassets.defs.resources import s3_resource
     from docassets.storage.blobs import open_blob_store
 
     return open_blob_store(settings.s3_bucket, settings.s3_prefix, settings.blob_root,
-                           s3_resource(settings).get_client)
+                           lambda: s3_client_for(settings))
+
+
+def s3_client_for(settings: Settings):
+    """The S3 client the settings describe (endpoint, region, profile; retries as the resource's)."""
+    from docassets.storage.blobs import s3_client
+
+    return s3_client(endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
+                     profile=settings.aws_profile)
 
 
 def check_database(settings: Settings) -> CheckResult:
@@ -39,7 +46,7 @@ def check_database(settings: Settings) -> CheckResult:
         return CheckResult("database", False, str(error))
     finally:
         store.engine.dispose()
-    return CheckResult("database", True, f"{settings.database_display}: reachable, schema at the code's revision")
+    return CheckResult("database", True, f"{settings.database_display}: reachable, schema up to date")
 
 
 def check_blob_store(settings: Settings) -> CheckResult:

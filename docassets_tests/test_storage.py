@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from docassets.defs.resources import s3_resource
+from docassets.preflight import s3_client_for
 from docassets.settings import Settings
 from docassets.storage.blobs import BlobStoreError, LocalBlobStore, S3BlobStore
 from docassets.storage.tables import DatabaseUnavailable, TableStore
@@ -13,7 +13,7 @@ from .conftest import new_bucket, sample
 
 def _s3_client():
     """Configured as the code location configures it, from the environment (`aws_environment`)."""
-    return s3_resource(Settings.from_env()).get_client()
+    return s3_client_for(Settings.from_env())
 
 
 @pytest.fixture(params=["local", "s3"])

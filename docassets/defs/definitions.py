@@ -10,7 +10,7 @@ from docassets.defs.assets.summary import document_summary
 from docassets.defs.assets.text import chunks, ocr_text
 from docassets.defs.io_managers import BlobIOManager, TableIOManager
 from docassets.defs.jobs import process_document
-from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings, s3_resource
+from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.defs.sensors import project_automation, record_failed_documents, upload_sensor
 from docassets.settings import Settings
 
@@ -23,18 +23,18 @@ ASSETS = [
 def build_resources(settings: Settings) -> dict[str, object]:
     """The resource set for one configuration; a database URL from the environment stays an EnvVar,
     so the UI shows the variable's name, never its value (it may hold a password)."""
-    s3 = s3_resource(settings)
     blob_store = BlobStoreResource(
         bucket=settings.s3_bucket,
         prefix=settings.s3_prefix,
         local_root=str(settings.blob_root),
-        s3=s3,
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.s3_region,
+        profile=settings.aws_profile,
     )
     database = DatabaseResource(
         url=dg.EnvVar("DOCASSETS_DATABASE_URL") if settings.database_url_from_env else settings.database_url
     )
     return {
-        "s3": s3,
         "blob_store": blob_store,
         "database": database,
         "pipeline": PipelineSettings(

@@ -4,11 +4,10 @@ from functools import cache
 from pathlib import Path
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 
 from docassets.core.resolution import ResolutionSettings
-from docassets.settings import DOCUMENTS_PER_RUN, Settings, validated_database_url
-from docassets.storage.blobs import S3_MAX_ATTEMPTS, BlobStore, open_blob_store
+from docassets.settings import DOCUMENTS_PER_RUN, validated_database_url
+from docassets.storage.blobs import S3_MAX_ATTEMPTS, BlobStore, open_blob_store, s3_client
 from docassets.storage.tables import TableStore
 
 
@@ -18,20 +17,15 @@ class BlobStoreResource(dg.ConfigurableResource):
     bucket: str | None = None
     prefix: str = ""
     local_root: str = ".docassets/blobs"
-    s3: S3Resource  # the S3 client's endpoint, region, profile and retries (unused for a local folder)
+    # The S3 client (unused for a local folder); credentials stay with boto3's own lookup.
+    endpoint_url: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    max_attempts: int = S3_MAX_ATTEMPTS
 
     def store(self) -> BlobStore:
-        return _blob_store(self.bucket, self.prefix, self.local_root, self.s3)
-
-
-def s3_resource(settings: Settings) -> S3Resource:
-    """The S3 client's configuration from the settings; credentials stay with boto3's own lookup."""
-    return S3Resource(
-        region_name=settings.s3_region,
-        endpoint_url=settings.s3_endpoint_url,
-        profile_name=settings.aws_profile,
-        max_attempts=S3_MAX_ATTEMPTS,
-    )
+        client = (self.endpoint_url, self.region, self.profile, self.max_attempts)
+        return _blob_store(self.bucket, self.prefix, self.local_root, *client)
 
 
 class DatabaseResource(dg.ConfigurableResource):
@@ -61,8 +55,12 @@ class PipelineSettings(dg.ConfigurableResource):
 
 
 @cache
-def _blob_store(bucket: str | None, prefix: str, local_root: str, s3: S3Resource) -> BlobStore:
-    return open_blob_store(bucket, prefix, Path(local_root), s3.get_client)
+def _blob_store(
+    bucket: str | None, prefix: str, local_root: str, endpoint_url: str | None, region: str | None,
+    profile: str | None, max_attempts: int,
+) -> BlobStore:
+    return open_blob_store(bucket, prefix, Path(local_root), lambda: s3_client(
+        endpoint_url=endpoint_url, region=region, profile=profile, max_attempts=max_attempts))
 
 
 @cache

@@ -17,15 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import boto3
 from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 log = logging.getLogger(__name__)
 
 # Multipart above 64 MB keeps large productions resumable part by part and memory flat.
 TRANSFER = TransferConfig(multipart_threshold=64 * 2**20, multipart_chunksize=64 * 2**20)
-# The S3 client's attempts per request, in boto3's standard retry mode (what dagster-aws's
-# S3Resource configures): it backs off on throttling and 5xx; permanent errors (403, 404) are not retried.
+# The S3 client's attempts per request, in boto3's standard retry mode: it backs off on throttling
+# and 5xx; permanent errors (403, 404) are not retried.
 S3_MAX_ATTEMPTS = 8
 
 
@@ -155,8 +157,8 @@ def _file_etag(path: Path) -> str:
 class S3BlobStore:
     """Blobs in an S3 bucket under an optional prefix; any S3-compatible endpoint works.
 
-    The client comes configured (endpoint, region, profile, retries) from dagster-aws's S3Resource:
-    `docassets.defs.resources.s3_resource`. boto3 finds the credentials itself.
+    The client comes from `s3_client` (endpoint, region, profile and retries; in the Dagster UI as
+    the `blob_store` resource's configuration). boto3 finds the credentials itself.
     """
 
     def __init__(self, bucket: str, prefix: str = "", *, client: Any):
@@ -237,6 +239,15 @@ def local_copy(store: BlobStore, key: str, suffix: str = ".pdf") -> Iterator[Pat
         path = Path(folder) / f"blob{suffix}"
         store.download(key, path)
         yield path
+
+
+def s3_client(
+    *, endpoint_url: str | None, region: str | None, profile: str | None, max_attempts: int = S3_MAX_ATTEMPTS
+) -> Any:
+    """An S3 client for any S3-compatible endpoint (None: AWS's for the region)."""
+    session = boto3.session.Session(profile_name=profile)
+    retries = Config(retries={"max_attempts": max_attempts, "mode": "standard"})
+    return session.client("s3", endpoint_url=endpoint_url, region_name=region, config=retries)
 
 
 def open_blob_store(
