@@ -141,7 +141,7 @@ def test_a_submitted_batch_is_processed_by_the_daemon(tmp_path):
             backfill_id = _launch_backfill(webserver, sorted(before))
             done = _wait_for(lambda: _backfill_status(webserver, backfill_id) == "COMPLETED_SUCCESS",
                              timeout=300, every=5)
-            assert done, _backfill_status(webserver, backfill_id)
+            assert done, f"{_backfill_status(webserver, backfill_id)}; runs: {_backfill_runs(env, backfill_id)}"
         finally:
             webserver.stop()
         again = tables.read_frame("document_summary", {"project": "live"})
@@ -204,6 +204,12 @@ def _try_query(webserver: Webserver, text: str, **variables) -> dict | None:
         return webserver.query(text, **variables)
     except requests.RequestException:
         return None
+
+
+def _backfill_runs(env: dict[str, str], backfill_id: str) -> list[tuple[str, str]]:
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        runs = instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": backfill_id}))
+    return [(run.run_id[:8], run.status.value) for run in runs]
 
 
 def _backfill_status(webserver: Webserver, backfill_id: str) -> str:
