@@ -141,7 +141,8 @@ def test_a_submitted_batch_is_processed_by_the_daemon(tmp_path):
             backfill_id = _launch_backfill(webserver, sorted(before))
             done = _wait_for(lambda: _backfill_status(webserver, backfill_id) == "COMPLETED_SUCCESS",
                              timeout=300, every=5)
-            assert done, f"{_backfill_status(webserver, backfill_id)}; runs: {_backfill_runs(env, backfill_id)}"
+            launched = _backfill_runs(env, backfill_id)
+            assert done, f"{_backfill_status(webserver, backfill_id)}; runs: {launched}"
         finally:
             webserver.stop()
         again = tables.read_frame("document_summary", {"project": "live"})
