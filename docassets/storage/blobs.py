@@ -251,9 +251,9 @@ def s3_client(
 
 
 def open_blob_store(
-    bucket: str | None, prefix: str, local_root: Path, s3_client: Callable[[], Any]
+    bucket: str | None, prefix: str, local_root: Path, make_s3_client: Callable[[], Any]
 ) -> BlobStore:
-    """S3 when a bucket is configured (with the client `s3_client` makes), else the local folder."""
+    """S3 when a bucket is configured (with the client `make_s3_client` makes), else the local folder."""
     if bucket:
-        return S3BlobStore(bucket, prefix, client=s3_client())
+        return S3BlobStore(bucket, prefix, client=make_s3_client())
     return LocalBlobStore(local_root)
