@@ -9,14 +9,20 @@ DEMO_FILES := samples/dcolo-complaint-first-page.pdf samples/ca5-filing-00516242
 	samples/tn-workers-comp-order-scan.pdf samples/cafc-header-only-text-layer.pdf \
 	samples/tn-appeals-board-diaz-opinion.pdf
 
-.PHONY: demo test dev doctor system-packages benchmarks reliability clean
+.PHONY: demo test test-fast lint lock dev doctor system-packages benchmarks reliability clean
 
-$(INSTALLED): pyproject.toml
+# Every package at the version in constraints.txt (the lock; `make lock` refreshes it).
+$(INSTALLED): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "docassets needs Python 3.11 or newer; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test,bench]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,bench,lint]"
 	touch $(INSTALLED)
+
+# Without $(INSTALLED): after a change to pyproject.toml the old lock may not install any more.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python scripts/lock.py
 
 system-packages:
 	@scripts/ensure-system-packages.sh
@@ -28,6 +34,15 @@ demo: $(INSTALLED) system-packages
 
 test: $(INSTALLED) system-packages
 	scripts/with-test-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+# The pure core without the slow tests: no database, S3 or Dagster, about a minute of CPU.
+test-fast: $(INSTALLED) system-packages
+	$(BIN)/pytest -q -m "not slow" docassets_tests/core $(PYTEST_ARGS)
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 dev: $(INSTALLED) system-packages
 	DAGSTER_HOME=$(abspath $(DOCASSETS_HOME))/dagster scripts/dagster-home.sh

@@ -162,7 +162,7 @@ def measure_build(engine: str, folder: Path) -> dict:
         for label in ("ours", "bare", "bare_unindexed"):
             tables, database = fresh_store(engine, folder)
             try:
-                tables.create_schema()
+                tables.ensure_schema()
                 if label == "ours":
                     seconds = build_ours(tables, runs)
                 elif label == "bare":
@@ -217,7 +217,7 @@ def measure_latency(engine: str, folder: Path) -> dict:
     generator = Generator(entities=max(100, pages // 50))  # each entity on about 100 pages
     tables, database = fresh_store(engine, folder)
     try:
-        tables.create_schema()
+        tables.ensure_schema()
         started = time.perf_counter()
         load_project(tables, pages, generator)
         load_seconds = time.perf_counter() - started

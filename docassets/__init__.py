@@ -2,6 +2,6 @@
 import sys
 
 # PyMuPDF 2.0 imports its optional layout analysis (and with it onnxruntime) on every
-# `import pymupdf`: about 1.4 s in every run process and every OCR worker, for a feature docassets
-# does not use. PyMuPDF treats the module as absent when importing it fails.
+# `import pymupdf`: seconds of imports in every run process, for a feature docassets does not
+# use. PyMuPDF treats the module as absent when importing it fails.
 sys.modules.setdefault("pymupdf.layout", None)

@@ -1,4 +1,4 @@
-"""The `docassets` command: process, upload, status, export and doctor."""
+"""The `docassets` command: process, upload, status, export, migrate and doctor."""
 from __future__ import annotations
 
 import logging
@@ -173,7 +173,7 @@ def status(project: str | None, batch_id: str | None, document_id: str | None) -
 
     settings = Settings.from_env()
     tables = TableStore(settings.database_url)
-    tables.create_schema()
+    tables.ensure_schema()
     progress = read_progress(tables, project=project, batch_id=batch_id, document_id=document_id)
     if not progress.documents:
         raise click.ClickException("no documents registered for that selection")
@@ -238,6 +238,25 @@ def export(project: str, folder: Path) -> None:
         raise click.ClickException(str(error)) from None
     for path in written:
         click.echo(str(path))
+
+
+@main.command()
+@click.option("--new", "message", default=None,
+              help="Instead: write the revision that brings the schema to docassets/storage/tables.py.")
+def migrate(message: str | None) -> None:
+    """Upgrade the database (DOCASSETS_DATABASE_URL) to this code's schema revision."""
+    from docassets.storage.migrations import new_revision
+    from docassets.storage.tables import DatabaseUnavailable, TableStore
+
+    if message:
+        click.echo(f"wrote {new_revision(message)}; read it, then run `docassets migrate`")
+        return
+    tables = TableStore(Settings.from_env().database_url)
+    try:
+        before, now = tables.migrate()
+    except DatabaseUnavailable as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{tables.shown_url}: schema revision {before or 'none'} -> {now}")
 
 
 @main.command()

@@ -1,12 +1,13 @@
 """The code location Dagster loads (`workspace.yaml`, `dagster dev`).
 
 Configuration and storage are checked here, at load, so a wrong setting stops the code location
-with a message naming it instead of failing the tenth document.
+with a message naming it instead of failing the tenth document. Storage is checked once per load of
+the code location, not again in every run's process (see `verify_storage_once`).
 """
 from docassets.defs.definitions import build_definitions
-from docassets.preflight import verify_storage
+from docassets.preflight import verify_storage_once
 from docassets.settings import Settings
 
 settings = Settings.from_env()
-verify_storage(settings)
+verify_storage_once(settings)
 defs = build_definitions(settings)

@@ -1,4 +1,4 @@
-"""Core records <-> the DataFrames that stages store, with the column names of DESIGN.md."""
+"""Core records <-> the DataFrames that stages store, with the column names of `storage/tables.py`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence

@@ -24,7 +24,16 @@ class StorageUnavailable(RuntimeError):
 def blob_store_for(settings: Settings):
     from docassets.storage.blobs import open_blob_store
 
-    return open_blob_store(settings.s3_bucket, settings.s3_prefix, settings.s3_region, settings.blob_root)
+    return open_blob_store(settings.s3_bucket, settings.s3_prefix, settings.blob_root,
+                           lambda: s3_client_for(settings))
+
+
+def s3_client_for(settings: Settings):
+    """The S3 client the settings describe (endpoint, region, profile; retries as the resource's)."""
+    from docassets.storage.blobs import s3_client
+
+    return s3_client(endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
+                     profile=settings.aws_profile)
 
 
 def check_database(settings: Settings) -> CheckResult:
@@ -32,12 +41,12 @@ def check_database(settings: Settings) -> CheckResult:
 
     store = TableStore(settings.database_url)
     try:
-        store.create_schema()
+        store.ensure_schema()
     except DatabaseUnavailable as error:
         return CheckResult("database", False, str(error))
     finally:
         store.engine.dispose()
-    return CheckResult("database", True, f"{settings.database_display}: reachable, schema present")
+    return CheckResult("database", True, f"{settings.database_display}: reachable, schema up to date")
 
 
 def check_blob_store(settings: Settings) -> CheckResult:
@@ -122,12 +131,10 @@ DOCASSETS_SENSORS = ("upload_sensor", "project_automation", "record_failed_docum
 
 
 def check_sensors(settings: Settings) -> CheckResult:
-    from dagster._core.scheduler.instigation import InstigatorStatus, InstigatorType
-
     stopped = sorted(
         state.instigator_name
-        for state in dagster_instance(settings).all_instigator_state(instigator_type=InstigatorType.SENSOR)
-        if state.status == InstigatorStatus.STOPPED and state.instigator_name in DOCASSETS_SENSORS
+        for state in dagster_instance(settings).all_instigator_state()
+        if state.status.value == "STOPPED" and state.instigator_name in DOCASSETS_SENSORS
     )
     if stopped:
         return CheckResult("sensors", False, f"{', '.join(stopped)} stopped: start it in the UI (Automation) "
@@ -200,3 +207,24 @@ def verify_storage(settings: Settings) -> None:
     failures = [result.detail for result in run_checks(settings, STORAGE_CHECKS) if not result.ok]
     if failures:
         raise StorageUnavailable("; ".join(failures))
+
+
+VERIFIED_VARIABLE = "DOCASSETS_STORAGE_VERIFIED"  # set by the process that checked, read by its children
+
+
+def verify_storage_once(settings: Settings) -> None:
+    """`verify_storage` when the code location loads, not again in each run's process.
+
+    Dagster starts a run as a child process of the code location's server, which checked the same
+    storage when it loaded and left a fingerprint of it in the environment the child inherits. A
+    process without it (the server itself, a run started by another launcher) checks.
+    """
+    import hashlib
+    import os
+
+    storage = (settings.database_url, settings.s3_bucket, settings.s3_prefix, settings.blob_root)
+    fingerprint = hashlib.sha256("\0".join(map(str, storage)).encode()).hexdigest()
+    if os.environ.get(VERIFIED_VARIABLE) == fingerprint:
+        return
+    verify_storage(settings)
+    os.environ[VERIFIED_VARIABLE] = fingerprint

@@ -40,6 +40,8 @@ class Settings:
     s3_bucket: str | None  # None: blobs live in `home/blobs`
     s3_prefix: str
     s3_region: str | None
+    s3_endpoint_url: str | None  # None: AWS's endpoint for the region
+    aws_profile: str | None  # None: boto3's default credentials chain
     database_url: str  # SQLAlchemy URL; SQLite in `home` when DOCASSETS_DATABASE_URL is unset
     database_url_from_env: bool
     ocr_workers: int
@@ -64,6 +66,8 @@ class Settings:
             s3_bucket=_bucket(env.get("DOCASSETS_S3_BUCKET", "").strip()),
             s3_prefix=env.get("DOCASSETS_S3_PREFIX", "").strip().strip("/"),
             s3_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+            s3_endpoint_url=env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or None,
+            aws_profile=env.get("AWS_PROFILE") or None,
             database_url=database_url,
             database_url_from_env=bool(raw_url),
             ocr_workers=_positive_int(env, "DOCASSETS_OCR_WORKERS", os.cpu_count() or 1),

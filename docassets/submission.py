@@ -68,7 +68,7 @@ def submit_files(
     validated_project(project)
     store = blob_store_for(settings)
     tables = TableStore(settings.database_url)
-    tables.create_schema()
+    tables.ensure_schema()
     batch_id = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
     submitted = []
     for path in paths:

@@ -10,10 +10,9 @@ from pathlib import Path
 import dagster as dg
 import pymupdf
 import pytest
-from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
-from dagster._core.utils import make_new_backfill_id
+import requests
 
-from docassets.defs.definitions import build_definitions
+from docassets.defs.definitions import ASSETS
 from docassets.defs.jobs import DOCUMENT_STAGES
 from docassets.local_run import LocalPipeline
 from docassets.progress import read_progress
@@ -21,7 +20,7 @@ from docassets.settings import Settings
 from docassets.storage.tables import TableStore
 from docassets.submission import submit_files
 
-from .conftest import sample
+from .conftest import _free_port, sample
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -93,6 +92,7 @@ def _wait_for(condition, timeout: float, every: float = 3.0):
     return condition()
 
 
+@pytest.mark.slow
 def test_a_submitted_batch_is_processed_by_the_daemon(tmp_path):
     env = _env(tmp_path)
     subprocess.run([str(ROOT / "scripts" / "dagster-home.sh")], env=env, check=True)
@@ -136,10 +136,15 @@ def test_a_submitted_batch_is_processed_by_the_daemon(tmp_path):
         tables = TableStore(Settings.from_env(env).database_url)
         completed = tables.read_frame("document_summary", {"project": "live"})
         before = dict(zip(completed.document_id, completed.completed_at, strict=True))
-        backfill_id = _launch_backfill(env, sorted(before))
-        done = _wait_for(lambda: _backfill_status(env, backfill_id) == BulkActionStatus.COMPLETED_SUCCESS,
-                         timeout=300, every=5)
-        assert done, _backfill_status(env, backfill_id)
+        webserver = Webserver(env)
+        try:
+            backfill_id = _launch_backfill(webserver, sorted(before))
+            done = _wait_for(lambda: _backfill_status(webserver, backfill_id) == "COMPLETED_SUCCESS",
+                             timeout=300, every=5)
+            launched = _backfill_runs(env, backfill_id)
+            assert done, f"{_backfill_status(webserver, backfill_id)}; runs: {launched}"
+        finally:
+            webserver.stop()
         again = tables.read_frame("document_summary", {"project": "live"})
         assert all(row.completed_at > before[row.document_id] for row in again.itertuples())
         with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
@@ -151,23 +156,65 @@ def test_a_submitted_batch_is_processed_by_the_daemon(tmp_path):
         shutil.rmtree(tmp_path / "dagster", ignore_errors=True)
 
 
-def _launch_backfill(env: dict[str, str], document_ids: list[str]) -> str:
-    """What the UI does for "Materialize" over selected partitions of the per-document assets."""
-    asset_graph = build_definitions(Settings.from_env(env)).resolve_asset_graph()
-    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
-        backfill = PartitionBackfill.from_asset_partitions(
-            backfill_id=make_new_backfill_id(), asset_graph=asset_graph, partition_names=document_ids,
-            asset_selection=list(DOCUMENT_STAGES.resolve(asset_graph)), backfill_timestamp=time.time(),
-            tags={}, dynamic_partitions_store=instance, all_partitions=False, title=None, description=None,
-            run_config=None,
+class Webserver:
+    """`dagster-webserver` over the test's Dagster home: the UI's own GraphQL API."""
+
+    def __init__(self, env: dict[str, str]):
+        port = _free_port()
+        self.url = f"http://127.0.0.1:{port}/graphql"
+        self.process = subprocess.Popen(
+            [str(BIN / "dagster-webserver"), "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1",
+             "-p", str(port)],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
-        instance.add_backfill(backfill)
-    return backfill.backfill_id
+
+    def query(self, text: str, **variables) -> dict:
+        response = requests.post(self.url, json={"query": text, "variables": variables}, timeout=60)
+        response.raise_for_status()
+        return response.json()["data"]
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, 15)
+        self.process.wait(timeout=60)
 
 
-def _backfill_status(env: dict[str, str], backfill_id: str) -> BulkActionStatus:
+LAUNCH_BACKFILL = """
+mutation($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message }
+  }
+}"""
+BACKFILL_STATUS = """
+query($id: String!) { partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } } }"""
+
+
+def _launch_backfill(webserver: Webserver, document_ids: list[str]) -> str:
+    """What the UI does for "Materialize" over selected partitions of the per-document assets."""
+    params = {"assetSelection": [{"path": key.path} for key in DOCUMENT_STAGES.resolve(ASSETS)],
+              "partitionNames": document_ids, "fromFailure": False}
+    launched = _wait_for(lambda: _try_query(webserver, LAUNCH_BACKFILL, params=params), timeout=120)
+    assert launched["launchPartitionBackfill"]["__typename"] == "LaunchBackfillSuccess", launched
+    return launched["launchPartitionBackfill"]["backfillId"]
+
+
+def _try_query(webserver: Webserver, text: str, **variables) -> dict | None:
+    """None until the webserver answers (it is still loading the code location)."""
+    try:
+        return webserver.query(text, **variables)
+    except requests.RequestException:
+        return None
+
+
+def _backfill_runs(env: dict[str, str], backfill_id: str) -> list[tuple[str, str]]:
     with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
-        return instance.get_backfill(backfill_id).status
+        runs = instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": backfill_id}))
+    return [(run.run_id[:8], run.status.value) for run in runs]
+
+
+def _backfill_status(webserver: Webserver, backfill_id: str) -> str:
+    return webserver.query(BACKFILL_STATUS, id=backfill_id)["partitionBackfillOrError"]["status"]
 
 
 @pytest.mark.parametrize("selection", [["--document", "missing"], []])

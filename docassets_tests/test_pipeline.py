@@ -200,6 +200,7 @@ def test_the_sensor_registers_each_upload_once_and_requests_its_run(pipeline):
     assert len(third.run_requests) == 1 and third.run_requests[0].partition_key not in requested
 
 
+@pytest.mark.slow
 def test_ten_thousand_uploads_are_each_registered_once(production_settings, capsys):
     """Random UUID keys over S3's HTTP API: lexical order is not arrival order, listing spans ticks."""
     count = 10_000

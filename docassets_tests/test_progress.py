@@ -26,7 +26,7 @@ def _read_pages(tables: TableStore, document_id: str, done: int, total: int, per
 
 def test_a_production_being_read_shows_its_pages_and_the_time_they_still_need(tmp_path):
     tables = TableStore(f"sqlite:///{tmp_path / 'docassets.db'}")
-    tables.create_schema()
+    tables.ensure_schema()
     production = _registered(tables, "WOMBAT 000454-000784.pdf")
     _read_pages(tables, production, 0, 331, None)
     started = read_progress(tables, batch_id="batch-1").documents[0]
@@ -43,7 +43,7 @@ def test_a_transient_failure_being_retried_is_not_shown_as_failed(tmp_path):
     from docassets.defs.failures import record_failure
 
     tables = TableStore(f"sqlite:///{tmp_path / 'docassets.db'}")
-    tables.create_schema()
+    tables.ensure_schema()
     document_id = _registered(tables, "WOMBAT 000454-000784.pdf")
     record_failure(tables, document_id, "ocr_text", "WOMBAT 000454-000784.pdf: EndpointConnectionError (attempt 1)",
                    retrying=True)

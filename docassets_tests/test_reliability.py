@@ -204,7 +204,7 @@ def test_local_blobs_and_the_sqlite_file_are_private(embedded_settings):
     store.put_file("documents/a.pdf", sample("dcolo-complaint-first-page.pdf"), metadata={"project": "p"})
     store.put_bytes("entity_graph/p/nodes.csv", b"id\n")
     tables = TableStore(embedded_settings.database_url)
-    tables.create_schema()
+    tables.ensure_schema()
     created = [embedded_settings.blob_root / "documents" / "a.pdf", embedded_settings.blob_root / "documents" /
                ".a.pdf.meta.json", embedded_settings.blob_root / "entity_graph" / "p" / "nodes.csv",
                embedded_settings.home / "docassets.db"]

@@ -3,10 +3,17 @@
 import pytest
 import sqlalchemy as sa
 
+from docassets.preflight import s3_client_for
+from docassets.settings import Settings
 from docassets.storage.blobs import BlobStoreError, LocalBlobStore, S3BlobStore
 from docassets.storage.tables import DatabaseUnavailable, TableStore
 
 from .conftest import new_bucket, sample
+
+
+def _s3_client():
+    """Configured as the code location configures it, from the environment (`aws_environment`)."""
+    return s3_client_for(Settings.from_env())
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -14,14 +21,15 @@ def blob_store(request, tmp_path):
     if request.param == "local":
         return LocalBlobStore(tmp_path / "blobs")
     request.getfixturevalue("aws_environment")
-    return S3BlobStore(new_bucket(request.getfixturevalue("s3_endpoint")), prefix="firm/matters")
+    bucket = new_bucket(request.getfixturevalue("s3_endpoint"))
+    return S3BlobStore(bucket, prefix="firm/matters", client=_s3_client())
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def table_store(request, tmp_path):
     url = f"sqlite:///{tmp_path / 'test.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
     store = TableStore(url)
-    store.create_schema()
+    store.ensure_schema()
     yield store
     with store.engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM chunks"))
@@ -58,7 +66,7 @@ def test_an_overwritten_blob_has_a_new_etag(blob_store):
 
 def test_a_missing_bucket_is_reported_with_the_setting(aws_environment):
     with pytest.raises(BlobStoreError, match="DOCASSETS_S3_BUCKET=no-such-bucket-here"):
-        S3BlobStore("no-such-bucket-here").check()
+        S3BlobStore("no-such-bucket-here", client=_s3_client()).check()
 
 
 def _chunk(document_id: str, index: int, text: str) -> dict:
@@ -90,4 +98,4 @@ def test_values_are_bound_not_spliced(table_store):
 
 def test_an_unreachable_database_names_the_setting():
     with pytest.raises(DatabaseUnavailable, match="DOCASSETS_DATABASE_URL=postgresql\\+psycopg://u:\\*\\*\\*@127.0.0.1:1/x"):
-        TableStore("postgresql+psycopg://u:secret@127.0.0.1:1/x").create_schema()
+        TableStore("postgresql+psycopg://u:secret@127.0.0.1:1/x").ensure_schema()

@@ -84,13 +84,13 @@ def _is_bates(match: re.Match[str]) -> bool:
 
 
 def _may_hold_stamp(text: str) -> bool:
-    # Every stamp has a filing date; searching for it (from its capital F) is ~50x cheaper than
+    # Every stamp has a filing date; searching for it (from its capital F) is far cheaper than
     # `_STAMP`, which matters when every page of a long text-layer document is checked.
     return _FILING_DATE.search(text) is not None
 
 
 def _stamps(text: str) -> Iterator[re.Match[str]]:
-    """The matches of `_STAMP.finditer(text)`, ~10x faster.
+    """The matches of `_STAMP.finditer(text)`, found faster.
 
     `_STAMP` is tried only where one of its first words starts: it cannot match anywhere else.
     (`_STAMP_START` skips words that overlap an earlier one, but these start inside a word,

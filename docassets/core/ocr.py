@@ -36,7 +36,7 @@ _INSTALL_HINT = (
 # court text reads at 80-96 and the poorly scanned disclosure form at 50-84; pages lying on
 # their side or upside down read at 30-37 (the Supreme Court opinion's maps, the scanned order
 # turned by 180 or 270 degrees) and at 57-95 once turned upright. A check costs one OSD run
-# (~1.5 s at 300 dpi) and, if a rotation is found, a second reading.
+# (about as long as reading the page) and, if a rotation is found, a second reading.
 DEFAULT_ORIENTATION_BELOW = 45.0
 # Tesseract's orientation confidence is a log-odds-like score: about 1-2 on a page of few
 # words, 4-30 on a page of text. Below this the detected rotation is not trusted.
@@ -85,7 +85,8 @@ def render_page_png(doc_page: pymupdf.Page, dpi: int) -> bytes:
 def write_page_image(doc_page: pymupdf.Page, path: Path, *, dpi: int = 300) -> None:
     """Render a page at `dpi` into an uncompressed grayscale BMP file for Tesseract to read.
 
-    A BMP costs 4 ms to write where a PNG costs 40-80 ms, and Tesseract reads both equally fast.
+    A BMP is written without compressing, many times faster than a PNG, and Tesseract reads both
+    equally fast.
     """
     render_page(doc_page, dpi).pil_save(path, format="BMP", dpi=(dpi, dpi))
 

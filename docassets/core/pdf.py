@@ -30,9 +30,9 @@ runs of blank lines reduced to one, no blank line at either end. A blank line th
 a paragraph, and `PAGE_SEPARATOR` between pages reads like one.
 
 OCR runs `workers` Tesseract processes at once. This process renders each page that needs OCR
-into an image file (~40 ms at 300 dpi; MuPDF is used from this thread only) and hands the file
-to a pool of `workers` threads, each of which runs `tesseract` on it (~0.8 s a page) and deletes
-it. No interpreter is started for OCR, so a run pays no start-up and import cost per worker.
+into an image file (MuPDF is used from this thread only; rendering is a small part of OCR's cost)
+and hands the file to a pool of `workers` threads, each of which runs `tesseract` on it and
+deletes it. No interpreter is started for OCR, so a run pays no start-up and import cost per worker.
 At most `2 * workers` pages are in flight or waiting to be yielded in order, and pages are
 yielded as soon as they and every page before them are done; at most that many page images
 exist, on disk, at any time. After each scanned page MuPDF's image cache is emptied (see
@@ -74,7 +74,7 @@ _SNIFF_BYTES = 1024  # readers accept "%PDF-" and "%%EOF" anywhere in the first 
 # Ligatures are expanded ("ﬁ" -> "fi") so that words are searchable; the rest is PyMuPDF's default.
 _TEXT_FLAGS = pymupdf.TEXTFLAGS_TEXT & ~pymupdf.TEXT_PRESERVE_LIGATURES
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_BLANK_RUN = re.compile(r"\n\n\n+")  # not "\n{3,}": a literal prefix is searched ~10x faster
+_BLANK_RUN = re.compile(r"\n\n\n+")  # not "\n{3,}": the regex engine searches a literal prefix faster
 
 # Word-likeness of a whitespace-separated token, after stripping the punctuation around it:
 # Latin letters and digits, joined by the connectors found inside legal words ("Ass'n",
@@ -91,10 +91,10 @@ _SHORT_RUN = 4
 _SCAN_COVERAGE = 0.5  # a page at least half covered by images is taken for a scan
 # A whole whitespace-separated token that `_is_word` certainly accepts: one run of Latin letters
 # that holds a vowel, is all capitals or is short, or a plain number; perhaps in quotes or
-# brackets and followed by punctuation. (The most common case first: it is ~15% faster.)
+# brackets and followed by punctuation. (The most common case first, as it is tried first.)
 # It is matched with the whitespace before it, so that a search tries only where tokens start,
 # and without backtracking (consonants up to the first vowel; possessive runs), which could
-# never make a match succeed: together ~40% faster than a lookbehind and plain runs.
+# never make a match succeed: both faster than a lookbehind and plain runs.
 _PLAIN_TOKEN = re.compile(
     r"\s[\"'“‘(\[]?"
     r"(?:[B-DF-HJ-NP-TV-XZb-df-hj-np-tv-xz]*+[AEIOUYaeiouy][A-Za-z]*+|[A-Z]++|[A-Za-z]{1,4}"
@@ -262,7 +262,7 @@ def _token_counts(text: str) -> tuple[int, int]:
 
     Most tokens of real text are plain words or numbers, which one regular expression removes
     in C; only what remains (citations, symbols, soup) is judged token by token. Both paths
-    agree with `_is_word`; the fast one only saves time (a text page costs ~0.1 ms, not ~1 ms).
+    agree with `_is_word`; the fast one only saves time (see benchmarks/text_extraction.py).
     """
     rest, plain = _PLAIN_TOKEN.subn(" ", "\n" + text)  # "\n": the first token's whitespace
     words = garbage = 0
@@ -289,7 +289,7 @@ def _is_word(token: str) -> bool:
 
 
 def _bounds(text: str) -> _Bounds:
-    """Bounds of what `_token_counts(text)` and `_visible_chars(text)` count, ~4x cheaper.
+    """Bounds of what `_token_counts(text)` and `_visible_chars(text)` count, found more cheaply.
 
     With its UTF-8 bytes classed by `_BYTE_CLASSES`, a token of "a" and "d" with an "a" among
     them is a word for `_is_word`, which strips "d" around a word and accepts it inside one --

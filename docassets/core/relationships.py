@@ -35,6 +35,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from docassets.core.chunking import split_sentences
 from docassets.core.graph import PROVENANCE_LABELS
 from docassets.core.models import Chunk, EntityKey, Mention, Relationship
 
@@ -77,40 +78,6 @@ _SIGNATURE_NOISE = re.compile(
     r"/s/|\bby:|\besq\.?|\b(?:bar|sbn|state bar)\s*(?:no\.?|number|#)?\s*[\d-]+|[,.:()\[\]]", re.IGNORECASE
 )
 
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr jr sr st v vs no nos inc corp co ltd llc llp cir ct app supp fed id cf e g i "
-    "art sec ch para pp p u s f s d r civ crim proc stat ann rev jan feb mar apr jun jul aug sep "
-    "sept oct nov dec hon esq dist div dept assn atty gen n w e al etc".split()
-)
-_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n")
-
-
-def split_sentences_local(text: str) -> list[tuple[int, int]]:
-    """Sentence (start, end) offsets: ends at . ! ? before a capital or digit unless the word is a
-    known abbreviation or a single initial ("Michael J. Paul", "569 U.S. 614"), and at blank lines."""
-    bounds: list[tuple[int, int]] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        if match.group(0).strip() and match.group(0)[0] == ".":
-            word = re.search(r"([\w.]+)$", text[start : match.start()])
-            token = word.group(1).split(".")[-1].casefold() if word else ""
-            if token in _ABBREVIATIONS or len(token) == 1:
-                continue
-        end = match.start() + 1 if match.group(0).strip() else match.start()
-        if text[start:end].strip():
-            bounds.append((start, end))
-        start = match.end()
-    if text[start:].strip():
-        bounds.append((start, len(text)))
-    return bounds
-
-
-try:  # the chunker's splitter, when present, so chunks and evidence agree on sentences
-    from docassets.core.chunking import split_sentences as _split_sentences  # type: ignore
-except ImportError:  # pragma: no cover - depends on the other module being written
-    _split_sentences = split_sentences_local
-
-
 @dataclass
 class _Evidence:
     chunk_index: int | None
@@ -124,7 +91,7 @@ class _Document:
 
     def __init__(self, text: str, chunks: Sequence[Chunk]) -> None:
         self.text = text
-        self.sentences = sorted(_split_sentences(text)) or [(0, len(text))]
+        self.sentences = split_sentences(text) or [(0, len(text))]  # the chunks' sentences
         self.sentence_starts = [s for s, _ in self.sentences]
         ordered = sorted(chunks, key=lambda c: (c.char_start, c.index))
         self.chunk_starts = [c.char_start for c in ordered]

@@ -98,7 +98,7 @@ class ResolutionSettings:
     # An ORG written as 2..this many capital letters (periods and spaces ignored) is an acronym.
     max_acronym_length: int = 6
     # Largest block scored pairwise; bigger blocks are split on a longer prefix so the work stays
-    # near-linear in the number of distinct names (a block of 2,000 is 4M scores, about 50 ms).
+    # near-linear in the number of distinct names (a block of 2,000 is 4M scores).
     max_block_size: int = 2000
 
 

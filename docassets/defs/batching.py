@@ -16,16 +16,16 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import dagster as dg
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-    PARTITION_NAME_TAG,
-)
 
 from docassets.defs.partitions import documents
 from docassets.storage.registry import DocumentRecord
 
 T = TypeVar("T")
+# The run tags by which Dagster reads a run's partition or partition range (its documented way to
+# launch a run over a range; stored with every run, so they do not change between releases).
+PARTITION_NAME_TAG = "dagster/partition"
+ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 PRIORITY_TAG = {"high": "10", "normal": "0", "low": "-10"}  # dagster/priority: higher runs first
 LANE_TAG = "docassets/lane"
 

@@ -27,8 +27,10 @@ def build_resources(settings: Settings) -> dict[str, object]:
     blob_store = BlobStoreResource(
         bucket=settings.s3_bucket,
         prefix=settings.s3_prefix,
-        region=settings.s3_region,
         local_root=str(settings.blob_root),
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.s3_region,
+        profile=settings.aws_profile,
     )
     database = DatabaseResource(
         url=dg.EnvVar("DOCASSETS_DATABASE_URL") if settings.database_url_from_env else settings.database_url

@@ -13,7 +13,7 @@ from docassets.settings import (
     OCR_TIMEOUT_SECONDS,
     validated_database_url,
 )
-from docassets.storage.blobs import BlobStore, open_blob_store
+from docassets.storage.blobs import S3_MAX_ATTEMPTS, BlobStore, open_blob_store, s3_client
 from docassets.storage.tables import TableStore, open_tables
 
 
@@ -22,11 +22,16 @@ class BlobStoreResource(dg.ConfigurableResource):
 
     bucket: str | None = None
     prefix: str = ""
-    region: str | None = None
     local_root: str = ".docassets/blobs"
+    # The S3 client (unused for a local folder); credentials stay with boto3's own lookup.
+    endpoint_url: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    max_attempts: int = S3_MAX_ATTEMPTS
 
     def store(self) -> BlobStore:
-        return _blob_store(self.bucket, self.prefix, self.region, self.local_root)
+        client = (self.endpoint_url, self.region, self.profile, self.max_attempts)
+        return _blob_store(self.bucket, self.prefix, self.local_root, *client)
 
 
 class DatabaseResource(dg.ConfigurableResource):
@@ -63,8 +68,12 @@ class PipelineSettings(dg.ConfigurableResource):
 
 
 @cache
-def _blob_store(bucket: str | None, prefix: str, region: str | None, local_root: str) -> BlobStore:
-    return open_blob_store(bucket, prefix, region, Path(local_root))
+def _blob_store(
+    bucket: str | None, prefix: str, local_root: str, endpoint_url: str | None, region: str | None,
+    profile: str | None, max_attempts: int,
+) -> BlobStore:
+    return open_blob_store(bucket, prefix, Path(local_root), lambda: s3_client(
+        endpoint_url=endpoint_url, region=region, profile=profile, max_attempts=max_attempts))
 
 
 @cache

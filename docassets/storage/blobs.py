@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 
 # Multipart above 64 MB keeps large productions resumable part by part and memory flat.
 TRANSFER = TransferConfig(multipart_threshold=64 * 2**20, multipart_chunksize=64 * 2**20)
-# Standard retry mode backs off on throttling and 5xx; permanent errors (403, 404) are not retried.
-RETRIES = Config(retries={"max_attempts": 8, "mode": "standard"})
+# The S3 client's attempts per request, in boto3's standard retry mode: it backs off on throttling
+# and 5xx; permanent errors (403, 404) are not retried.
+S3_MAX_ATTEMPTS = 8
 
 
 class BlobStoreError(RuntimeError):
@@ -170,14 +171,15 @@ def _file_etag(path: Path) -> str:
 class S3BlobStore:
     """Blobs in an S3 bucket under an optional prefix; any S3-compatible endpoint works.
 
-    boto3 reads credentials and `AWS_ENDPOINT_URL` (MinIO, moto, ...) from the environment itself.
+    The client comes from `s3_client` (endpoint, region, profile and retries; in the Dagster UI as
+    the `blob_store` resource's configuration). boto3 finds the credentials itself.
     """
 
-    def __init__(self, bucket: str, prefix: str = "", region: str | None = None):
+    def __init__(self, bucket: str, prefix: str = "", *, client: Any):
         self.bucket = bucket
         self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
         self.location = f"s3://{bucket}/{self.prefix}"
-        self.client = boto3.client("s3", region_name=region, config=RETRIES)
+        self.client = client
 
     def _key(self, key: str) -> str:
         return self.prefix + key
@@ -256,8 +258,19 @@ def local_copy(store: BlobStore, key: str, suffix: str = ".pdf") -> Iterator[Pat
         yield path
 
 
-def open_blob_store(bucket: str | None, prefix: str, region: str | None, local_root: Path) -> BlobStore:
-    """S3 when a bucket is configured, else the local folder."""
+def s3_client(
+    *, endpoint_url: str | None, region: str | None, profile: str | None, max_attempts: int = S3_MAX_ATTEMPTS
+) -> Any:
+    """An S3 client for any S3-compatible endpoint (None: AWS's for the region)."""
+    session = boto3.session.Session(profile_name=profile)
+    retries = Config(retries={"max_attempts": max_attempts, "mode": "standard"})
+    return session.client("s3", endpoint_url=endpoint_url, region_name=region, config=retries)
+
+
+def open_blob_store(
+    bucket: str | None, prefix: str, local_root: Path, make_s3_client: Callable[[], Any]
+) -> BlobStore:
+    """S3 when a bucket is configured (with the client `make_s3_client` makes), else the local folder."""
     if bucket:
-        return S3BlobStore(bucket, prefix, region)
+        return S3BlobStore(bucket, prefix, client=make_s3_client())
     return LocalBlobStore(local_root)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -277,19 +278,31 @@ class TableStore:
         except KeyError:
             raise KeyError(f"docassets has no table named {name!r}") from None
 
-    def create_schema(self) -> None:
-        """Create missing tables; fail with the setting's name when the database is unreachable."""
+    def ensure_schema(self) -> None:
+        """Create the schema in an empty database, else require the code's revision (see
+        `docassets.storage.migrations`); fail with the setting's name when the database is unreachable."""
+        from docassets.storage.migrations import ensure_schema  # it imports this module's metadata
+
+        with self._unavailable_named():
+            ensure_schema(self.engine, self.shown_url)
+
+    def migrate(self) -> tuple[str | None, str]:
+        """Upgrade the schema to the code's revision: `docassets migrate`."""
+        from docassets.storage.migrations import migrate
+
+        with self._unavailable_named():
+            return migrate(self.engine)
+
+    @contextmanager
+    def _unavailable_named(self) -> Iterator[None]:
         try:
-            metadata.create_all(self.engine)
+            yield
         except SQLAlchemyError as error:
+            cause = getattr(error, "orig", None) or error
             raise DatabaseUnavailable(
                 f"DOCASSETS_DATABASE_URL={self.shown_url}: cannot use the database "
-                f"({type(error.orig or error).__name__}: {str(error.orig or error).strip().splitlines()[0]})"
+                f"({type(cause).__name__}: {str(cause).strip().splitlines()[0]})"
             ) from None
-
-    def missing_tables(self) -> list[str]:
-        existing = set(sa.inspect(self.engine).get_table_names())
-        return sorted(set(metadata.tables) - existing)
 
     def replace_rows(
         self, name: str, rows: Iterable[Mapping[str, Any]], where: Mapping[str, Any] | None = None
@@ -349,7 +362,7 @@ def _create_private_file(path: Path) -> None:
 def open_tables(url: str) -> TableStore:
     """A store whose tables exist (created when missing)."""
     store = TableStore(url)
-    store.create_schema()
+    store.ensure_schema()
     return store
 
 

@@ -204,6 +204,7 @@ def test_state_appellate_panel_and_dockets(extractor):
     assert find(mentions, "PERSON", "Deborah J. Alessi")  # "Honorable" is not part of the span
 
 
+@pytest.mark.slow
 def test_all_text_layer_samples_keep_the_invariants(extractor):
     for path in sorted(SAMPLES.glob("*.pdf")):
         pages = pdf_pages(path.name)

@@ -72,6 +72,7 @@ def test_an_unknown_language_is_reported_by_tesseract(typed_order_png):
         ocr_image(typed_order_png, language="xyz")
 
 
+@pytest.mark.slow
 def test_an_upside_down_scan_is_turned_upright_and_read():
     with pymupdf.open(SAMPLES / "tn-workers-comp-order-scan.pdf") as doc:
         png = render_page_png(doc[0], 300)

@@ -211,6 +211,7 @@ def test_page_numbers_run_in_order_and_progress_counts_every_page(mixed_in_proce
     assert progress == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 
+@pytest.mark.slow
 def test_parallel_ocr_gives_the_same_pages_as_in_process_ocr(mixed_pdf, mixed_in_process):
     progress: list[tuple[int, int]] = []
     pages = list(
@@ -221,6 +222,7 @@ def test_parallel_ocr_gives_the_same_pages_as_in_process_ocr(mixed_pdf, mixed_in
     assert progress == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 
+@pytest.mark.slow
 def test_a_garbage_text_layer_is_replaced_by_ocr(tmp_path):
     """An invisible layer of symbol soup, as a broken font encoding or a bad old OCR leaves."""
     rng = random.Random(3)
@@ -290,6 +292,7 @@ def test_default_workers_use_every_core():
     assert ExtractionSettings().workers == (os.cpu_count() or 1)
 
 
+@pytest.mark.slow
 def test_pages_lying_on_their_side_or_upside_down_are_read_upright(tmp_path):
     """A scan fed in the wrong way round and the Supreme Court opinion's landscape map."""
     out = pymupdf.open()
@@ -312,6 +315,7 @@ def test_pages_lying_on_their_side_or_upside_down_are_read_upright(tmp_path):
     assert map_page.ocr_confidence > 60
 
 
+@pytest.mark.slow
 def test_cheap_bounds_decide_every_page_as_exact_counts_would():
     """`_read_layer` decides text pages from byte-count bounds; they must never disagree with
     counting words, garbage and visible characters exactly (random legal-ish texts, soups,

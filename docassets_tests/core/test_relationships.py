@@ -5,8 +5,9 @@ from pathlib import Path
 import pymupdf
 import pytest
 
+from docassets.core.chunking import split_sentences
 from docassets.core.models import PAGE_SEPARATOR, Chunk, EntityKey, Mention
-from docassets.core.relationships import find_relationships, split_sentences_local
+from docassets.core.relationships import find_relationships
 
 OPENING_BRIEF = """\
 Case: 21-50498    Document: 00516242060    Page: 1    Date Filed: 03/07/2022
@@ -218,12 +219,12 @@ def test_on_behalf_of_in_prose_names_the_party():
     assert represents == {("Jane Doe", "Wombat Corp.")}
 
 
-def test_local_sentence_splitter_keeps_initials_and_reporters_together():
+def test_evidence_sentences_keep_initials_and_reporters_together():
     text = (
         "Michael J. Paul filed suit. See 569 U.S. 614. Mr. Paul then appealed to the 5th Cir. on time."
         "\n\nORDER"
     )
-    sentences = [text[s:e] for s, e in split_sentences_local(text)]
+    sentences = [text[s:e] for s, e in split_sentences(text)]
     assert sentences == [
         "Michael J. Paul filed suit.",
         "See 569 U.S. 614.",
