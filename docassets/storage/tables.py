@@ -226,6 +226,15 @@ SEARCH_DDL = {
         " INSERT INTO search_index_fts(rowid, text) VALUES (new.rowid, new.text); END",
     ],
 }
+# What SEARCH_DDL makes, which the table declarations do not describe (migrations leave it alone).
+SEARCH_DDL_OBJECTS = ("search_index_fts", "text_vector", "search_index_text_vector")
+
+
+def declared_by_ddl(name: str | None) -> bool:
+    """A table, column or index that SEARCH_DDL makes (FTS5 keeps shadow tables `search_index_fts_*`)."""
+    return bool(name) and name.startswith(SEARCH_DDL_OBJECTS)
+
+
 for _dialect, _statements in SEARCH_DDL.items():
     for _statement in _statements:
         sa.event.listen(search_index, "after_create", sa.DDL(_statement).execute_if(dialect=_dialect))

@@ -3,7 +3,7 @@ passes the connection in; SQLite alters tables in batch mode (copy and rename), 
 
 from alembic import context
 
-from docassets.storage.tables import metadata
+from docassets.storage.tables import declared_by_ddl, metadata
 
 connection = context.config.attributes["connection"]
 context.configure(
@@ -11,6 +11,7 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=lambda name, type_, parent_names: not declared_by_ddl(name),
 )
 with context.begin_transaction():
     context.run_migrations()
