@@ -157,6 +157,16 @@ entity_links = sa.Table(
     sa.Column("entity_id", sa.String(36), nullable=False, index=True),
 )
 
+document_duplicates = sa.Table(
+    "document_duplicates",  # a document's exact-group pivot and its near-group pivot (a pivot has no row of its kind)
+    metadata,
+    sa.Column("project", sa.Text, nullable=False, index=True),
+    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.Text, primary_key=True),  # "exact" | "near"
+    sa.Column("pivot_document_id", sa.String(36), nullable=False, index=True),
+    sa.Column("similarity", sa.REAL, nullable=False),  # Jaccard of word shingles with the pivot
+)
+
 document_failures = sa.Table(
     "document_failures",  # why a document's run failed, for `docassets status` and the UI
     metadata,
