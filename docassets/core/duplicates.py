@@ -49,7 +49,9 @@ _LEGEND = re.compile(
     r"\b(?:(?:HIGHLY\s+)?CONFIDENTIAL|ATTORNEYS?['’]?\s+EYES\s+ONLY|SUBJECT\s+TO\s+PROTECTIVE\s+ORDER"
     r"|PRODUCED\s+IN\s+DISCOVERY|FOR\s+SETTLEMENT\s+PURPOSES\s+ONLY)\b"
 )
-_WORD = re.compile(r"[^\W_]+")  # letters and digits; punctuation and OCR specks between them are dropped
+# Runs of letters and digits (punctuation between them is dropped), except lone letters, mostly
+# OCR specks ("i", "l", "'"); lone digits stay, they carry meaning.
+_WORD = re.compile(r"[^\W_]{2,}|\d")
 
 
 @dataclass(frozen=True)
@@ -121,8 +123,7 @@ def content_words(pages: Sequence[Page]) -> list[str]:
             position = max(position, end)
         kept.append(text[position:])
         clean = _HYPHENATED.sub(r"\1\2", unicodedata.normalize("NFKC", " ".join(kept))).lower()
-        # Single letters are mostly OCR specks ("i", "l", "'"); digits stay, they carry meaning.
-        words += [w for w in _WORD.findall(clean) if len(w) > 1 or w.isdigit()]
+        words += _WORD.findall(clean)
     return words
 
 
@@ -130,7 +131,7 @@ def shingles(words: Sequence[str], size: int) -> set[str]:
     """The set of `size`-word runs of the text; a text shorter than that is one shingle."""
     if len(words) < size:
         return {" ".join(words)} if words else set()
-    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+    return set(map(" ".join, zip(*(words[i:] for i in range(size)))))
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
@@ -144,11 +145,12 @@ def _permutations(num_perm: int):
     return MinHash(num_perm=num_perm).permutations
 
 
-def fingerprint(document_id: str, words: Sequence[str], settings: DuplicateSettings = DuplicateSettings()) -> DocumentFingerprint:
+def fingerprint(document_id: str, words: Sequence[str],
+                settings: DuplicateSettings = DuplicateSettings()) -> DocumentFingerprint:
     # crc32: a fast, stable 32-bit hash; datasketch mixes it (MurmurHash3 finalizer) before permuting.
     minhash = MinHash(num_perm=settings.num_perm, hashfunc=zlib.crc32,
                       permutations=_permutations(settings.num_perm), scheme="affine32")
-    minhash.update_batch([s.encode() for s in shingles(words, settings.shingle_words)])
+    minhash.update_batch(list(map(str.encode, shingles(words, settings.shingle_words))))
     key = sha256(" ".join(words).encode()).hexdigest()
     return DocumentFingerprint(document_id, key, len(words), LeanMinHash(minhash))
 
@@ -158,8 +160,8 @@ def fingerprint_pages(document_id: str, pages: Sequence[Page],
     return fingerprint(document_id, content_words(pages), settings)
 
 
-def fingerprints(documents: Iterable[tuple[str, Sequence[Page]]], settings: DuplicateSettings = DuplicateSettings(),
-                 *, workers: int = 1) -> Iterator[DocumentFingerprint]:
+def fingerprints(documents: Iterable[tuple[str, Sequence[Page]]],
+                 settings: DuplicateSettings = DuplicateSettings(), *, workers: int = 1) -> Iterator[DocumentFingerprint]:
     """`fingerprint_pages` of each (document_id, pages), in order, on `workers` processes.
 
     Workers start from a fork server (a clean process importing only this module), never by
@@ -189,7 +191,8 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _fingerprint_batch(batch: Sequence[tuple[str, Sequence[Page]]], settings: DuplicateSettings) -> list[DocumentFingerprint]:
+def _fingerprint_batch(batch: Sequence[tuple[str, Sequence[Page]]],
+                       settings: DuplicateSettings) -> list[DocumentFingerprint]:
     return [fingerprint_pages(document_id, pages, settings) for document_id, pages in batch]
 
 
@@ -270,11 +273,22 @@ class DuplicateFinder:
         with lsh.insertion_session() as session:
             for item in order:
                 session.insert(item.document_id, item.minhash, check_duplication=False)
-        candidates = {item.document_id: [c for c in lsh.query(item.minhash) if c != item.document_id] for item in order}
+        candidates = {item.document_id: [c for c in lsh.query(item.minhash) if c != item.document_id]
+                      for item in order}
+        exact = self._exact_groups([item.document_id for item in order], identical, candidates)
+        copies_of = {pivot: [] for pivot in (item.document_id for item in order)}
+        for group in exact:
+            copies_of[group.pivot_document_id] = [m.document_id for m in group.members]
+            for member in group.members:
+                copies_of.pop(member.document_id, None)
+        near = self._near_groups(copies_of, {item.document_id: item.words for item in order}, candidates)
+        return sorted(exact + near, key=lambda g: (g.kind, g.pivot_document_id))
 
-        exact, copies_of = [], {}
-        taken: set[str] = set()
-        for pivot in (item.document_id for item in order):
+    def _exact_groups(self, order: list[str], identical: dict[str, list[str]],
+                      candidates: dict[str, list[str]]) -> list[DuplicateGroup]:
+        """Stars of the same content, the longest document first as pivot."""
+        groups, taken = [], set()
+        for pivot in order:
             if pivot in taken:
                 continue
             taken.add(pivot)
@@ -283,31 +297,37 @@ class DuplicateFinder:
                 if candidate in taken:
                     continue
                 similarity = self._similarity(pivot, candidate)
-                if similarity >= settings.near_threshold and same_content(
-                        self._words_of(pivot), self._words_of(candidate), settings):
+                if similarity >= self.settings.near_threshold and same_content(
+                        self._words_of(pivot), self._words_of(candidate), self.settings):
                     taken.add(candidate)
                     members += [DuplicateMember(d, similarity, "exact") for d in [candidate, *identical[candidate]]]
-            copies_of[pivot] = [m.document_id for m in members]
             if members:
-                exact.append(DuplicateGroup(pivot, "exact", _by_id(members)))
+                groups.append(DuplicateGroup(pivot, "exact", _by_id(members)))
+        return groups
 
-        # Near groups are centred on the document most like the others (a page added to a copy
-        # is less like the rest than the copy itself), so pivots go by verified neighbours first.
+    def _near_groups(self, copies_of: dict[str, list[str]], words: dict[str, int],
+                     candidates: dict[str, list[str]]) -> list[DuplicateGroup]:
+        """Stars of similar exact groups (through their pivots), centred on the document most like
+        the others: a copy with a page added is less like the rest than the copy itself."""
         neighbours = {pivot: {c: similarity for c in candidates[pivot] if c in copies_of
-                              and (similarity := self._similarity(pivot, c)) >= settings.near_threshold}
+                              and (similarity := self._similarity(pivot, c)) >= self.settings.near_threshold}
                       for pivot in copies_of}
-        words = {item.document_id: item.words for item in order}
-        near = []
-        taken = set()
-        for pivot in sorted(copies_of, key=lambda d: (-len(neighbours[d]), -sum(neighbours[d].values()), -words[d], d)):
+
+        def centrality(document_id: str) -> tuple:
+            near = neighbours[document_id]
+            return -len(near), -sum(near.values()), -words[document_id], document_id
+
+        groups, taken = [], set()
+        for pivot in sorted(copies_of, key=centrality):
             if pivot in taken:
                 continue
             taken.add(pivot)
-            members = [DuplicateMember(c, similarity, "near") for c, similarity in neighbours[pivot].items() if c not in taken]
+            members = [DuplicateMember(c, similarity, "near")
+                       for c, similarity in neighbours[pivot].items() if c not in taken]
             taken.update(m.document_id for m in members)
             if members:
-                near.append(DuplicateGroup(pivot, "near", _by_id(members)))
-        return sorted(exact + near, key=lambda g: (g.kind, g.pivot_document_id))
+                groups.append(DuplicateGroup(pivot, "near", _by_id(members)))
+        return groups
 
     def _similarity(self, a: str, b: str) -> float:
         return round(jaccard(self._shingles_of(a), self._shingles_of(b)), 4)
