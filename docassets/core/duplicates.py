@@ -30,8 +30,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
-from itertools import islice
 from hashlib import sha256
+from itertools import islice
 from typing import Literal
 
 from datasketch import LeanMinHash, MinHash, MinHashLSH
