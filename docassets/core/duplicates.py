@@ -268,12 +268,16 @@ class DuplicateFinder:
             same.sort(key=_longest_first)
             identical[same[0].document_id] = [f.document_id for f in same[1:]]
         order = sorted((same[0] for same in by_key.values()), key=_longest_first)
-        lsh = MinHashLSH(threshold=max(0.05, settings.near_threshold - settings.candidate_margin),
-                         num_perm=settings.num_perm)
+        lsh_threshold = max(0.05, settings.near_threshold - settings.candidate_margin)
+        lsh = MinHashLSH(threshold=lsh_threshold, num_perm=settings.num_perm)
         with lsh.insertion_session() as session:
             for item in order:
                 session.insert(item.document_id, item.minhash, check_duplication=False)
-        candidates = {item.document_id: [c for c in lsh.query(item.minhash) if c != item.document_id]
+        # LSH banding lets through pairs far below its threshold; the sketches' own estimate drops
+        # them before any text is read for verification.
+        sketch = {item.document_id: item.minhash for item in order}
+        candidates = {item.document_id: [c for c in lsh.query(item.minhash) if c != item.document_id
+                                         and sketch[c].jaccard(item.minhash) >= lsh_threshold]
                       for item in order}
         exact = self._exact_groups([item.document_id for item in order], identical, candidates)
         copies_of = {pivot: [] for pivot in (item.document_id for item in order)}
