@@ -12,7 +12,7 @@ from docassets.storage import tables as t
 PER_DOCUMENT_TABLES = (
     "source_documents", "document_summary", "chunks", "entity_mentions", "defined_terms", "relationships",
 )
-PER_PROJECT_TABLES = ("resolved_entities", "entity_links")
+PER_PROJECT_TABLES = ("resolved_entities", "entity_links", "document_duplicates")
 
 
 def export_project(settings: Settings, project: str, folder: Path) -> list[Path]:

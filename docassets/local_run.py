@@ -14,6 +14,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from docassets.defs.definitions import build_definitions, build_resources
+from docassets.defs.assets.duplicates import document_duplicates
 from docassets.defs.assets.project import entity_graph, resolved_entities
 from docassets.defs.batching import consecutive, cut, partition_tags
 from docassets.defs.failures import blamed_documents, settle_failed_run
@@ -138,9 +139,9 @@ class LocalPipeline:
         return failed
 
     def update_project_assets(self) -> bool:
-        """Recompute resolved entities and the graph over every completed document."""
+        """Recompute resolved entities, duplicate groups and the graph over every completed document."""
         return dg.materialize(
-            [resolved_entities, entity_graph], resources=build_resources(self.settings), instance=self.instance,
+            [resolved_entities, document_duplicates, entity_graph], resources=build_resources(self.settings), instance=self.instance,
             run_config=QUIET,
         ).success
 

@@ -12,7 +12,9 @@ import networkx as nx
 import pymupdf
 import pytest
 
+from docassets.defs.assets.duplicates import document_duplicates
 from docassets.defs.batching import run_documents
+from docassets.defs.definitions import build_resources
 from docassets.defs.sensors import upload_sensor
 from docassets.local_run import LocalPipeline, process_files
 from docassets.storage.registry import upload_document
@@ -117,6 +119,34 @@ def test_the_graph_is_exported_as_graphml(pipeline):
     entities = pipeline.tables.read_frame("resolved_entities", {"project": "graph"})
     assert set(entities.entity_id) <= set(graph.nodes)
     assert pipeline.store.get_bytes("entity_graph/graph/nodes.csv").startswith(b":ID")
+
+
+def test_a_restamped_copy_is_grouped_with_its_original_in_the_table_and_the_graph(pipeline, tmp_path):
+    def stamped(prefix: str, target: Path) -> Path:
+        document = pymupdf.open(sample("mo-court-of-appeals-opinion.pdf"))
+        document.select([0, 1])
+        for number, page in enumerate(document, start=1):
+            page.insert_text((page.rect.width - 140, page.rect.height - 22), f"{prefix}{number:06d}", fontsize=10)
+        document.save(target)
+        return target
+
+    original = pipeline.add_document(stamped("WOMBAT ", tmp_path / "original.pdf"), project="copies")
+    copy = pipeline.add_document(stamped("PLTF-", tmp_path / "produced-again.pdf"), project="copies")
+    other = pipeline.add_document(sample("dcolo-complaint-first-page.pdf"), project="copies")
+    assert all(pipeline.run_document(d) for d in (original, copy, other))
+    result = dg.materialize([document_duplicates], resources=build_resources(pipeline.settings),
+                            instance=pipeline.instance)
+    assert [c.passed for c in result.get_asset_check_evaluations()] == [True]
+    assert pipeline.update_project_assets()
+    found = pipeline.tables.read_frame("document_duplicates", {"project": "copies"})
+    assert len(found) == 1
+    member = found.iloc[0]
+    # the two have the same words, so the pivot is the first by document id
+    assert (member.kind, member.similarity) == ("exact", 1.0)
+    assert {member.document_id, member.pivot_document_id} == {original, copy}
+    graph = nx.read_graphml(io.BytesIO(pipeline.store.get_bytes("entity_graph/copies/entity_graph.graphml")))
+    edge = graph.get_edge_data(f"document:{member.document_id}", f"document:{member.pivot_document_id}")
+    assert [data["type"] for data in edge.values()] == ["DUPLICATE_OF"]
 
 
 def test_bad_files_fail_alone_with_their_cause(pipeline, tmp_path):
@@ -253,6 +283,6 @@ def test_a_failed_document_does_not_hold_back_the_project_assets(embedded_settin
         assert pipeline.run_document(good) and not pipeline.run_document(bad)
         evaluation = dg.evaluate_automation_conditions(
             defs=pipeline.definitions, instance=instance, cursor=before.cursor)
-    requested = {key.to_user_string() for key in (dg.AssetKey("resolved_entities"), dg.AssetKey("entity_graph"))
-                 if evaluation.get_num_requested(key)}
-    assert requested == {"resolved_entities", "entity_graph"}
+    project_assets = {"resolved_entities", "document_duplicates", "entity_graph"}
+    requested = {name for name in project_assets if evaluation.get_num_requested(dg.AssetKey(name))}
+    assert requested == project_assets

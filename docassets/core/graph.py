@@ -97,6 +97,16 @@ def graph_edge(
     )
 
 
+DUPLICATE_EDGE_TYPES = {"exact": "DUPLICATE_OF", "near": "NEAR_DUPLICATE_OF"}
+
+
+def duplicate_edge(document_id: str, pivot_document_id: str, kind: str, similarity: float) -> GraphEdge:
+    """A document's link to its duplicate group's pivot (see `docassets.core.duplicates`), with
+    the similarity as the edge's confidence."""
+    return GraphEdge(document_node(document_id), document_node(pivot_document_id), DUPLICATE_EDGE_TYPES[kind],
+                     document_id, None, f"{kind} duplicate, similarity {similarity:.2f}", similarity, 1)
+
+
 def build_graph(
     documents: Iterable[tuple[str, str]], entities: Iterable[Entity], edges: Iterable[GraphEdge]
 ) -> nx.MultiDiGraph:

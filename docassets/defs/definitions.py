@@ -4,6 +4,7 @@ from __future__ import annotations
 import dagster as dg
 
 from docassets.defs.assets.documents import source_documents
+from docassets.defs.assets.duplicates import document_duplicates
 from docassets.defs.assets.entities import entity_mentions, relationships
 from docassets.defs.assets.project import entity_graph, resolved_entities
 from docassets.defs.assets.search import search_index
@@ -17,7 +18,7 @@ from docassets.settings import Settings
 
 ASSETS = [
     source_documents, ocr_text, chunks, entity_mentions, relationships, document_summary, search_index,
-    resolved_entities, entity_graph,
+    resolved_entities, document_duplicates, entity_graph,
 ]
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from docassets.core.duplicates import DuplicateSettings
 from docassets.core.resolution import ResolutionSettings
 from docassets.settings import (
     DOCUMENTS_PER_RUN,
@@ -62,9 +63,14 @@ class PipelineSettings(dg.ConfigurableResource):
     # Resolution thresholds (rapidfuzz ratio, 0-100); the reasons for the defaults are in ResolutionSettings.
     name_similarity: float = ResolutionSettings.name_similarity
     org_similarity: float = ResolutionSettings.org_similarity
+    # Near-duplicate documents: Jaccard of word shingles (see DuplicateSettings).
+    near_duplicate_similarity: float = DuplicateSettings.near_threshold
 
     def resolution(self) -> ResolutionSettings:
         return ResolutionSettings(name_similarity=self.name_similarity, org_similarity=self.org_similarity)
+
+    def duplicates(self) -> DuplicateSettings:
+        return DuplicateSettings(near_threshold=self.near_duplicate_similarity)
 
 
 @cache

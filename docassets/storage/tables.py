@@ -240,6 +240,17 @@ for _dialect, _statements in SEARCH_DDL.items():
         sa.event.listen(search_index, "after_create", sa.DDL(_statement).execute_if(dialect=_dialect))
 sa.event.listen(search_index, "before_drop", sa.DDL("DROP TABLE IF EXISTS search_index_fts").execute_if(dialect="sqlite"))
 
+
+document_duplicates = sa.Table(
+    "document_duplicates",  # a document's exact-group pivot and its near-group pivot (a pivot has no row of its kind)
+    metadata,
+    sa.Column("project", sa.Text, nullable=False, index=True),
+    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.Text, primary_key=True),  # "exact" | "near"
+    sa.Column("pivot_document_id", sa.String(36), nullable=False, index=True),
+    sa.Column("similarity", sa.REAL, nullable=False),  # Jaccard of word shingles with the pivot
+)
+
 document_failures = sa.Table(
     "document_failures",  # why a document's run failed, for `docassets status` and the UI
     metadata,

@@ -26,6 +26,7 @@ from docassets.core.graph import (
     display_name,
     document_node,
     draw_top_entities,
+    duplicate_edge,
 )
 from docassets.core.models import AliasEvidence, Entity
 from docassets.core.resolution import MentionRecord, resolve_mentions
@@ -211,13 +212,14 @@ def _node(document_id: str, label: str, name: str, entity_of_key: dict) -> str |
     kinds={"networkx", "s3"},
     code_version=GRAPH_VERSION,
     io_manager_key="blob_io_manager",
-    deps=[relationships, resolved_entities],
+    deps=[relationships, resolved_entities, "document_duplicates"],
     automation_condition=PROJECT_AUTOMATION,
     check_specs=[dg.AssetCheckSpec("every_edge_resolved", asset="entity_graph", blocking=True,
                                    description="Every relationship's endpoints became graph nodes.")],
 )
 def entity_graph(context: dg.AssetExecutionContext, database: DatabaseResource):
-    """One networkx MultiDiGraph per project of documents, canonical entities and their relationships.
+    """One networkx MultiDiGraph per project of documents, canonical entities and their relationships,
+    with DUPLICATE_OF / NEAR_DUPLICATE_OF edges from a document to its duplicate group's pivot.
 
     Only documents that `resolved_entities` resolved are drawn, so every endpoint has its entity.
     """
@@ -249,6 +251,8 @@ def entity_graph(context: dg.AssetExecutionContext, database: DatabaseResource):
             continue
         edges[project_of[row.document_id]].append(GraphEdge(
             source, target, row.type, row.document_id, row.chunk_index, row.sentence, row.confidence, row.count))
+    for row in tables.stream(sa.select(t.document_duplicates)):
+        edges[row.project].append(duplicate_edge(row.document_id, row.pivot_document_id, row.kind, row.similarity))
     graphs = {project: build_graph(documents[project], entities[project], edges[project]) for project in documents}
     edge_types = Counter(data["type"] for g in graphs.values() for *_, data in g.edges(keys=True, data=True))
     metadata = {
