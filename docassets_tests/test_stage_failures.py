@@ -15,6 +15,7 @@ from docassets.defs.jobs import process_document
 from docassets.defs.resources import BlobStoreResource, PipelineSettings
 from docassets.local_run import QUIET, LocalPipeline
 from docassets.progress import read_progress
+from docassets.storage.registry import upload_key
 
 from .conftest import sample
 from .productions import scanned_production, text_production
@@ -160,3 +161,22 @@ def test_a_retried_ocr_step_resumes_after_the_pages_already_saved(embedded_setti
     assert list(pages.page_number) == list(range(1, 11))
     assert list(pages.bates) == expected
     assert pipeline.store.list("ocr_text/_partial/") == []  # checkpoints are removed once stored
+
+
+def test_a_document_failing_a_blocking_check_fails_alone(embedded_settings):
+    """The stored file of one document is not the one uploaded (`matches_upload`, a blocking check):
+    that document fails with the check's reason, its neighbour in the run completes."""
+    with dg.instance_for_test() as instance:
+        pipeline = LocalPipeline(embedded_settings, instance)
+        good = pipeline.add_document(sample("ca10-filing-010110462922.pdf"), project="swapped")
+        swapped = pipeline.add_document(sample("dcolo-complaint-first-page.pdf"), project="swapped")
+        pipeline.store.put_file(upload_key(swapped), sample("tn-workers-comp-order-scan.pdf"))
+        failed = pipeline.run_documents([good, swapped])
+
+    assert failed == {swapped}
+    states = {d.document_id: d for d in read_progress(pipeline.tables, project="swapped").documents}
+    assert states[good].state == "completed"
+    assert (states[swapped].state, states[swapped].failed_stage) == ("failed", "source_documents")
+    assert states[swapped].error == (
+        "dcolo-complaint-first-page.pdf: check matches_upload failed: size and sha256 differ from the upload"
+    )
