@@ -73,6 +73,7 @@ logger = logging.getLogger(__name__)
 _SNIFF_BYTES = 1024  # readers accept "%PDF-" and "%%EOF" anywhere in the first / last 1 KiB
 # Ligatures are expanded ("ﬁ" -> "fi") so that words are searchable; the rest is PyMuPDF's default.
 _TEXT_FLAGS = pymupdf.TEXTFLAGS_TEXT & ~pymupdf.TEXT_PRESERVE_LIGATURES
+_PDF_OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")  # "1 0 obj": what a real PDF's first kilobyte holds
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _BLANK_RUN = re.compile(r"\n\n\n+")  # not "\n{3,}": the regex engine searches a literal prefix faster
 
@@ -358,7 +359,7 @@ def _open_checked(path: Path, name: str, *, every_page: bool) -> tuple[pymupdf.D
     try:
         doc = pymupdf.open(path, filetype="pdf")
     except RuntimeError as error:  # pymupdf.FileDataError and MuPDF's own errors
-        if b"%%EOF" not in tail:
+        if b"%%EOF" not in tail and _PDF_OBJECT.search(head):  # it began as a PDF and was cut short
             raise DocumentUnreadable(
                 f"{name}: truncated PDF (it ends before %%EOF and cannot be repaired); upload the complete file again"
             ) from None
