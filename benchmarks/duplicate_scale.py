@@ -11,6 +11,7 @@ document, on one process, with nothing normalised or verified. Generation is not
     .venv/bin/python benchmarks/duplicate_scale.py --quick    # 10k and 20k documents (~5 min)
     .venv/bin/python benchmarks/duplicate_scale.py            # 10k, 50k and 100k documents
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,7 +22,13 @@ import zlib
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from docassets.core.duplicates import DuplicateFinder, DuplicateSettings, content_words, fingerprints, shingles
+from docassets.core.duplicates import (
+    DuplicateFinder,
+    DuplicateSettings,
+    content_words,
+    fingerprints,
+    shingles,
+)
 from docassets.core.models import Page
 
 VOCABULARY = 30_000
@@ -52,8 +59,11 @@ def generate(count: int, seed: int = 7) -> tuple[list[tuple[str, list[Page]]], i
             texts = [_page_text(rng, vocabulary) for _ in range(int(rng.integers(1, 9)))]
         pages = []
         for number, text in enumerate(texts, start=1):
-            header = f"Case 1:19-cv-0{index % 9000:04d} Document {index % 97} Filed 03/0{number % 9}/2020\n" \
-                if number % 2 else ""
+            header = (
+                f"Case 1:19-cv-0{index % 9000:04d} Document {index % 97} Filed 03/0{number % 9}/2020\n"
+                if number % 2
+                else ""
+            )
             pages.append(Page(number, f"{header}{text}\nPROD{index:07d}{number:04d}", "text"))
         documents.append((f"doc-{index:07d}", pages))
     return documents, planted
@@ -92,7 +102,9 @@ def bare_datasketch(documents: list[tuple[str, list[Page]]]) -> float:
     permutations = MinHash(num_perm=settings.num_perm).permutations
     sketches = []
     for document_id, pages in documents:
-        minhash = MinHash(num_perm=settings.num_perm, hashfunc=zlib.crc32, permutations=permutations, scheme="affine32")
+        minhash = MinHash(
+            num_perm=settings.num_perm, hashfunc=zlib.crc32, permutations=permutations, scheme="affine32"
+        )
         words = " ".join(p.text for p in pages).split()
         minhash.update_batch([s.encode() for s in shingles(words, settings.shingle_words)])
         lsh.insert(document_id, minhash, check_duplication=False)
@@ -108,8 +120,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     sizes = [10_000, 20_000] if args.quick else [10_000, 50_000, 100_000]
-    print(f"| documents | words | planted | grouped | ours s ({args.workers} processes) | ms/document | growth | "
-          "bare datasketch s (1 process) | ours / bare | load average |")
+    print(
+        f"| documents | words | planted | grouped | ours s ({args.workers} processes) | ms/document | growth | "
+        "bare datasketch s (1 process) | ours / bare | load average |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     first_rate = None
     for size in sizes:
@@ -119,8 +133,11 @@ def main() -> None:
         bare = bare_datasketch(documents)
         rate = wall / size
         first_rate = first_rate or rate
-        print(f"| {size:,} | {words:,} | {planted:,} | {grouped:,} | {wall:.1f} | {rate * 1000:.2f} | "
-              f"{rate / first_rate:.2f}x | {bare:.1f} | {wall / bare:.2f} | {os.getloadavg()[0]:.1f} |", flush=True)
+        print(
+            f"| {size:,} | {words:,} | {planted:,} | {grouped:,} | {wall:.1f} | {rate * 1000:.2f} | "
+            f"{rate / first_rate:.2f}x | {bare:.1f} | {wall / bare:.2f} | {os.getloadavg()[0]:.1f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ per second, which does not depend on how many mentions either side finds. Each s
 up once, then timed `--rounds` times; the best round counts. No figure here is asserted by the
 test suite: timings depend on the machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,11 @@ def text_layer_documents() -> list[tuple[str, list]]:
     documents = []
     for path in sorted(SAMPLES.glob("*.pdf")):
         pages = list(extract_pages(path, name=path.name, settings=ExtractionSettings(workers=1)))
-        text_pages = [Page(p.number, p.text, p.method, bates=p.bates, stamp=p.stamp) for p in pages if p.method == "text"]
+        text_pages = [
+            Page(p.number, p.text, p.method, bates=p.bates, stamp=p.stamp)
+            for p in pages
+            if p.method == "text"
+        ]
         if text_pages:
             documents.append((path.name, text_pages))
     return documents
@@ -80,12 +85,18 @@ def main() -> None:
     ours_seconds, ours_mentions = best_of(args.rounds, ours)
     spacy_seconds, spacy_ents = best_of(args.rounds, spacy_full)
     ours_rate, spacy_rate = ours_mentions / ours_seconds, spacy_ents / spacy_seconds
-    print(f"{len(documents)} text-layer documents, {pages} pages, {chars:,} characters; best of {args.rounds}")
+    print(
+        f"{len(documents)} text-layer documents, {pages} pages, {chars:,} characters; best of {args.rounds}"
+    )
     print(f"  {'':<34}{'seconds':>9}{'mentions':>10}{'mentions/s':>12}{'chars/s':>12}")
-    print(f"  {'docassets EntityExtractor':<34}{ours_seconds:>9.3f}{ours_mentions:>10}{ours_rate:>12.0f}"
-          f"{chars / ours_seconds:>12.0f}")
-    print(f"  {'spaCy nlp.pipe (full model)':<34}{spacy_seconds:>9.3f}{spacy_ents:>10}"
-          f"{spacy_rate:>12.0f}{chars / spacy_seconds:>12.0f}")
+    print(
+        f"  {'docassets EntityExtractor':<34}{ours_seconds:>9.3f}{ours_mentions:>10}{ours_rate:>12.0f}"
+        f"{chars / ours_seconds:>12.0f}"
+    )
+    print(
+        f"  {'spaCy nlp.pipe (full model)':<34}{spacy_seconds:>9.3f}{spacy_ents:>10}"
+        f"{spacy_rate:>12.0f}{chars / spacy_seconds:>12.0f}"
+    )
     print(f"  ratio mentions/s docassets / spaCy: {ours_rate / spacy_rate:.2f} (goal >= 0.8)")
     print(f"  ratio chars/s    docassets / spaCy: {spacy_seconds / ours_seconds:.2f}")
 

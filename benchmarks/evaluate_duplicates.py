@@ -15,6 +15,7 @@ Sources are split: `tuning` (looked at while setting the thresholds) and `heldou
     .venv/bin/python benchmarks/evaluate_duplicates.py            # all 17 sources (~10 min of OCR)
     .venv/bin/python benchmarks/evaluate_duplicates.py --quick    # 4 sources
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,15 +49,18 @@ def evaluate(documents: list[PlantedDocument]) -> dict[str, dict]:
             return "near"
         return None
 
-    scores: dict[str, dict] = defaultdict(lambda: {"links": 0, "correct_links": 0, "planted": 0, "found": 0,
-                                                    "kind_right": 0, "wrong": []})
+    scores: dict[str, dict] = defaultdict(
+        lambda: {"links": 0, "correct_links": 0, "planted": 0, "found": 0, "kind_right": 0, "wrong": []}
+    )
     for link in links:
         split = split_of[source_of[link.document_id]]
         scores[split]["links"] += 1
         if source_of[link.document_id] == source_of[link.pivot_document_id]:
             scores[split]["correct_links"] += 1
         else:
-            scores[split]["wrong"].append(f"{link.document_id} -> {link.pivot_document_id} ({link.similarity})")
+            scores[split]["wrong"].append(
+                f"{link.document_id} -> {link.pivot_document_id} ({link.similarity})"
+            )
     variants: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for d in documents:
         if d.variant == "original":
@@ -89,12 +93,16 @@ def main() -> None:
             continue
         s = scores[split]
         precision = s["correct_links"] / s["links"] if s["links"] else 1.0
-        print(f"| {split} | {s['planted']} | {s['found']} | {s['found'] / s['planted']:.3f} | {s['links']} | "
-              f"{precision:.3f} | {s['kind_right']}/{s['found']} |")
+        print(
+            f"| {split} | {s['planted']} | {s['found']} | {s['found'] / s['planted']:.3f} | {s['links']} | "
+            f"{precision:.3f} | {s['kind_right']}/{s['found']} |"
+        )
     for split in ("tuning", "heldout"):
         for variant, kinds in sorted(scores.get(split, {}).get("variants", {}).items()):
-            print(f"  {split} {variant}: expected {EXPECTED_KIND[variant]}, got "
-                  + ", ".join(f"{k or 'missed'} x{kinds.count(k)}" for k in sorted(set(kinds), key=str)))
+            print(
+                f"  {split} {variant}: expected {EXPECTED_KIND[variant]}, got "
+                + ", ".join(f"{k or 'missed'} x{kinds.count(k)}" for k in sorted(set(kinds), key=str))
+            )
         for wrong in scores.get(split, {}).get("wrong", []):
             print(f"  {split} wrong link: {wrong}")
 

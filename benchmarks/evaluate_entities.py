@@ -39,6 +39,7 @@ PRECEDENT->CITATION, CASE_NUMBER->CASE_NUMBER, JUDGE/LAWYER/WITNESS/OTHER_PERSON
 PETITIONER/RESPONDENT->PERSON or ORG (either counts). courts-db and eyecite know US courts and
 reporters, so COURT and CITATION there measure little beyond spaCy.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,12 +52,27 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "docassets_tests" / "gold" / "entities.jsonl"
 INLEGALNER = Path("/work/shared/datasets/inlegalner-dev.spacy")
 INLEGALNER_MAP = {
-    "COURT": {"COURT"}, "DATE": {"DATE"}, "ORG": {"ORG"}, "GPE": {"LOCATION"}, "STATUTE": {"STATUTE"},
-    "PROVISION": {"STATUTE"}, "PRECEDENT": {"CITATION"}, "CASE_NUMBER": {"CASE_NUMBER"},
-    "JUDGE": {"PERSON"}, "LAWYER": {"PERSON"}, "WITNESS": {"PERSON"}, "OTHER_PERSON": {"PERSON"},
-    "PETITIONER": {"PERSON", "ORG"}, "RESPONDENT": {"PERSON", "ORG"},
+    "COURT": {"COURT"},
+    "DATE": {"DATE"},
+    "ORG": {"ORG"},
+    "GPE": {"LOCATION"},
+    "STATUTE": {"STATUTE"},
+    "PROVISION": {"STATUTE"},
+    "PRECEDENT": {"CITATION"},
+    "CASE_NUMBER": {"CASE_NUMBER"},
+    "JUDGE": {"PERSON"},
+    "LAWYER": {"PERSON"},
+    "WITNESS": {"PERSON"},
+    "OTHER_PERSON": {"PERSON"},
+    "PETITIONER": {"PERSON", "ORG"},
+    "RESPONDENT": {"PERSON", "ORG"},
 }
-INLEGALNER_ROLE = {"JUDGE": "judge", "LAWYER": "counsel", "PETITIONER": "petitioner", "RESPONDENT": "respondent"}
+INLEGALNER_ROLE = {
+    "JUDGE": "judge",
+    "LAWYER": "counsel",
+    "PETITIONER": "petitioner",
+    "RESPONDENT": "respondent",
+}
 
 
 def prf(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
@@ -107,7 +123,9 @@ def evaluate_gold(extractor, split: str = "tune", show_errors: bool = True) -> d
     errors: list[str] = []
     start = time.perf_counter()
     for rec in records:
-        mentions = [m for m in extractor.extract_pages([Page(1, rec["text"], "text")]) if m.method != USE_METHOD]
+        mentions = [
+            m for m in extractor.extract_pages([Page(1, rec["text"], "text")]) if m.method != USE_METHOD
+        ]
         gold = rec["entities"]
         for g in gold:
             n_gold[g["label"]] += 1
@@ -137,8 +155,11 @@ def evaluate_gold(extractor, split: str = "tune", show_errors: bool = True) -> d
             over_tp[g["label"]] += 1
         missed = [g for g in gold if (g["start"], g["end"], g["label"]) not in predicted]
         errors += [f"missed {g['label']} {g['text']!r} ({rec['source']} p{rec['page']})" for g in missed]
-        errors += [f"spurious {m.label} {m.text!r} ({rec['source']} p{rec['page']})"
-                   for m in mentions if (m.start, m.end, m.label) not in by_span]
+        errors += [
+            f"spurious {m.label} {m.text!r} ({rec['source']} p{rec['page']})"
+            for m in mentions
+            if (m.start, m.end, m.label) not in by_span
+        ]
     elapsed = time.perf_counter() - start
     labels = sorted(set(n_gold) | set(n_pred))
     rows = {}
@@ -149,18 +170,35 @@ def evaluate_gold(extractor, split: str = "tune", show_errors: bool = True) -> d
         rows[label] = (n_gold[label], n_pred[label], p, r, f, fo, norm)
     total = prf(sum(strict_tp.values()), sum(n_pred.values()), sum(n_gold.values()))
     total_o = prf(sum(over_tp.values()), sum(n_pred.values()), sum(n_gold.values()))
-    rows["ALL"] = (sum(n_gold.values()), sum(n_pred.values()), *total, total_o[2],
-                   sum(norm_ok.values()) / max(1, sum(norm_n.values())))
-    print(f"\nGold set {GOLD.relative_to(ROOT)}, split {split!r}: {len(records)} pages, "
-          f"{sum(n_gold.values())} entities, {elapsed:.2f}s")
-    print_table("strict = exact span and label; F1 overlap = same label, overlapping span",
-                rows, ("label", "gold", "pred", "P", "R", "F1", "F1 overlap", "normalized"))
-    print(f"\n  roles: {role_found}/{role_gold} gold roles found on the exact span "
-          f"({role_found / max(1, role_gold):.3f}); {role_pred_ok}/{role_pred} predicted roles right "
-          f"({role_pred_ok / max(1, role_pred):.3f})")
-    headline = prf(sum(strict_tp[lb] for lb in HEADLINE), sum(n_pred[lb] for lb in HEADLINE),
-                   sum(n_gold[lb] for lb in HEADLINE))
-    print(f"\n  micro F1 over {'/'.join(HEADLINE)}: {headline[2]:.3f} (P {headline[0]:.3f}, R {headline[1]:.3f})")
+    rows["ALL"] = (
+        sum(n_gold.values()),
+        sum(n_pred.values()),
+        *total,
+        total_o[2],
+        sum(norm_ok.values()) / max(1, sum(norm_n.values())),
+    )
+    print(
+        f"\nGold set {GOLD.relative_to(ROOT)}, split {split!r}: {len(records)} pages, "
+        f"{sum(n_gold.values())} entities, {elapsed:.2f}s"
+    )
+    print_table(
+        "strict = exact span and label; F1 overlap = same label, overlapping span",
+        rows,
+        ("label", "gold", "pred", "P", "R", "F1", "F1 overlap", "normalized"),
+    )
+    print(
+        f"\n  roles: {role_found}/{role_gold} gold roles found on the exact span "
+        f"({role_found / max(1, role_gold):.3f}); {role_pred_ok}/{role_pred} predicted roles right "
+        f"({role_pred_ok / max(1, role_pred):.3f})"
+    )
+    headline = prf(
+        sum(strict_tp[lb] for lb in HEADLINE),
+        sum(n_pred[lb] for lb in HEADLINE),
+        sum(n_gold[lb] for lb in HEADLINE),
+    )
+    print(
+        f"\n  micro F1 over {'/'.join(HEADLINE)}: {headline[2]:.3f} (P {headline[0]:.3f}, R {headline[1]:.3f})"
+    )
     if show_errors and errors:
         print("\n  recall, precision and normalisation errors:")
         for line in errors:
@@ -186,7 +224,9 @@ def evaluate_inlegalner(extractor, limit: int | None) -> None:
             n_gold[g["label"]] += 1
         for m in mentions:
             n_pred[m.label] += 1
-        for g, p in overlap_matches(gold, mentions, lambda g, p: p.label in INLEGALNER_MAP.get(g["label"], ())):
+        for g, p in overlap_matches(
+            gold, mentions, lambda g, p: p.label in INLEGALNER_MAP.get(g["label"], ())
+        ):
             tp[g["label"]] += 1
             if g["label"] in INLEGALNER_ROLE:
                 roles[g["label"]][0] += p.role == INLEGALNER_ROLE[g["label"]]
@@ -199,18 +239,28 @@ def evaluate_inlegalner(extractor, limit: int | None) -> None:
         ours = INLEGALNER_MAP.get(label, set())
         pred = sum(n_pred[o] for o in ours)  # predictions of the mapped label(s): precision is shared
         p, r, f = prf(tp[label], pred, n_gold[label])
-        rows[label] = ("/".join(sorted(ours)), n_gold[label], r, p if len(ours) == 1 and label in (
-            "COURT", "DATE", "CASE_NUMBER") else float("nan"))
-    print(f"\nInLegalNER dev: {len(docs)} excerpts, {sum(n_gold.values())} entities, {elapsed:.2f}s "
-          f"(overlap matching; precision only where one gold label maps to one of ours)")
+        rows[label] = (
+            "/".join(sorted(ours)),
+            n_gold[label],
+            r,
+            p if len(ours) == 1 and label in ("COURT", "DATE", "CASE_NUMBER") else float("nan"),
+        )
+    print(
+        f"\nInLegalNER dev: {len(docs)} excerpts, {sum(n_gold.values())} entities, {elapsed:.2f}s "
+        f"(overlap matching; precision only where one gold label maps to one of ours)"
+    )
     print_table("", rows, ("gold label", "ours", "gold", "recall", "precision"))
-    print("\n  role found on the matched span: " + ", ".join(
-        f"{label} {found}/{total}" for label, (found, total) in sorted(roles.items())))
+    print(
+        "\n  role found on the matched span: "
+        + ", ".join(f"{label} {found}/{total}" for label, (found, total) in sorted(roles.items()))
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--heldout", action="store_true", help="also score the held-out split (no errors shown)")
+    parser.add_argument(
+        "--heldout", action="store_true", help="also score the held-out split (no errors shown)"
+    )
     parser.add_argument("--inlegalner", action="store_true", help="also score the InLegalNER dev set")
     parser.add_argument("--limit", type=int, default=None, help="InLegalNER excerpts to score")
     args = parser.parse_args()

@@ -16,6 +16,7 @@ sentence a line. Filings alternate between the tuning part (0, 2, 4, ...) and th
 (1, 3, 5, ...); only the tuning part's most frequent false positives and negatives are printed,
 the held-out part reports scores only, so that it keeps measuring what generalises.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,16 @@ from evaluate_entities import prf  # the same scoring as the court-filing gold s
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "datasets" / "ener-dev.csv"
-LABELS = {"BUSINESS": "ORG", "GOVERNMENT": "ORG", "LOCATION": "LOCATION", "LOC": "LOCATION", "PERSON": "PERSON",
-          "COURT": "COURT", "LEGISLATION/ACT": "STATUTE", "MISCELLANEOUS": "MISC"}
+LABELS = {
+    "BUSINESS": "ORG",
+    "GOVERNMENT": "ORG",
+    "LOCATION": "LOCATION",
+    "LOC": "LOCATION",
+    "PERSON": "PERSON",
+    "COURT": "COURT",
+    "LEGISLATION/ACT": "STATUTE",
+    "MISCELLANEOUS": "MISC",
+}
 SCORED = ("PERSON", "ORG", "LOCATION", "STATUTE", "COURT")
 GOAL = 0.70
 
@@ -107,8 +116,11 @@ def evaluate(extractor, filings: list[Filing], name: str, show_errors: bool, top
     for filing in filings:
         gold = {s for s in filing.spans if s[2] in SCORED}
         misc = {(s, e) for s, e, label in filing.spans if label == "MISC"}
-        predicted = {(m.start, m.end, m.label) for m in extractor.extract_pages([Page(1, filing.text, "text")])
-                     if m.label in SCORED and m.method != USE_METHOD and (m.start, m.end) not in misc}
+        predicted = {
+            (m.start, m.end, m.label)
+            for m in extractor.extract_pages([Page(1, filing.text, "text")])
+            if m.label in SCORED and m.method != USE_METHOD and (m.start, m.end) not in misc
+        }
         for s, e, label in gold:
             n_gold[label] += 1
             if (s, e, label) in predicted:
@@ -121,14 +133,18 @@ def evaluate(extractor, filings: list[Filing], name: str, show_errors: bool, top
                 false_pos[(label, filing.text[s:e])] += 1
     elapsed = time.perf_counter() - started
     micro = prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
-    print(f"\nE-NER {name} part: filings {[f.index for f in filings]}, {sum(n_gold.values())} gold entities, "
-          f"{elapsed:.1f}s")
+    print(
+        f"\nE-NER {name} part: filings {[f.index for f in filings]}, {sum(n_gold.values())} gold entities, "
+        f"{elapsed:.1f}s"
+    )
     print(f"  {'label':<10}{'gold':>7}{'pred':>7}{'P':>8}{'R':>8}{'F1':>8}")
     for label in SCORED:
         p, r, f = prf(tp[label], n_pred[label], n_gold[label])
         print(f"  {label:<10}{n_gold[label]:>7}{n_pred[label]:>7}{p:>8.3f}{r:>8.3f}{f:>8.3f}")
-    print(f"  {'micro':<10}{sum(n_gold.values()):>7}{sum(n_pred.values()):>7}"
-          f"{micro[0]:>8.3f}{micro[1]:>8.3f}{micro[2]:>8.3f}   (goal F1 >= {GOAL})")
+    print(
+        f"  {'micro':<10}{sum(n_gold.values()):>7}{sum(n_pred.values()):>7}"
+        f"{micro[0]:>8.3f}{micro[1]:>8.3f}{micro[2]:>8.3f}   (goal F1 >= {GOAL})"
+    )
     if show_errors:
         for title, counter in (("false positives", false_pos), ("false negatives", false_neg)):
             print(f"\n  most frequent {title}:")
@@ -143,7 +159,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA, help="an E-NER CSV (default: ../shared/datasets)")
     args = parser.parse_args()
     if not args.data.exists():
-        raise SystemExit(f"{args.data} not found: the E-NER data is read from ../shared/datasets, never copied here")
+        raise SystemExit(
+            f"{args.data} not found: the E-NER data is read from ../shared/datasets, never copied here"
+        )
     logging.getLogger("eyecite").setLevel(logging.ERROR)
     from docassets.core.entities import EntityExtractor, load_pipeline
 

@@ -92,9 +92,20 @@ def pairwise(items: list[dict], predicted: list[int]) -> dict[str, dict]:
         r = tp / (tp + fn) if tp + fn else 1.0
         clusters = len({items[k]["cluster"] for k in indices})
         b_p, b_r, b_f1 = bcubed([items[k]["cluster"] for k in indices], [predicted[k] for k in indices])
-        out[label] = {"items": len(indices), "clusters": clusters, "tp": tp, "fp": fp, "fn": fn,
-                      "precision": p, "recall": r, "f1": _f1(p, r),
-                      "b3_precision": b_p, "b3_recall": b_r, "b3_f1": b_f1, "wrong": wrong}
+        out[label] = {
+            "items": len(indices),
+            "clusters": clusters,
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+            "precision": p,
+            "recall": r,
+            "f1": _f1(p, r),
+            "b3_precision": b_p,
+            "b3_recall": b_r,
+            "b3_f1": b_f1,
+            "wrong": wrong,
+        }
     return out
 
 
@@ -106,8 +117,11 @@ def evaluate(split: str) -> dict[str, dict]:
 def timed_names() -> list[tuple[str, str]]:
     """2,400 distinct written names: every gold form, then their lower-case and title-case forms."""
     forms = [(i["name"], i["label"]) for split in SPLITS for i in load(split)]
-    names = list(dict.fromkeys(forms + [(n.lower(), label) for n, label in forms]
-                               + [(n.title(), label) for n, label in forms]))
+    names = list(
+        dict.fromkeys(
+            forms + [(n.lower(), label) for n, label in forms] + [(n.title(), label) for n, label in forms]
+        )
+    )
     return names[:TIMED_NAMES]
 
 
@@ -116,14 +130,18 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="list wrong pairs of the tuning splits")
     parser.add_argument("--heldout-errors", action="store_true", help="also list held-out errors")
     args = parser.parse_args()
-    print(f"{'split':<17} {'label':<7} {'items':>5} {'clusters':>8} {'pairs+':>6} "
-          f"{'P':>6} {'R':>6} {'F1':>6}  {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6}  (fp merged, fn missed)")
+    print(
+        f"{'split':<17} {'label':<7} {'items':>5} {'clusters':>8} {'pairs+':>6} "
+        f"{'P':>6} {'R':>6} {'F1':>6}  {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6}  (fp merged, fn missed)"
+    )
     for split in SPLITS:
         scores = evaluate(split)
         for label, s in scores.items():
-            print(f"{split:<17} {label:<7} {s['items']:>5} {s['clusters']:>8} {s['tp'] + s['fn']:>6} "
-                  f"{s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f}  {s['b3_precision']:6.3f} "
-                  f"{s['b3_recall']:6.3f} {s['b3_f1']:6.3f}  ({s['fp']}, {s['fn']})")
+            print(
+                f"{split:<17} {label:<7} {s['items']:>5} {s['clusters']:>8} {s['tp'] + s['fn']:>6} "
+                f"{s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f}  {s['b3_precision']:6.3f} "
+                f"{s['b3_recall']:6.3f} {s['b3_f1']:6.3f}  ({s['fp']}, {s['fn']})"
+            )
             held_out = "heldout" in split
             if label != "ALL" and ((args.errors and not held_out) or (args.heldout_errors and held_out)):
                 for kind, a, b in s["wrong"]:
@@ -131,8 +149,10 @@ def main() -> None:
     names = timed_names()
     start = time.perf_counter()
     resolve_names(names)
-    print(f"\nresolve_names on {len(names):,} distinct names (a fresh process): "
-          f"{time.perf_counter() - start:.2f} s (goal: under 10 s)")
+    print(
+        f"\nresolve_names on {len(names):,} distinct names (a fresh process): "
+        f"{time.perf_counter() - start:.2f} s (goal: under 10 s)"
+    )
 
 
 if __name__ == "__main__":

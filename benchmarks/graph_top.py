@@ -9,6 +9,7 @@ Bates numbers or short citations ("Id."), the ten people, organisations and cour
 documents (as the `resolved_entities` metadata shows them) and the 25 most connected (as
 `entity_graph`'s picture).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,7 +24,11 @@ from docassets.core.relationships import find_relationships
 from docassets.core.resolution import MentionRecord, resolve_mentions
 
 ROOT = Path(__file__).resolve().parents[1]
-SHOWN = ("PERSON", "ORG", "COURT")  # docassets.core.graph.SHOWN_LABELS (spelled out: it runs on older code too)
+SHOWN = (
+    "PERSON",
+    "ORG",
+    "COURT",
+)  # docassets.core.graph.SHOWN_LABELS (spelled out: it runs on older code too)
 
 
 def main() -> None:
@@ -39,8 +44,10 @@ def main() -> None:
         mentions = extractor.extract_pages(pages)
         chunks = chunk_pages(pages)
         found[document_id] = find_relationships(document_id, document_text(pages), chunks, mentions)
-        records += [MentionRecord(f"{document_id}:{i}", document_id, m.label, m.text, m.normalized)
-                    for i, m in enumerate(mentions)]
+        records += [
+            MentionRecord(f"{document_id}:{i}", document_id, m.label, m.text, m.normalized)
+            for i, m in enumerate(mentions)
+        ]
         documents.append((document_id, path.name))
     resolution = resolve_mentions(records, project="batch")
     ids = {(r.document_id, r.label, r.normalized): resolution.links[r.mention_id] for r in records}
@@ -54,15 +61,21 @@ def main() -> None:
     graph = _graph(documents, resolution.entities, edges)
     labels = [data.get("label") for _, data in graph.nodes(data=True)]
     short = sum(1 for _, data in graph.nodes(data=True) if str(data.get("name", "")).startswith("Id."))
-    print(f"{len(documents)} documents, {len(records)} mentions, {len(resolution.entities)} entities; graph: "
-          f"{graph.number_of_nodes()} nodes ({labels.count('BATES')} Bates numbers, {short} 'Id.'), "
-          f"{graph.number_of_edges()} edges")
+    print(
+        f"{len(documents)} documents, {len(records)} mentions, {len(resolution.entities)} entities; graph: "
+        f"{graph.number_of_nodes()} nodes ({labels.count('BATES')} Bates numbers, {short} 'Id.'), "
+        f"{graph.number_of_edges()} edges"
+    )
     shown = [e for e in resolution.entities if e.label in SHOWN]
     print("\nmost documents (resolved_entities metadata):")
     for e in sorted(shown, key=lambda e: (-e.document_count, -e.mention_count))[:10]:
-        print(f"  {e.label:<11} {graph.nodes[e.entity_id]['name'] if e.entity_id in graph else e.canonical_name!r:<50} "
-              f"documents {e.document_count}, mentions {e.mention_count}")
-    entities = [n for n, data in graph.nodes(data=True) if data.get("kind") == "entity" and data["label"] in SHOWN]
+        print(
+            f"  {e.label:<11} {graph.nodes[e.entity_id]['name'] if e.entity_id in graph else e.canonical_name!r:<50} "
+            f"documents {e.document_count}, mentions {e.mention_count}"
+        )
+    entities = [
+        n for n, data in graph.nodes(data=True) if data.get("kind") == "entity" and data["label"] in SHOWN
+    ]
     top = sorted(entities, key=lambda n: (-graph.degree(n), str(graph.nodes[n].get("name"))))[:25]
     print("\nmost connected (entity_graph picture):")
     print("  " + "; ".join(f"{graph.nodes[n]['label']} {graph.nodes[n]['name']}" for n in top))
@@ -71,7 +84,9 @@ def main() -> None:
 def _graph(documents, entities, edges):
     """The graph of the entities and edges that survive (older rules made edges to Bates numbers)."""
     graph = build_graph(documents, entities, [])
-    return build_graph(documents, entities, [e for e in edges if e.source_id in graph and e.target_id in graph])
+    return build_graph(
+        documents, entities, [e for e in edges if e.source_id in graph and e.target_id in graph]
+    )
 
 
 if __name__ == "__main__":

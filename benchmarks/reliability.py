@@ -9,6 +9,7 @@ does): one file per call, each timed; with `--fast`, all in one call, sharing ru
 command and a real `dagster-daemon`. Each case states what must happen; the script prints the
 Markdown table and exits non-zero when any case did not go that way.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,6 +48,7 @@ class Case:
 
 # ---- bad inputs, through `process` ----------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class BadFile:
     name: str
@@ -64,22 +66,34 @@ def _settings(ocr_timeout_seconds: int = 120):
 
 
 def _said(result) -> Outcome:
-    return Outcome(f"{result.status}" + (f": {_short(result.error)}" if result.error else
-                                          f" ({result.pages} pages, {result.mentions} mentions)"), True)
+    return Outcome(
+        f"{result.status}"
+        + (
+            f": {_short(result.error)}"
+            if result.error
+            else f" ({result.pages} pages, {result.mentions} mentions)"
+        ),
+        True,
+    )
 
 
 def _judged(bad: BadFile, result) -> Outcome:
-    return replace(_said(result), as_expected=result.status == bad.expected and bad.cause in (result.error or ""))
+    return replace(
+        _said(result), as_expected=result.status == bad.expected and bad.cause in (result.error or "")
+    )
 
 
 def processed_alone(bad: BadFile) -> Case:
     """The file in a `process` call of its own (the time column is that call's)."""
+
     def run(folder: Path) -> Outcome:
         from docassets import api
 
-        [result] = api.process([bad.build(folder)], project="alone",
-                               settings=_settings(bad.ocr_timeout_seconds)).documents
+        [result] = api.process(
+            [bad.build(folder)], project="alone", settings=_settings(bad.ocr_timeout_seconds)
+        ).documents
         return _judged(bad, result)
+
     return Case(bad.name, run)
 
 
@@ -93,8 +107,10 @@ def processed_together(bad_files: list[BadFile], folder: Path) -> list[tuple[Cas
     timeout = min(bad.ocr_timeout_seconds for bad in bad_files)
     results = api.process(paths, project="together", settings=_settings(timeout)).documents
     seconds = time.perf_counter() - started
-    return [(processed_alone(bad), _judged(bad, result), f"{seconds:.1f} s for all {len(bad_files)}")
-            for bad, result in zip(bad_files, results, strict=True)]
+    return [
+        (processed_alone(bad), _judged(bad, result), f"{seconds:.1f} s for all {len(bad_files)}")
+        for bad, result in zip(bad_files, results, strict=True)
+    ]
 
 
 SHARED_HOME = Path(tempfile.mkdtemp(prefix="docassets-reliability-"))
@@ -159,11 +175,19 @@ def image_bomb(folder: Path) -> Path:
     packed.append(packer.flush())
     with pymupdf.open() as pdf:
         page = pdf.new_page()
-        xref = page.insert_image(page.rect, pixmap=pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 8, 8), False))
+        xref = page.insert_image(
+            page.rect, pixmap=pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 8, 8), False)
+        )
         pdf.update_stream(xref, b"".join(packed), compress=False)
-        for key, value in (("Width", str(side)), ("Height", str(side)), ("Filter", "/FlateDecode"),
-                           ("ColorSpace", "/DeviceGray"), ("BitsPerComponent", "8"), ("DecodeParms", "null"),
-                           ("SMask", "null")):
+        for key, value in (
+            ("Width", str(side)),
+            ("Height", str(side)),
+            ("Filter", "/FlateDecode"),
+            ("ColorSpace", "/DeviceGray"),
+            ("BitsPerComponent", "8"),
+            ("DecodeParms", "null"),
+            ("SMask", "null"),
+        ):
             pdf.xref_set_key(xref, key, value)
         pdf.save(path)
     return path
@@ -205,7 +229,9 @@ def hostile_project(_: Path) -> Outcome:
     from docassets.projects import InvalidProjectName
 
     try:
-        api.process([SAMPLES / "dcolo-complaint-first-page.pdf"], project="../../../escape", settings=_settings())
+        api.process(
+            [SAMPLES / "dcolo-complaint-first-page.pdf"], project="../../../escape", settings=_settings()
+        )
     except InvalidProjectName as error:
         return Outcome(f"refused: {_short(str(error))}", True)
     return Outcome("accepted", False)
@@ -229,16 +255,23 @@ IMAGE_BOMB = BadFile("30,000 x 30,000 image on a letter page", image_bomb, "comp
 
 # ---- faults and load, through the `docassets` command -------------------------------------------
 
+
 def _env(folder: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCASSETS_", "DAGSTER_HOME"))}
-    env.update(DOCASSETS_HOME=str(folder / "home"), DAGSTER_HOME=str(folder / "dagster"), DOCASSETS_OCR_WORKERS="1",
-               PATH=f"{BIN}:{env['PATH']}", **extra)
+    env.update(
+        DOCASSETS_HOME=str(folder / "home"),
+        DAGSTER_HOME=str(folder / "dagster"),
+        DOCASSETS_OCR_WORKERS="1",
+        PATH=f"{BIN}:{env['PATH']}",
+        **extra,
+    )
     return env
 
 
 def _docassets(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "docassets"), *arguments], env=env, cwd=ROOT, capture_output=True, text=True,
-                          timeout=1200)
+    return subprocess.run(
+        [str(BIN / "docassets"), *arguments], env=env, cwd=ROOT, capture_output=True, text=True, timeout=1200
+    )
 
 
 def _one_line(result: subprocess.CompletedProcess, prefix: str) -> Outcome:
@@ -256,7 +289,8 @@ def database_down(folder: Path) -> Outcome:
 def instance_database_refuses(folder: Path) -> Outcome:
     (folder / "dagster").mkdir()
     (folder / "dagster" / "dagster.yaml").write_text(
-        "storage:\n  postgres:\n    postgres_url: postgresql://nobody:s3cret@127.0.0.1:5432/nowhere\n")
+        "storage:\n  postgres:\n    postgres_url: postgresql://nobody:s3cret@127.0.0.1:5432/nowhere\n"
+    )
     result = _docassets(_env(folder), "doctor")
     outcome = _one_line(result, "FAIL  dagster instance")
     return replace(outcome, as_expected=outcome.as_expected and "s3cret" not in result.stdout + result.stderr)
@@ -266,8 +300,14 @@ def daemon_stopped(folder: Path) -> Outcome:
     """SIGTERM to a live dagster-daemon; how soon after it a `doctor` call fails."""
     env = _env(folder)
     subprocess.run([str(ROOT / "scripts" / "dagster-home.sh")], env=env, check=True, capture_output=True)
-    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")], env=env,
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    daemon = subprocess.Popen(
+        [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 180
         while _docassets(env, "doctor").returncode != 0:
@@ -293,7 +333,9 @@ def many_documents(count: int) -> Callable[[Path], Outcome]:
         with pymupdf.open(SAMPLES / "ca5-filing-00516242060.pdf") as source:
             for index in range(count):
                 with pymupdf.open() as one:
-                    one.insert_pdf(source, from_page=index % source.page_count, to_page=index % source.page_count)
+                    one.insert_pdf(
+                        source, from_page=index % source.page_count, to_page=index % source.page_count
+                    )
                     one.set_metadata({"subject": f"copy {index}"})  # every file distinct
                     one.save(inbox / f"page-{index:04d}.pdf")
         env = _env(folder)
@@ -302,16 +344,23 @@ def many_documents(count: int) -> Callable[[Path], Outcome]:
         again = _docassets(env, "process", "--project", "load", "--json", str(inbox))
         repeats = re.findall(r'"status": "(\w+)"', again.stdout)
         ok = statuses == ["completed"] * count and repeats == ["duplicate"] * count
-        return Outcome(f"{statuses.count('completed')}/{count} completed; processed again: "
-                       f"{repeats.count('duplicate')}/{count} duplicates, nothing doubled", ok)
+        return Outcome(
+            f"{statuses.count('completed')}/{count} completed; processed again: "
+            f"{repeats.count('duplicate')}/{count} duplicates, nothing doubled",
+            ok,
+        )
+
     return run
 
 
 def all_in_one_call(folder: Path) -> Outcome:
     rows = processed_together(BAD_FILES, folder)
     wrong = [case.name for case, outcome, _ in rows if not outcome.as_expected]
-    return Outcome(f"{len(rows) - len(wrong)}/{len(rows)} as when alone" + (f"; not: {', '.join(wrong)}" if wrong else
-                                                                           ""), not wrong)
+    return Outcome(
+        f"{len(rows) - len(wrong)}/{len(rows)} as when alone"
+        + (f"; not: {', '.join(wrong)}" if wrong else ""),
+        not wrong,
+    )
 
 
 def faults_and_load(quick: bool) -> list[Case]:
@@ -322,12 +371,15 @@ def faults_and_load(quick: bool) -> list[Case]:
         Case("database unreachable, `status`", database_down),
         Case("Dagster instance database refuses the login, `doctor`", instance_database_refuses),
         Case("`dagster-daemon` stopped by SIGTERM", daemon_stopped),
-        Case(f"{20 if quick else 100} one-page filings in one `process`, then again",
-             many_documents(20 if quick else 100)),
+        Case(
+            f"{20 if quick else 100} one-page filings in one `process`, then again",
+            many_documents(20 if quick else 100),
+        ),
     ]
 
 
 # ---- the table --------------------------------------------------------------------------------
+
 
 def run_cases(cases: list[Case]) -> list[tuple[Case, Outcome, str]]:
     rows = []
@@ -339,8 +391,11 @@ def run_cases(cases: list[Case]) -> list[tuple[Case, Outcome, str]]:
             except Exception as error:  # a case that crashes is a finding, reported in the table
                 outcome = Outcome(f"crashed: {type(error).__name__}: {_short(str(error))}", False)
             seconds = time.perf_counter() - started
-        print(f"{'ok  ' if outcome.as_expected else 'FAIL'} {case.name}: {outcome.happened} ({seconds:.1f} s)",
-              file=sys.stderr, flush=True)
+        print(
+            f"{'ok  ' if outcome.as_expected else 'FAIL'} {case.name}: {outcome.happened} ({seconds:.1f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
         rows.append((case, outcome, f"{seconds:.1f} s"))
     return rows
 
@@ -366,11 +421,15 @@ def write_readme(table: str, only_rows: bool = False) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--fast", action="store_true", help="bad inputs only")
     parser.add_argument("--quick", action="store_true", help="a smaller load case")
     parser.add_argument("--write-readme", action="store_true", help="replace the table in README.md")
-    parser.add_argument("--only", help="run only the cases whose name contains this (and replace only their rows)")
+    parser.add_argument(
+        "--only", help="run only the cases whose name contains this (and replace only their rows)"
+    )
     arguments = parser.parse_args()
     os.environ.pop("DAGSTER_HOME", None)  # bad inputs use an instance under their own home
     try:
@@ -378,8 +437,13 @@ def main() -> int:
             with tempfile.TemporaryDirectory(prefix="docassets-cases-") as folder:
                 rows = processed_together(BAD_FILES, Path(folder))
         else:
-            rows = run_cases([case for case in faults_and_load(arguments.quick)
-                              if not arguments.only or arguments.only in case.name])
+            rows = run_cases(
+                [
+                    case
+                    for case in faults_and_load(arguments.quick)
+                    if not arguments.only or arguments.only in case.name
+                ]
+            )
     finally:
         shutil.rmtree(SHARED_HOME, ignore_errors=True)
     table = markdown(rows)

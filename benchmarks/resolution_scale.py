@@ -44,8 +44,27 @@ COMPANY_WORDS = (
     "Meridian Sterling Keystone Frontier Beacon Evergreen Northern Southern Regional Water "
     "Insurance Holdings Capital Logistics Energy Partners Construct Medical Trust Realty"
 ).split()
-LEGAL_FORMS = ["Corp.", "Corporation", "Inc.", "LLC", "Co.", "Company", "L.L.C.", "Corp., Inc.", "LLP",
-               "N.V.", "N. V.", "B.V.", "GmbH", "AG", "S.A.", "S.p.A.", "K.K.", "plc", "Co., Ltd."]
+LEGAL_FORMS = [
+    "Corp.",
+    "Corporation",
+    "Inc.",
+    "LLC",
+    "Co.",
+    "Company",
+    "L.L.C.",
+    "Corp., Inc.",
+    "LLP",
+    "N.V.",
+    "N. V.",
+    "B.V.",
+    "GmbH",
+    "AG",
+    "S.A.",
+    "S.p.A.",
+    "K.K.",
+    "plc",
+    "Co., Ltd.",
+]
 SEATS = [", ROTTERDAM", ", DEN HAAG, NL", ", Tokyo", ", 80333 MUENCHEN"]
 COURTS = ["ca5", "ca10", "ca4", "cafc", "scotus", "cod", "tax", "moctapp", "txwd", "nysd"]
 
@@ -85,7 +104,7 @@ def generate(
     ]
     companies = [
         " ".join(rng.sample(COMPANY_WORDS, rng.choice((1, 2, 3))))
-        + f"{'' if rng.random() < .8 else ' ' + str(rng.randrange(2, 9))}"
+        + f"{'' if rng.random() < 0.8 else ' ' + str(rng.randrange(2, 9))}"
         for _ in range(max(100, n_mentions // 60))
     ]
     out: list[MentionRecord] = []
@@ -116,7 +135,9 @@ def generate(
                             else (
                                 f"{first} {last}".upper()
                                 if form < 0.8
-                                else f"Mr. {last}" if form < 0.95 else f"{first} {_ocr(last, rng)}"
+                                else f"Mr. {last}"
+                                if form < 0.95
+                                else f"{first} {_ocr(last, rng)}"
                             )
                         )
                     )
@@ -159,25 +180,40 @@ def measure(n: int) -> dict:
     again = resolve_mentions(data + extra, project="bench", previous=result.links, aliases=aliases)
     again_wall, again_cpu = time.perf_counter() - started, time.process_time() - again_cpu
     kept = sum(again.links[m] == e for m, e in result.links.items()) / len(result.links)
-    return {"n": n, "wall": wall, "cpu": cpu, "entities": len(result.entities), "again_wall": again_wall,
-            "again_cpu": again_cpu, "kept": kept, "merged": len(again.merged), "split": len(again.split)}
+    return {
+        "n": n,
+        "wall": wall,
+        "cpu": cpu,
+        "entities": len(result.entities),
+        "again_wall": again_wall,
+        "again_cpu": again_cpu,
+        "kept": kept,
+        "merged": len(again.merged),
+        "split": len(again.split),
+    }
 
 
 def main(sizes: list[int]) -> None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"{cores} cores available; resolution uses one (single-threaded Python)")
-    print(f"{'mentions':>9} | {'wall s':>7} {'cpu s':>7} {'mentions/s':>10} {'growth':>6} {'entities':>9} | "
-          f"+1 document: {'wall s':>7} {'cpu s':>7} {'links kept':>10} {'merged':>6} {'split':>5}")
+    print(
+        f"{'mentions':>9} | {'wall s':>7} {'cpu s':>7} {'mentions/s':>10} {'growth':>6} {'entities':>9} | "
+        f"+1 document: {'wall s':>7} {'cpu s':>7} {'links kept':>10} {'merged':>6} {'split':>5}"
+    )
     base = None
     for n in sizes:  # a fresh interpreter per size: empty caches and heap, as a new run has
-        out = subprocess.run([sys.executable, __file__, "--one", str(n)], check=True,
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(n)], check=True, capture_output=True, text=True
+        ).stdout
         r = json.loads(out.splitlines()[-1])
         per_mention = r["cpu"] / n
         base = base or per_mention
-        print(f"{n:>9,} | {r['wall']:7.2f} {r['cpu']:7.2f} {n / r['cpu']:10,.0f} {per_mention / base:5.2f}x "
-              f"{r['entities']:>9,} | {'':12} {r['again_wall']:7.2f} {r['again_cpu']:7.2f} "
-              f"{r['kept']:>10.2%} {r['merged']:>6} {r['split']:>5}", flush=True)
+        print(
+            f"{n:>9,} | {r['wall']:7.2f} {r['cpu']:7.2f} {n / r['cpu']:10,.0f} {per_mention / base:5.2f}x "
+            f"{r['entities']:>9,} | {'':12} {r['again_wall']:7.2f} {r['again_cpu']:7.2f} "
+            f"{r['kept']:>10.2%} {r['merged']:>6} {r['split']:>5}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Run every benchmark in turn (`make benchmarks`); pass --quick for the short versions."""
+
 import subprocess
 import sys
 from pathlib import Path

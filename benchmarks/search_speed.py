@@ -19,6 +19,7 @@ the benchmark works in a database of its own and drops it.
    through `docassets.search.search` with a two-term query and an entity filter given by name;
    p50 and p95 over the queries (goal p95 < 150 ms at 1M pages on PostgreSQL).
 """
+
 from __future__ import annotations
 
 import os
@@ -52,8 +53,34 @@ SERVER = os.environ.get("DOCASSETS_BENCH_DATABASE_URL", "postgresql+psycopg://po
 
 
 def vocabulary() -> np.ndarray:
-    syllables = ["con", "tract", "de", "fen", "dant", "au", "dit", "in", "sur", "ance", "ap", "peal", "ru",
-                 "ling", "mo", "tion", "dis", "cov", "ery", "ex", "hib", "it", "wit", "ness", "lia", "bil"]
+    syllables = [
+        "con",
+        "tract",
+        "de",
+        "fen",
+        "dant",
+        "au",
+        "dit",
+        "in",
+        "sur",
+        "ance",
+        "ap",
+        "peal",
+        "ru",
+        "ling",
+        "mo",
+        "tion",
+        "dis",
+        "cov",
+        "ery",
+        "ex",
+        "hib",
+        "it",
+        "wit",
+        "ness",
+        "lia",
+        "bil",
+    ]
     rng = np.random.default_rng(7)
     words = {"".join(rng.choice(syllables, size=rng.integers(2, 5))) for _ in range(VOCABULARY * 3)}
     return np.array(sorted(words)[:VOCABULARY])
@@ -80,19 +107,37 @@ class Generator:
             text = f"{names[0]} " + " ".join(row) + f" {names[1]}"
             texts.append(text)
             for slot, entity in enumerate(entities):
-                mentions.append({"mention_id": f"{document_id}:{page}:{slot}", "document_id": document_id,
-                                 "page_number": page, "entity": int(entity), "text": self.entities[entity]})
-        pages = pd.DataFrame({"page_number": range(1, PAGES_PER_DOCUMENT + 1), "text": texts,
-                              "bates": [f"WOMBAT {n:06d}" for n in range(1, PAGES_PER_DOCUMENT + 1)]})
-        halves = [(text[: len(text) // 2], text[len(text) // 2:]) for text in texts]
-        chunks = pd.DataFrame({
-            "chunk_index": range(2 * PAGES_PER_DOCUMENT),
-            "text": [half for pair in halves for half in pair],
-            "page_start": [page for page in range(1, PAGES_PER_DOCUMENT + 1) for _ in (0, 1)],
-            "page_end": [page for page in range(1, PAGES_PER_DOCUMENT + 1) for _ in (0, 1)],
-            "bates_start": [f"WOMBAT {page:06d}" for page in range(1, PAGES_PER_DOCUMENT + 1) for _ in (0, 1)],
-            "bates_end": [f"WOMBAT {page:06d}" for page in range(1, PAGES_PER_DOCUMENT + 1) for _ in (0, 1)],
-        })
+                mentions.append(
+                    {
+                        "mention_id": f"{document_id}:{page}:{slot}",
+                        "document_id": document_id,
+                        "page_number": page,
+                        "entity": int(entity),
+                        "text": self.entities[entity],
+                    }
+                )
+        pages = pd.DataFrame(
+            {
+                "page_number": range(1, PAGES_PER_DOCUMENT + 1),
+                "text": texts,
+                "bates": [f"WOMBAT {n:06d}" for n in range(1, PAGES_PER_DOCUMENT + 1)],
+            }
+        )
+        halves = [(text[: len(text) // 2], text[len(text) // 2 :]) for text in texts]
+        chunks = pd.DataFrame(
+            {
+                "chunk_index": range(2 * PAGES_PER_DOCUMENT),
+                "text": [half for pair in halves for half in pair],
+                "page_start": [page for page in range(1, PAGES_PER_DOCUMENT + 1) for _ in (0, 1)],
+                "page_end": [page for page in range(1, PAGES_PER_DOCUMENT + 1) for _ in (0, 1)],
+                "bates_start": [
+                    f"WOMBAT {page:06d}" for page in range(1, PAGES_PER_DOCUMENT + 1) for _ in (0, 1)
+                ],
+                "bates_end": [
+                    f"WOMBAT {page:06d}" for page in range(1, PAGES_PER_DOCUMENT + 1) for _ in (0, 1)
+                ],
+            }
+        )
         return pages, chunks, mentions
 
 
@@ -116,8 +161,10 @@ def drop(name: str | None) -> None:
 
 
 def runs_of_documents(generator: Generator, pages: int) -> list[list[tuple[str, pd.DataFrame, pd.DataFrame]]]:
-    documents = [(str(uuid.uuid4()), *generator.document("x")[:2]) for _ in range(pages // PAGES_PER_DOCUMENT)]
-    return [documents[i:i + DOCUMENTS_PER_RUN] for i in range(0, len(documents), DOCUMENTS_PER_RUN)]
+    documents = [
+        (str(uuid.uuid4()), *generator.document("x")[:2]) for _ in range(pages // PAGES_PER_DOCUMENT)
+    ]
+    return [documents[i : i + DOCUMENTS_PER_RUN] for i in range(0, len(documents), DOCUMENTS_PER_RUN)]
 
 
 def build_ours(tables: TableStore, runs) -> float:
@@ -130,8 +177,10 @@ def build_ours(tables: TableStore, runs) -> float:
 
 def build_bare(tables: TableStore, runs, table: str = "search_index") -> float:
     """The same rows through the driver's executemany, one transaction per run (rows prepared beforehand)."""
-    prepared = [[tuple(row.values()) for d, p, c in run for row in search_index_rows(d, "bench", p, c)]
-                for run in runs]
+    prepared = [
+        [tuple(row.values()) for d, p, c in run for row in search_index_rows(d, "bench", p, c)]
+        for run in runs
+    ]
     marker = "%s" if tables.engine.dialect.name == "postgresql" else "?"
     statement = f"INSERT INTO {table} ({', '.join(SEARCH_INDEX_COLUMNS)}) VALUES ({', '.join([marker] * 9)})"
     connection = tables.engine.raw_connection()
@@ -149,9 +198,12 @@ def build_bare(tables: TableStore, runs, table: str = "search_index") -> float:
 def plain_copy(tables: TableStore) -> None:
     """`search_index` without its full-text index, for the cost of indexing."""
     with tables.engine.begin() as connection:
-        columns = ", ".join(f"{c.name} {c.type.compile(tables.engine.dialect)}" for c in t.search_index.columns)
-        connection.execute(sa.text(f"CREATE TABLE search_index_plain ({columns}, "
-                                   "PRIMARY KEY (document_id, level, number))"))
+        columns = ", ".join(
+            f"{c.name} {c.type.compile(tables.engine.dialect)}" for c in t.search_index.columns
+        )
+        connection.execute(
+            sa.text(f"CREATE TABLE search_index_plain ({columns}, PRIMARY KEY (document_id, level, number))")
+        )
 
 
 def measure_build(engine: str, folder: Path) -> dict:
@@ -187,26 +239,68 @@ def load_project(tables: TableStore, pages: int, generator: Generator) -> None:
             document_id = str(uuid.uuid4())
             page_frame, chunk_frame, mentions = generator.document(document_id)
             index_rows += search_index_rows(document_id, "bench", page_frame, chunk_frame)
-            sources.append({"document_id": document_id, "project": "bench", "file_name": f"{document_id}.pdf",
-                            "blob_key": f"documents/{document_id}.pdf", "size_bytes": 1, "sha256": "0" * 64,
-                            "page_count": PAGES_PER_DOCUMENT, "encrypted": False})
+            sources.append(
+                {
+                    "document_id": document_id,
+                    "project": "bench",
+                    "file_name": f"{document_id}.pdf",
+                    "blob_key": f"documents/{document_id}.pdf",
+                    "size_bytes": 1,
+                    "sha256": "0" * 64,
+                    "page_count": PAGES_PER_DOCUMENT,
+                    "encrypted": False,
+                }
+            )
             for m in mentions:
                 mention_counts[m["entity"]] += 1
-                mention_rows.append({"mention_id": m["mention_id"], "document_id": document_id, "chunk_index": None,
-                                     "start": 0, "end": len(m["text"]), "text": m["text"], "label": "ORG",
-                                     "normalized": m["text"].lower(), "page_number": m["page_number"],
-                                     "bates": None, "method": "rule", "confidence": 1.0, "role": None})
-                link_rows.append({"mention_id": m["mention_id"], "document_id": document_id, "project": "bench",
-                                  "entity_id": entity_ids[m["entity"]]})
+                mention_rows.append(
+                    {
+                        "mention_id": m["mention_id"],
+                        "document_id": document_id,
+                        "chunk_index": None,
+                        "start": 0,
+                        "end": len(m["text"]),
+                        "text": m["text"],
+                        "label": "ORG",
+                        "normalized": m["text"].lower(),
+                        "page_number": m["page_number"],
+                        "bates": None,
+                        "method": "rule",
+                        "confidence": 1.0,
+                        "role": None,
+                    }
+                )
+                link_rows.append(
+                    {
+                        "mention_id": m["mention_id"],
+                        "document_id": document_id,
+                        "project": "bench",
+                        "entity_id": entity_ids[m["entity"]],
+                    }
+                )
         with tables.engine.begin() as connection:
-            for table, rows in ((t.search_index, index_rows), (t.source_documents, sources),
-                                (t.entity_mentions, mention_rows), (t.entity_links, link_rows)):
+            for table, rows in (
+                (t.search_index, index_rows),
+                (t.source_documents, sources),
+                (t.entity_mentions, mention_rows),
+                (t.entity_links, link_rows),
+            ):
                 connection.execute(table.insert(), rows)
-    tables.replace_rows("resolved_entities", [
-        {"entity_id": entity_ids[n], "project": "bench", "label": "ORG", "canonical_name": name,
-         "aliases": [name], "mention_count": int(mention_counts[n]), "document_count": int(mention_counts[n])}
-        for n, name in enumerate(generator.entities)
-    ])
+    tables.replace_rows(
+        "resolved_entities",
+        [
+            {
+                "entity_id": entity_ids[n],
+                "project": "bench",
+                "label": "ORG",
+                "canonical_name": name,
+                "aliases": [name],
+                "mention_count": int(mention_counts[n]),
+                "document_count": int(mention_counts[n]),
+            }
+            for n, name in enumerate(generator.entities)
+        ],
+    )
     if tables.engine.dialect.name == "postgresql":
         with tables.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(sa.text("VACUUM ANALYZE"))
@@ -233,8 +327,13 @@ def measure_latency(engine: str, folder: Path) -> dict:
             if n >= 5:  # the first few warm the caches
                 timings.append(elapsed * 1000)
                 hit_counts.append(len(hits))
-        return {"pages": pages, "load_s": load_seconds, "p50": statistics.median(timings),
-                "p95": float(np.percentile(timings, 95)), "mean_hits": float(np.mean(hit_counts))}
+        return {
+            "pages": pages,
+            "load_s": load_seconds,
+            "p50": statistics.median(timings),
+            "p95": float(np.percentile(timings, 95)),
+            "mean_hits": float(np.mean(hit_counts)),
+        }
     finally:
         tables.engine.dispose()
         drop(database)
@@ -245,16 +344,21 @@ def main() -> None:
     with TemporaryDirectory() as folder:
         for engine in ("postgresql", "sqlite") if ONLY in (None, "build") else ():
             build = measure_build(engine, Path(folder))
-            print(f"{engine:<10} index build, {build['rows']:,} rows ({BUILD_PAGES:,} pages + chunks): "
-                  f"ours {build['ours']:,.0f} rows/s, bare executemany {build['bare']:,.0f} rows/s, "
-                  f"ours/bare {build['ours'] / build['bare']:.2f}; bare without the full-text index "
-                  f"{build['bare_unindexed']:,.0f} rows/s (indexing costs {1 - build['bare'] / build['bare_unindexed']:.0%})",
-                  flush=True)
+            print(
+                f"{engine:<10} index build, {build['rows']:,} rows ({BUILD_PAGES:,} pages + chunks): "
+                f"ours {build['ours']:,.0f} rows/s, bare executemany {build['bare']:,.0f} rows/s, "
+                f"ours/bare {build['ours'] / build['bare']:.2f}; bare without the full-text index "
+                f"{build['bare_unindexed']:,.0f} rows/s (indexing costs {1 - build['bare'] / build['bare_unindexed']:.0%})",
+                flush=True,
+            )
         for engine in ("postgresql", "sqlite") if ONLY in (None, "latency") else ():
             latency = measure_latency(engine, Path(folder))
-            print(f"{engine:<10} {latency['pages']:,} pages (loaded in {latency['load_s']:.0f} s): two-term query + "
-                  f"entity filter, {QUERIES} queries: p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms, "
-                  f"{latency['mean_hits']:.1f} hits on average", flush=True)
+            print(
+                f"{engine:<10} {latency['pages']:,} pages (loaded in {latency['load_s']:.0f} s): two-term query + "
+                f"entity filter, {QUERIES} queries: p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms, "
+                f"{latency['mean_hits']:.1f} hits on average",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ as a ratio to it:
 The machine should be otherwise idle: other work lowers "ours" and "bare" alike, but not
 always by the same amount, and the all-cores figures cannot exceed the cores that are free.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,9 +70,11 @@ SCANNED = [
     ("cafc-header-only-text-layer.pdf", None),
 ]
 # Scanned pages re-embedded in the generated production (the opinion's two maps lie sideways).
-PRODUCTION_SOURCES = [("tn-workers-comp-order-scan.pdf", 0)] + [
-    ("judicial-disclosure-2014-scan.pdf", n) for n in range(6)
-] + [("ca4-filing-17-scan.pdf", 0), ("scotus-tarrant-opinion.pdf", 28), ("scotus-tarrant-opinion.pdf", 29)]
+PRODUCTION_SOURCES = (
+    [("tn-workers-comp-order-scan.pdf", 0)]
+    + [("judicial-disclosure-2014-scan.pdf", n) for n in range(6)]
+    + [("ca4-filing-17-scan.pdf", 0), ("scotus-tarrant-opinion.pdf", 28), ("scotus-tarrant-opinion.pdf", 29)]
+)
 PRODUCTION_DPI = 330
 LEGEND = "CONFIDENTIAL - SUBJECT TO PROTECTIVE ORDER"
 OPINION = "scotus-tarrant-opinion.pdf"
@@ -124,9 +127,14 @@ def bench_text_layer(work: Path, rounds: int) -> list[list]:
     paired = statistics.median(bare / ours for bare, ours in zip(bare_times, our_times, strict=True))
     bare_best, our_best = count / min(bare_times), count / min(our_times)
     return [
-        ["text layer, 1 process", count, f"{count / statistics.median(bare_times):.0f}",
-         f"{count / statistics.median(our_times):.0f}", f"{paired:.2f}",
-         f"median of {rounds} paired rounds; best {our_best:.0f} vs {bare_best:.0f}: {our_best / bare_best:.2f}"],
+        [
+            "text layer, 1 process",
+            count,
+            f"{count / statistics.median(bare_times):.0f}",
+            f"{count / statistics.median(our_times):.0f}",
+            f"{paired:.2f}",
+            f"median of {rounds} paired rounds; best {our_best:.0f} vs {bare_best:.0f}: {our_best / bare_best:.2f}",
+        ],
     ]
 
 
@@ -137,8 +145,9 @@ def bare_tesseract(images: list[Path], threads: int) -> None:
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
     def read(image: Path) -> None:
-        subprocess.run(["tesseract", str(image), "stdout", "-l", "eng"], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["tesseract", str(image), "stdout", "-l", "eng"], env=env, check=True, capture_output=True
+        )
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(read, images))
@@ -186,14 +195,24 @@ def bench_ocr(work: Path, rounds: int, copies: int) -> tuple[list[list], dict]:
     wall = {key: min(wall for wall, _ in values) for key, values in runs.items()}
     cpu = {key: min(cpu for _, cpu in values) for key, values in runs.items()}
     rows = [
-        ["OCR, 1 core", count, f"{count / wall['bare 1']:.3f}", f"{count / wall['ours 1']:.3f}",
-         f"{wall['bare 1'] / wall['ours 1']:.2f}",
-         f"CPU s/page {cpu['bare 1'] / count:.2f} vs {cpu['ours 1'] / count:.2f}: "
-         f"{cpu['bare 1'] / cpu['ours 1']:.2f}; tree pinned to one CPU"],
-        [f"OCR, {CPUS} cores", count, f"{count / wall['bare n']:.3f}", f"{count / wall['ours n']:.3f}",
-         f"{wall['bare n'] / wall['ours n']:.2f}",
-         f"CPU s/page {cpu['bare n'] / count:.2f} vs {cpu['ours n'] / count:.2f}: "
-         f"{cpu['bare n'] / cpu['ours n']:.2f}; {CPUS} workers vs {CPUS} tesseract at a time"],
+        [
+            "OCR, 1 core",
+            count,
+            f"{count / wall['bare 1']:.3f}",
+            f"{count / wall['ours 1']:.3f}",
+            f"{wall['bare 1'] / wall['ours 1']:.2f}",
+            f"CPU s/page {cpu['bare 1'] / count:.2f} vs {cpu['ours 1'] / count:.2f}: "
+            f"{cpu['bare 1'] / cpu['ours 1']:.2f}; tree pinned to one CPU",
+        ],
+        [
+            f"OCR, {CPUS} cores",
+            count,
+            f"{count / wall['bare n']:.3f}",
+            f"{count / wall['ours n']:.3f}",
+            f"{wall['bare n'] / wall['ours n']:.2f}",
+            f"CPU s/page {cpu['bare n'] / count:.2f} vs {cpu['ours n'] / count:.2f}: "
+            f"{cpu['bare n'] / cpu['ours n']:.2f}; {CPUS} workers vs {CPUS} tesseract at a time",
+        ],
     ]
     speedups = {"ours": wall["ours 1"] / wall["ours n"], "bare": wall["bare 1"] / wall["bare n"]}
     return rows, speedups
@@ -251,13 +270,21 @@ def extract_production(path: Path, workers: int) -> dict:
     from docassets.local_run import QUIET, LocalPipeline
     from docassets.settings import Settings
 
-    with tempfile.TemporaryDirectory(prefix="docassets-bench-home-") as home, dg.instance_for_test() as instance:
+    with (
+        tempfile.TemporaryDirectory(prefix="docassets-bench-home-") as home,
+        dg.instance_for_test() as instance,
+    ):
         settings = Settings.from_env({"DOCASSETS_HOME": home, "DOCASSETS_OCR_WORKERS": str(workers)})
         pipeline = LocalPipeline(settings, instance)
         document_id = pipeline.add_document(path, project="bench")
         started = time.perf_counter()
-        result = dg.materialize([source_documents, ocr_text], partition_key=document_id, instance=instance,
-                                resources=build_resources(settings), run_config=QUIET)
+        result = dg.materialize(
+            [source_documents, ocr_text],
+            partition_key=document_id,
+            instance=instance,
+            resources=build_resources(settings),
+            run_config=QUIET,
+        )
         seconds = time.perf_counter() - started
         assert result.success
         frame = pd.read_parquet(io.BytesIO(pipeline.store.get_bytes(f"ocr_text/{document_id}.parquet")))
@@ -306,13 +333,17 @@ def bench_memory(work: Path, pages: int) -> tuple[list[list], dict]:
             break
         time.sleep(0.05)
     result = json.loads(extracting.stdout.read())
-    result.update(build_seconds=build_seconds, size_mb=size_mb, tree_peak_mb=peak / 2**20,
-                  samples=samples)
-    rows = [[
-        f"{pages}-page production through ocr_text, {CPUS} workers", f"{size_mb:.0f} MB", f"{result['tree_peak_mb']:.0f} MiB",
-        f"{result['self_max_rss_mb']:.0f} MiB", f"{result['largest_child_max_rss_mb']:.0f} MiB",
-        f"{result['seconds']:.0f} s ({result['pages'] / result['seconds']:.2f} pages/s)",
-    ]]
+    result.update(build_seconds=build_seconds, size_mb=size_mb, tree_peak_mb=peak / 2**20, samples=samples)
+    rows = [
+        [
+            f"{pages}-page production through ocr_text, {CPUS} workers",
+            f"{size_mb:.0f} MB",
+            f"{result['tree_peak_mb']:.0f} MiB",
+            f"{result['self_max_rss_mb']:.0f} MiB",
+            f"{result['largest_child_max_rss_mb']:.0f} MiB",
+            f"{result['seconds']:.0f} s ({result['pages'] / result['seconds']:.2f} pages/s)",
+        ]
+    ]
     return rows, result
 
 
@@ -365,16 +396,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds, a 40-page production")
     parser.add_argument("--production-pages", type=int, help="pages of the generated production")
-    parser.add_argument("--only", default="text,ocr,memory,quality",
-                        help="comma-separated sections to run (default: all)")
+    parser.add_argument(
+        "--only", default="text,ocr,memory,quality", help="comma-separated sections to run (default: all)"
+    )
     options = parser.parse_args()
     quick = options.quick
     sections = set(options.only.split(","))
     pymupdf.TOOLS.mupdf_display_errors(False)  # "skipping bad link" while joining samples
     production_pages = options.production_pages or (40 if quick else 330)
     started = time.perf_counter()
-    print(f"docassets text extraction benchmark ({'quick' if quick else 'full'}); {CPUS} CPUs, "
-          f"PyMuPDF {pymupdf.VersionBind}, {subprocess.run(['tesseract', '--version'], capture_output=True, text=True).stdout.split()[1]} tesseract\n")
+    print(
+        f"docassets text extraction benchmark ({'quick' if quick else 'full'}); {CPUS} CPUs, "
+        f"PyMuPDF {pymupdf.VersionBind}, {subprocess.run(['tesseract', '--version'], capture_output=True, text=True).stdout.split()[1]} tesseract\n"
+    )
     with tempfile.TemporaryDirectory(prefix="docassets-bench-") as folder:
         work = Path(folder)
 
@@ -383,27 +417,58 @@ def main() -> None:
             ocr_rows, speedups = bench_ocr(work, rounds=1 if quick else 2, copies=1 if quick else 2)
             rows += ocr_rows
         if rows:
-            print(tabulate(rows, headers=["throughput", "pages", "bare pages/s", "ours pages/s",
-                                          "ours / bare", "note"]))
+            print(
+                tabulate(
+                    rows,
+                    headers=["throughput", "pages", "bare pages/s", "ours pages/s", "ours / bare", "note"],
+                )
+            )
         if "ocr" in sections:
-            print(f"\nOCR speed-up, {CPUS} cores over 1: ours {speedups['ours']:.2f}x, "
-                  f"bare tesseract {speedups['bare']:.2f}x (same run; load average now "
-                  f"{os.getloadavg()[0]:.1f}: other work on the machine lowers both)\n")
+            print(
+                f"\nOCR speed-up, {CPUS} cores over 1: ours {speedups['ours']:.2f}x, "
+                f"bare tesseract {speedups['bare']:.2f}x (same run; load average now "
+                f"{os.getloadavg()[0]:.1f}: other work on the machine lowers both)\n"
+            )
 
         if "memory" in sections:
             memory_rows, memory = bench_memory(work, production_pages)
-            print(tabulate(memory_rows, headers=["memory", "file", "peak RSS, process tree",
-                                                 "extracting process", "largest worker/tesseract", "time"]))
-            print(f"  built in {memory['build_seconds']:.0f} s; pages by method {memory['methods']}; "
-                  f"Bates numbers read right on {memory['bates_correct']}/{memory['pages']} pages, "
-                  f"{memory['bates_gaps']} gaps; {memory['samples']} RSS samples\n")
+            print(
+                tabulate(
+                    memory_rows,
+                    headers=[
+                        "memory",
+                        "file",
+                        "peak RSS, process tree",
+                        "extracting process",
+                        "largest worker/tesseract",
+                        "time",
+                    ],
+                )
+            )
+            print(
+                f"  built in {memory['build_seconds']:.0f} s; pages by method {memory['methods']}; "
+                f"Bates numbers read right on {memory['bates_correct']}/{memory['pages']} pages, "
+                f"{memory['bates_gaps']} gaps; {memory['samples']} RSS samples\n"
+            )
 
         if "quality" in sections:
             quality_rows, overall = bench_quality(work, last_page=6 if quick else 28)
-            print(tabulate(quality_rows, headers=["opinion page", "reference chars", "CER",
-                                                  "CER, quotes/dashes folded", "OCR confidence"]))
-            print(f"  overall CER {overall[False]:.2f}% (whitespace normalised), "
-                  f"{overall[True]:.2f}% (also NFKC, typographic quotes and dashes folded)\n")
+            print(
+                tabulate(
+                    quality_rows,
+                    headers=[
+                        "opinion page",
+                        "reference chars",
+                        "CER",
+                        "CER, quotes/dashes folded",
+                        "OCR confidence",
+                    ],
+                )
+            )
+            print(
+                f"  overall CER {overall[False]:.2f}% (whitespace normalised), "
+                f"{overall[True]:.2f}% (also NFKC, typographic quotes and dashes folded)\n"
+            )
     print(f"benchmark took {time.perf_counter() - started:.0f} s")
 
 

@@ -1,4 +1,5 @@
 """docassets: legal PDFs into text, chunks, entities, resolved entities and an entity graph."""
+
 import sys
 
 # PyMuPDF 2.0 imports its optional layout analysis (and with it onnxruntime) on every

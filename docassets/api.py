@@ -1,13 +1,14 @@
 """The stable public facade of docassets. Imports are deferred so `import docassets.api` stays fast.
 
-    from docassets import api
-    pages = api.extract_pages("order.pdf")          # [Page(number=1, text=..., method="ocr", ...)]
-    mentions = api.extract_entities(pages[0].text)  # [Mention(start, end, text, label, ...)]
-    api.resolve_names([("Paul, Michael", "PERSON"), ("Michael Paul", "PERSON")])  # [0, 0]
-    result = api.process(["a.pdf", "b.pdf"], project="wombat")
-    hits = api.search("wombat", '"2019 audit" acme', entities=["Acme Corp."])  # [Hit(..., bates="WOMBAT 000512")]
-    record = api.entity("wombat", "Acme")           # its aliases, mentions with cites, relationships
+from docassets import api
+pages = api.extract_pages("order.pdf")          # [Page(number=1, text=..., method="ocr", ...)]
+mentions = api.extract_entities(pages[0].text)  # [Mention(start, end, text, label, ...)]
+api.resolve_names([("Paul, Michael", "PERSON"), ("Michael Paul", "PERSON")])  # [0, 0]
+result = api.process(["a.pdf", "b.pdf"], project="wombat")
+hits = api.search("wombat", '"2019 audit" acme', entities=["Acme Corp."])  # [Hit(..., bates="WOMBAT 000512")]
+record = api.entity("wombat", "Acme")           # its aliases, mentions with cites, relationships
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -17,8 +18,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from docassets.core.models import Mention, Page
     from docassets.entity_record import EntityRecord
-    from docassets.search import Hit
     from docassets.local_run import ProcessResult
+    from docassets.search import Hit
     from docassets.settings import Settings
 
 __all__ = ["extract_pages", "extract_entities", "resolve_names", "process", "search", "entity"]
@@ -51,7 +52,11 @@ def resolve_names(items: Sequence[tuple[str, str]]) -> list[int]:
 
 
 def process(
-    paths: Sequence[str | Path], *, project: str = "default", settings: Settings | None = None, force: bool = False
+    paths: Sequence[str | Path],
+    *,
+    project: str = "default",
+    settings: Settings | None = None,
+    force: bool = False,
 ) -> ProcessResult:
     """Run the whole pipeline through Dagster on local files or folders of PDFs (embedded default
     unless configured). A file the project already has is a "duplicate", not run again unless `force`."""

@@ -1,4 +1,5 @@
 """The `docassets` command: process, upload, status, export, migrate and doctor."""
+
 from __future__ import annotations
 
 import logging
@@ -38,8 +39,14 @@ def _operational_errors() -> tuple[type[BaseException], ...]:
     from docassets.storage.blobs import BlobStoreError
     from docassets.storage.tables import DatabaseUnavailable
 
-    return (ConfigurationError, InvalidProjectName, StorageUnavailable, DatabaseUnavailable, BlobStoreError,
-            OperationalError)
+    return (
+        ConfigurationError,
+        InvalidProjectName,
+        StorageUnavailable,
+        DatabaseUnavailable,
+        BlobStoreError,
+        OperationalError,
+    )
 
 
 def _one_line(error: BaseException) -> str:
@@ -70,7 +77,9 @@ def main() -> None:
 
 
 FILES = click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-FORCE = click.option("--force", is_flag=True, help="Reprocess files the project already has (their rows are replaced).")
+FORCE = click.option(
+    "--force", is_flag=True, help="Reprocess files the project already has (their rows are replaced)."
+)
 
 
 def _files(paths: tuple[Path, ...]) -> list[Path]:
@@ -87,8 +96,13 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
 
 @main.command()
 @FILES
-@click.option("--project", default="default", show_default=True, callback=_project,
-              help="The matter the documents belong to.")
+@click.option(
+    "--project",
+    default="default",
+    show_default=True,
+    callback=_project,
+    help="The matter the documents belong to.",
+)
 @FORCE
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file: file, status, error.")
 def process(paths: tuple[Path, ...], project: str, force: bool, as_json: bool) -> None:
@@ -101,24 +115,39 @@ def process(paths: tuple[Path, ...], project: str, force: bool, as_json: bool) -
     result = process_files(_files(paths), project=project, settings=Settings.from_env(), force=force)
     if as_json:
         for d in result.documents:
-            click.echo(json.dumps({"file": d.file_name, "status": d.status, "error": d.error,
-                                   "document_id": d.document_id}))
+            click.echo(
+                json.dumps(
+                    {"file": d.file_name, "status": d.status, "error": d.error, "document_id": d.document_id}
+                )
+            )
     else:
         widths = (38, 9, 5, 4, 6, 8, 8, 9)
         click.echo("  ".join(f"{c:<{w}}" for c, w in zip(SUMMARY_COLUMNS, widths, strict=True)))
         for d in result.documents:
-            cells = (d.file_name[:38], d.status, d.pages, d.ocr_pages, d.chunks, d.mentions, d.entities,
-                     d.relationships)
+            cells = (
+                d.file_name[:38],
+                d.status,
+                d.pages,
+                d.ocr_pages,
+                d.chunks,
+                d.mentions,
+                d.entities,
+                d.relationships,
+            )
             click.echo("  ".join(f"{str(c):<{w}}" for c, w in zip(cells, widths, strict=True)))
             if d.error:
                 click.echo(f"    error: {d.error}", err=True)
-        click.echo(f"\nproject {project}: {result.entities} resolved entities; graph at {result.graph_location}")
+        click.echo(
+            f"\nproject {project}: {result.entities} resolved entities; graph at {result.graph_location}"
+        )
     if result.failed:
         raise click.ClickException(f"{len(result.failed)} of {len(result.documents)} documents failed")
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--project", default="default", show_default=True, callback=_project)
 @click.option("--priority", type=click.Choice(["high", "normal", "low"]), default="normal", show_default=True)
 def upload(files: tuple[Path, ...], project: str, priority: str) -> None:
@@ -149,16 +178,21 @@ def submit(paths: tuple[Path, ...], project: str, priority: str, force: bool) ->
     problems = [result for result in run_checks(settings, SUBMIT_CHECKS) if not result.ok]
     if problems:
         raise click.ClickException(
-            "not submitting, the runs could not start:\n" + "\n".join(f"  {r.name}: {r.detail}" for r in problems)
+            "not submitting, the runs could not start:\n"
+            + "\n".join(f"  {r.name}: {r.detail}" for r in problems)
         )
     total = sum(path.stat().st_size for path in files)
     with click.progressbar(length=total, label=f"uploading {len(files)} files") as bar:
-        batch = submit_files(settings, files, project=project, priority=priority, force=force, on_bytes=bar.update)
+        batch = submit_files(
+            settings, files, project=project, priority=priority, force=force, on_bytes=bar.update
+        )
     for item in batch.files:
         click.echo(f"{item.document_id}  {item.outcome:<12}  {item.path.name}")
     duplicates = sum(item.outcome == "duplicate" for item in batch.files)
-    click.echo(f"batch {batch.batch_id}: {len(batch.files) - duplicates} queued at {priority} priority, "
-               f"{duplicates} duplicates skipped{' (use --force to reprocess them)' if duplicates else ''}")
+    click.echo(
+        f"batch {batch.batch_id}: {len(batch.files) - duplicates} queued at {priority} priority, "
+        f"{duplicates} duplicates skipped{' (use --force to reprocess them)' if duplicates else ''}"
+    )
     click.echo(f"follow it with: docassets status --batch {batch.batch_id}")
 
 
@@ -192,9 +226,11 @@ def status(project: str | None, batch_id: str | None, document_id: str | None) -
     done = progress.count("completed") + progress.count("failed")
     filled = round(30 * done / total)
     eta = f", about {minutes(progress.eta)} left" if progress.eta else ""
-    click.echo(f"[{'#' * filled}{'-' * (30 - filled)}] {progress.count('completed')}/{total} completed, "
-               f"{progress.count('failed')} failed, {progress.count('running') + progress.count('retrying')} running, "
-               f"{progress.count('queued')} queued{eta}")
+    click.echo(
+        f"[{'#' * filled}{'-' * (30 - filled)}] {progress.count('completed')}/{total} completed, "
+        f"{progress.count('failed')} failed, {progress.count('running') + progress.count('retrying')} running, "
+        f"{progress.count('queued')} queued{eta}"
+    )
     if progress.count("queued") + progress.count("running"):
         from docassets.preflight import DAEMON_CHECKS, run_checks
 
@@ -241,8 +277,12 @@ def export(project: str, folder: Path) -> None:
 
 
 @main.command()
-@click.option("--new", "message", default=None,
-              help="Instead: write the revision that brings the schema to docassets/storage/tables.py.")
+@click.option(
+    "--new",
+    "message",
+    default=None,
+    help="Instead: write the revision that brings the schema to docassets/storage/tables.py.",
+)
 def migrate(message: str | None) -> None:
     """Upgrade the database (DOCASSETS_DATABASE_URL) to this code's schema revision."""
     from docassets.storage.migrations import new_revision
@@ -279,14 +319,28 @@ def doctor() -> None:
 @main.command()
 @click.argument("query")
 @click.option("--project", required=True, help="The matter to search.")
-@click.option("--entity", "entities", multiple=True,
-              help="Only pages mentioning this resolved entity (id, name or any alias); repeat for several.")
-@click.option("--same", "together", type=click.Choice(["page", "sentence"]), default="page", show_default=True,
-              help="With several --entity: all on one page, or all in one sentence.")
-@click.option("--document", "documents", multiple=True, help="Only this document (id or file name); repeatable.")
+@click.option(
+    "--entity",
+    "entities",
+    multiple=True,
+    help="Only pages mentioning this resolved entity (id, name or any alias); repeat for several.",
+)
+@click.option(
+    "--same",
+    "together",
+    type=click.Choice(["page", "sentence"]),
+    default="page",
+    show_default=True,
+    help="With several --entity: all on one page, or all in one sentence.",
+)
+@click.option(
+    "--document", "documents", multiple=True, help="Only this document (id or file name); repeatable."
+)
 @click.option("--date-from", help="Only pages mentioning a date on or after this ISO date.")
 @click.option("--date-to", help="Only pages mentioning a date on or before this ISO date.")
-@click.option("--label", "labels", multiple=True, help="Only pages mentioning an entity of this label (ORG, MONEY...).")
+@click.option(
+    "--label", "labels", multiple=True, help="Only pages mentioning an entity of this label (ORG, MONEY...)."
+)
 @click.option("--collapse-duplicates", is_flag=True, help="Leave out documents that duplicate another one.")
 @click.option("--limit", default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="A JSON list of hits.")
@@ -323,7 +377,11 @@ def search(query: str, project: str, as_json: bool, as_csv: bool, **filters) -> 
         from tabulate import tabulate
 
         rows = [(hit.citation, hit.page, f"{hit.score:.3f}", " ".join(hit.snippet.split())) for hit in hits]
-        click.echo(tabulate(rows, headers=["citation", "page", "score", "snippet"], maxcolwidths=[28, None, None, 90]))
+        click.echo(
+            tabulate(
+                rows, headers=["citation", "page", "score", "snippet"], maxcolwidths=[28, None, None, 90]
+            )
+        )
         click.echo(f"{len(hits)} hits")
 
 
@@ -353,13 +411,24 @@ def entity(name: str, project: str, as_json: bool) -> None:
     click.echo(f"{e.canonical_name}  ({e.label}, {e.entity_id})")
     click.echo(f"aliases: {'; '.join(e.aliases)}")
     click.echo(f"{e.mention_count} mentions in {e.document_count} documents\n")
-    click.echo(tabulate([(m.where.cite, m.text, m.sentence) for m in record.mentions],
-                        headers=["cite", "mention", "sentence"], maxcolwidths=[28, 24, 80]))
+    click.echo(
+        tabulate(
+            [(m.where.cite, m.text, m.sentence) for m in record.mentions],
+            headers=["cite", "mention", "sentence"],
+            maxcolwidths=[28, 24, 80],
+        )
+    )
     if record.relationships:
         click.echo("\nrelationships")
-        rows = [(r.type, "->" if r.role == "source" else "<-", r.other, r.where.cite, r.sentence)
-                for r in record.relationships]
-        click.echo(tabulate(rows, headers=["type", "", "other", "cite", "evidence"], maxcolwidths=[16, 2, 28, 28, 70]))
+        rows = [
+            (r.type, "->" if r.role == "source" else "<-", r.other, r.where.cite, r.sentence)
+            for r in record.relationships
+        ]
+        click.echo(
+            tabulate(
+                rows, headers=["type", "", "other", "cite", "evidence"], maxcolwidths=[16, 2, 28, 28, 70]
+            )
+        )
 
 
 @main.command()

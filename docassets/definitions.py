@@ -4,6 +4,7 @@ Configuration and storage are checked here, at load, so a wrong setting stops th
 with a message naming it instead of failing the tenth document. Storage is checked once per load of
 the code location, not again in every run's process (see `verify_storage_once`).
 """
+
 from docassets.defs.definitions import build_definitions
 from docassets.preflight import verify_storage_once
 from docassets.settings import Settings

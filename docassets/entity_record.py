@@ -1,5 +1,6 @@
 """An entity's record: every mention of a resolved entity across a project, each with its page,
 Bates cite and sentence, and the entity's relationships with the sentence that evidences them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,13 +56,27 @@ def entity_record(tables: TableStore, project: str, name: str) -> EntityRecord:
     entity = find_entity(tables, project, name)
     mentions, links, sources, chunks = t.entity_mentions, t.entity_links, t.source_documents, t.chunks
     found = tables.frame(
-        sa.select(mentions.c.document_id, sources.c.file_name, mentions.c.page_number, mentions.c.bates,
-                  mentions.c.text, mentions.c.label, mentions.c.normalized, mentions.c.start, mentions.c.chunk_index,
-                  chunks.c.text.label("chunk_text"), chunks.c.char_start)
+        sa.select(
+            mentions.c.document_id,
+            sources.c.file_name,
+            mentions.c.page_number,
+            mentions.c.bates,
+            mentions.c.text,
+            mentions.c.label,
+            mentions.c.normalized,
+            mentions.c.start,
+            mentions.c.chunk_index,
+            chunks.c.text.label("chunk_text"),
+            chunks.c.char_start,
+        )
         .join(links, links.c.mention_id == mentions.c.mention_id)
         .join(sources, sources.c.document_id == mentions.c.document_id)
-        .outerjoin(chunks, sa.and_(chunks.c.document_id == mentions.c.document_id,
-                                   chunks.c.chunk_index == mentions.c.chunk_index))
+        .outerjoin(
+            chunks,
+            sa.and_(
+                chunks.c.document_id == mentions.c.document_id, chunks.c.chunk_index == mentions.c.chunk_index
+            ),
+        )
         .where(links.c.entity_id == entity.entity_id)
         .order_by(sources.c.file_name, mentions.c.start)
     )
@@ -92,16 +107,20 @@ def _relationships(tables: TableStore, project: str, found: pd.DataFrame) -> lis
     keys = {(r.document_id, r.label, r.normalized) for r in found.itertuples()}
     documents = sorted({document_id for document_id, _, _ in keys})
     edges, mentions, links, entities = t.relationships, t.entity_mentions, t.entity_links, t.resolved_entities
-    rows = tables.frame(sa.select(edges).where(edges.c.document_id.in_(documents), edges.c.type != "MENTIONS")
-                        .order_by(edges.c.document_id, edges.c.relationship_index))
+    rows = tables.frame(
+        sa.select(edges)
+        .where(edges.c.document_id.in_(documents), edges.c.type != "MENTIONS")
+        .order_by(edges.c.document_id, edges.c.relationship_index)
+    )
     canonical = tables.frame(
         sa.select(mentions.c.document_id, mentions.c.label, mentions.c.normalized, entities.c.canonical_name)
         .join(links, links.c.mention_id == mentions.c.mention_id)
         .join(entities, entities.c.entity_id == links.c.entity_id)
-        .where(mentions.c.document_id.in_(documents), entities.c.project == project).distinct()
+        .where(mentions.c.document_id.in_(documents), entities.c.project == project)
+        .distinct()
     )
     names = {(r.document_id, r.label, r.normalized): r.canonical_name for r in canonical.itertuples()}
-    pages = (found.drop_duplicates("document_id").set_index("document_id"))
+    pages = found.drop_duplicates("document_id").set_index("document_id")
     chunk_pages = _chunk_pages(tables, documents)
     result = []
     for edge in rows.itertuples():
@@ -109,19 +128,40 @@ def _relationships(tables: TableStore, project: str, found: pd.DataFrame) -> lis
         target = (edge.document_id, edge.target_label, edge.target_name) in keys
         if not (source or target):
             continue
-        other_label, other = (edge.target_label, edge.target_name) if source else (edge.source_label, edge.source_name)
-        first_page = chunk_pages.get((edge.document_id, None if pd.isna(edge.chunk_index) else int(edge.chunk_index)))
-        where = Citation(edge.document_id, pages.loc[edge.document_id].file_name, *(first_page or (None, None)))
-        result.append(EntityRelationship(
-            edge.type, "source" if source else "target", names.get((edge.document_id, other_label, other), other),
-            other_label, where, " ".join(edge.sentence.split()), float(edge.confidence),
-        ))
+        other_label, other = (
+            (edge.target_label, edge.target_name) if source else (edge.source_label, edge.source_name)
+        )
+        first_page = chunk_pages.get(
+            (edge.document_id, None if pd.isna(edge.chunk_index) else int(edge.chunk_index))
+        )
+        where = Citation(
+            edge.document_id, pages.loc[edge.document_id].file_name, *(first_page or (None, None))
+        )
+        result.append(
+            EntityRelationship(
+                edge.type,
+                "source" if source else "target",
+                names.get((edge.document_id, other_label, other), other),
+                other_label,
+                where,
+                " ".join(edge.sentence.split()),
+                float(edge.confidence),
+            )
+        )
     return result
 
 
 def _chunk_pages(tables: TableStore, documents: list[str]) -> dict[tuple[str, int], tuple[int, str | None]]:
     chunks = t.chunks
-    rows = tables.frame(sa.select(chunks.c.document_id, chunks.c.chunk_index, chunks.c.page_start,
-                                  chunks.c.bates_start).where(chunks.c.document_id.in_(documents)))
-    return {(r.document_id, int(r.chunk_index)): (int(r.page_start), None if pd.isna(r.bates_start) else r.bates_start)
-            for r in rows.itertuples()}
+    rows = tables.frame(
+        sa.select(
+            chunks.c.document_id, chunks.c.chunk_index, chunks.c.page_start, chunks.c.bates_start
+        ).where(chunks.c.document_id.in_(documents))
+    )
+    return {
+        (r.document_id, int(r.chunk_index)): (
+            int(r.page_start),
+            None if pd.isna(r.bates_start) else r.bates_start,
+        )
+        for r in rows.itertuples()
+    }

@@ -1,4 +1,5 @@
 """Write one project's graph files and tables to a folder, for Neo4j, spreadsheets or review."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +11,12 @@ from docassets.settings import Settings
 from docassets.storage import tables as t
 
 PER_DOCUMENT_TABLES = (
-    "source_documents", "document_summary", "chunks", "entity_mentions", "defined_terms", "relationships",
+    "source_documents",
+    "document_summary",
+    "chunks",
+    "entity_mentions",
+    "defined_terms",
+    "relationships",
 )
 PER_PROJECT_TABLES = ("resolved_entities", "entity_links", "document_duplicates")
 
@@ -22,7 +28,7 @@ def export_project(settings: Settings, project: str, folder: Path) -> list[Path]
     written = []
     graph_prefix = f"entity_graph/{project}/"
     for info in store.list(graph_prefix):
-        path = folder / info.key[len(graph_prefix):]
+        path = folder / info.key[len(graph_prefix) :]
         store.download(info.key, path)
         written.append(path)
     if not written:
@@ -30,7 +36,9 @@ def export_project(settings: Settings, project: str, folder: Path) -> list[Path]
     in_project = sa.select(t.source_documents.c.document_id).where(t.source_documents.c.project == project)
     for name in PER_DOCUMENT_TABLES + PER_PROJECT_TABLES:
         table = tables.table(name)
-        condition = table.c.project == project if name in PER_PROJECT_TABLES else table.c.document_id.in_(in_project)
+        condition = (
+            table.c.project == project if name in PER_PROJECT_TABLES else table.c.document_id.in_(in_project)
+        )
         path = folder / f"{name}.csv"
         tables.frame(sa.select(table).where(condition)).to_csv(path, index=False)
         written.append(path)

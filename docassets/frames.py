@@ -1,4 +1,5 @@
 """Core records <-> the DataFrames that stages store, with the column names of `storage/tables.py`."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
@@ -12,26 +13,72 @@ import pyarrow.parquet as pq
 from docassets.core.defined_terms import DefinedTerm
 from docassets.core.models import Chunk, EntityKey, Mention, Page, Relationship
 
-PAGE_SCHEMA = pa.schema([
-    ("document_id", pa.string()), ("page_number", pa.int64()), ("text", pa.string()), ("method", pa.string()),
-    ("ocr_confidence", pa.float64()), ("bates", pa.string()), ("stamp", pa.string()),
-])
+PAGE_SCHEMA = pa.schema(
+    [
+        ("document_id", pa.string()),
+        ("page_number", pa.int64()),
+        ("text", pa.string()),
+        ("method", pa.string()),
+        ("ocr_confidence", pa.float64()),
+        ("bates", pa.string()),
+        ("stamp", pa.string()),
+    ]
+)
 PAGE_COLUMNS = PAGE_SCHEMA.names
 CHUNK_COLUMNS = [
-    "document_id", "chunk_index", "text", "char_start", "char_end",
-    "page_start", "page_end", "bates_start", "bates_end", "token_count",
+    "document_id",
+    "chunk_index",
+    "text",
+    "char_start",
+    "char_end",
+    "page_start",
+    "page_end",
+    "bates_start",
+    "bates_end",
+    "token_count",
 ]
 MENTION_COLUMNS = [
-    "document_id", "mention_id", "chunk_index", "start", "end", "text", "label", "normalized",
-    "page_number", "bates", "method", "confidence", "role",
+    "document_id",
+    "mention_id",
+    "chunk_index",
+    "start",
+    "end",
+    "text",
+    "label",
+    "normalized",
+    "page_number",
+    "bates",
+    "method",
+    "confidence",
+    "role",
 ]
 DEFINED_TERM_COLUMNS = [
-    "document_id", "term_index", "term", "start", "end", "page_number", "referent", "referent_start",
-    "referent_end", "label", "normalized", "descriptive", "uses",
+    "document_id",
+    "term_index",
+    "term",
+    "start",
+    "end",
+    "page_number",
+    "referent",
+    "referent_start",
+    "referent_end",
+    "label",
+    "normalized",
+    "descriptive",
+    "uses",
 ]
 RELATIONSHIP_COLUMNS = [
-    "document_id", "relationship_index", "type", "source_label", "source_name",
-    "target_label", "target_name", "chunk_index", "sentence", "confidence", "count",
+    "document_id",
+    "relationship_index",
+    "type",
+    "source_label",
+    "source_name",
+    "target_label",
+    "target_name",
+    "chunk_index",
+    "sentence",
+    "confidence",
+    "count",
 ]
 
 
@@ -57,8 +104,15 @@ def records(frame: pd.DataFrame) -> Iterator:
 
 def pages_frame(document_id: str, pages: Sequence[Page]) -> pd.DataFrame:
     rows = [
-        {"document_id": document_id, "page_number": p.number, "text": p.text, "method": p.method,
-         "ocr_confidence": p.ocr_confidence, "bates": p.bates, "stamp": p.stamp}
+        {
+            "document_id": document_id,
+            "page_number": p.number,
+            "text": p.text,
+            "method": p.method,
+            "ocr_confidence": p.ocr_confidence,
+            "bates": p.bates,
+            "stamp": p.stamp,
+        }
         for p in pages
     ]
     return pd.DataFrame(rows, columns=PAGE_COLUMNS).astype({"ocr_confidence": "float64"})
@@ -70,7 +124,11 @@ class PagesParquetWriter:
     `on_batch` receives each batch as it is written (to checkpoint it)."""
 
     def __init__(
-        self, document_id: str, path: Path, batch: int = 50, on_batch: Callable[[pd.DataFrame], None] | None = None
+        self,
+        document_id: str,
+        path: Path,
+        batch: int = 50,
+        on_batch: Callable[[pd.DataFrame], None] | None = None,
     ):
         self.document_id, self.batch, self.on_batch = document_id, batch, on_batch
         self._pending: list[Page] = []
@@ -105,27 +163,45 @@ class PagesParquetWriter:
                 self.on_batch(frame)
 
     def _write(self, frame: pd.DataFrame) -> None:
-        self._writer.write_table(pa.Table.from_pandas(frame[PAGE_COLUMNS], schema=PAGE_SCHEMA, preserve_index=False))
+        self._writer.write_table(
+            pa.Table.from_pandas(frame[PAGE_COLUMNS], schema=PAGE_SCHEMA, preserve_index=False)
+        )
 
 
 def pages_from_frame(frame: pd.DataFrame) -> list[Page]:
     return [
-        Page(number=int(row.page_number), text=row.text or "", method=row.method,
-             ocr_confidence=row.ocr_confidence, bates=row.bates, stamp=row.stamp)
+        Page(
+            number=int(row.page_number),
+            text=row.text or "",
+            method=row.method,
+            ocr_confidence=row.ocr_confidence,
+            bates=row.bates,
+            stamp=row.stamp,
+        )
         for row in records(frame.sort_values("page_number"))
     ]
 
 
 def chunks_frame(document_id: str, chunks: Sequence[Chunk]) -> pd.DataFrame:
-    rows = [{"document_id": document_id, "chunk_index": c.index, **_without(asdict(c), "index")} for c in chunks]
+    rows = [
+        {"document_id": document_id, "chunk_index": c.index, **_without(asdict(c), "index")} for c in chunks
+    ]
     return pd.DataFrame(rows, columns=CHUNK_COLUMNS)
 
 
 def chunks_from_frame(frame: pd.DataFrame) -> list[Chunk]:
     return [
-        Chunk(index=int(row.chunk_index), text=row.text, char_start=int(row.char_start), char_end=int(row.char_end),
-              page_start=int(row.page_start), page_end=int(row.page_end), bates_start=row.bates_start,
-              bates_end=row.bates_end, token_count=int(row.token_count))
+        Chunk(
+            index=int(row.chunk_index),
+            text=row.text,
+            char_start=int(row.char_start),
+            char_end=int(row.char_end),
+            page_start=int(row.page_start),
+            page_end=int(row.page_end),
+            bates_start=row.bates_start,
+            bates_end=row.bates_end,
+            token_count=int(row.token_count),
+        )
         for row in records(frame.sort_values("chunk_index"))
     ]
 
@@ -135,19 +211,37 @@ def mention_id(document_id: str, mention: Mention) -> str:
     return f"{document_id}:{mention.start}:{mention.end}:{mention.label}"
 
 
-def mentions_frame(document_id: str, mentions: Sequence[Mention], chunk_indexes: Sequence[int | None]) -> pd.DataFrame:
+def mentions_frame(
+    document_id: str, mentions: Sequence[Mention], chunk_indexes: Sequence[int | None]
+) -> pd.DataFrame:
     rows = [
-        {"document_id": document_id, "mention_id": mention_id(document_id, m), "chunk_index": chunk, **asdict(m)}
+        {
+            "document_id": document_id,
+            "mention_id": mention_id(document_id, m),
+            "chunk_index": chunk,
+            **asdict(m),
+        }
         for m, chunk in zip(mentions, chunk_indexes, strict=True)
     ]
-    return pd.DataFrame(rows, columns=MENTION_COLUMNS).astype({"chunk_index": "Int64", "page_number": "Int64"})
+    return pd.DataFrame(rows, columns=MENTION_COLUMNS).astype(
+        {"chunk_index": "Int64", "page_number": "Int64"}
+    )
 
 
 def mentions_from_frame(frame: pd.DataFrame) -> list[Mention]:
     return [
-        Mention(start=int(row.start), end=int(row.end), text=row.text, label=row.label, normalized=row.normalized,
-                method=row.method, confidence=float(row.confidence),
-                page_number=None if row.page_number is None else int(row.page_number), bates=row.bates, role=row.role)
+        Mention(
+            start=int(row.start),
+            end=int(row.end),
+            text=row.text,
+            label=row.label,
+            normalized=row.normalized,
+            method=row.method,
+            confidence=float(row.confidence),
+            page_number=None if row.page_number is None else int(row.page_number),
+            bates=row.bates,
+            role=row.role,
+        )
         for row in records(frame.sort_values(["start", "end"]))
     ]
 
@@ -155,15 +249,25 @@ def mentions_from_frame(frame: pd.DataFrame) -> list[Mention]:
 def defined_terms_frame(document_id: str, terms: Sequence[DefinedTerm]) -> pd.DataFrame:
     rows = [{"document_id": document_id, "term_index": index, **asdict(t)} for index, t in enumerate(terms)]
     return pd.DataFrame(rows, columns=DEFINED_TERM_COLUMNS).astype(
-        {"page_number": "Int64", "referent_start": "Int64", "referent_end": "Int64"})
+        {"page_number": "Int64", "referent_start": "Int64", "referent_end": "Int64"}
+    )
 
 
 def relationships_frame(document_id: str, relationships: Sequence[Relationship]) -> pd.DataFrame:
     rows = [
-        {"document_id": document_id, "relationship_index": index, "type": r.type,
-         "source_label": r.source.label, "source_name": r.source.normalized,
-         "target_label": r.target.label, "target_name": r.target.normalized,
-         "chunk_index": r.chunk_index, "sentence": r.sentence, "confidence": r.confidence, "count": r.count}
+        {
+            "document_id": document_id,
+            "relationship_index": index,
+            "type": r.type,
+            "source_label": r.source.label,
+            "source_name": r.source.normalized,
+            "target_label": r.target.label,
+            "target_name": r.target.normalized,
+            "chunk_index": r.chunk_index,
+            "sentence": r.sentence,
+            "confidence": r.confidence,
+            "count": r.count,
+        }
         for index, r in enumerate(relationships)
     ]
     return pd.DataFrame(rows, columns=RELATIONSHIP_COLUMNS).astype({"chunk_index": "Int64"})
@@ -182,23 +286,41 @@ def _without(record: dict, *keys: str) -> dict:
 
 
 SEARCH_INDEX_COLUMNS = [
-    "document_id", "level", "number", "project", "page_start", "page_end", "bates_start", "bates_end", "text",
+    "document_id",
+    "level",
+    "number",
+    "project",
+    "page_start",
+    "page_end",
+    "bates_start",
+    "bates_end",
+    "text",
 ]
 
 
-def search_index_rows(document_id: str, project: str, pages: pd.DataFrame, chunks: pd.DataFrame) -> list[dict]:
+def search_index_rows(
+    document_id: str, project: str, pages: pd.DataFrame, chunks: pd.DataFrame
+) -> list[dict]:
     """A document's rows of the search index: one per page and one per chunk, with their page and Bates spans.
 
     Plain records, not a DataFrame: the rows go straight to the database, and building a frame
     cost more than writing them (benchmarks/search_speed.py)."""
     rows = [
         (document_id, "page", number, project, number, number, bates, bates, text)
-        for number, bates, text in zip(pages.page_number.tolist(), pages.bates.tolist(), pages.text.tolist(),
-                                       strict=True)
+        for number, bates, text in zip(
+            pages.page_number.tolist(), pages.bates.tolist(), pages.text.tolist(), strict=True
+        )
     ]
     rows += [
         (document_id, "chunk", *spans[:1], project, *spans[1:])
-        for spans in zip(chunks.chunk_index.tolist(), chunks.page_start.tolist(), chunks.page_end.tolist(),
-                         chunks.bates_start.tolist(), chunks.bates_end.tolist(), chunks.text.tolist(), strict=True)
+        for spans in zip(
+            chunks.chunk_index.tolist(),
+            chunks.page_start.tolist(),
+            chunks.page_end.tolist(),
+            chunks.bates_start.tolist(),
+            chunks.bates_end.tolist(),
+            chunks.text.tolist(),
+            strict=True,
+        )
     ]
     return [dict(zip(SEARCH_INDEX_COLUMNS, row, strict=True)) for row in rows]

@@ -3,28 +3,29 @@
 partition; the same job the sensor launches materializes them, several documents per run as the
 sensor's runs do; then the project assets update.
 """
+
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
 
-from docassets.defs.definitions import build_definitions, build_resources
 from docassets.defs.assets.duplicates import document_duplicates
 from docassets.defs.assets.project import entity_graph, resolved_entities
 from docassets.defs.batching import consecutive, cut, partition_tags
+from docassets.defs.definitions import build_definitions, build_resources
 from docassets.defs.failures import blamed_documents, settle_failed_run
 from docassets.defs.partitions import documents
 from docassets.frames import records
 from docassets.preflight import blob_store_for, dagster_instance, verify_storage
-from docassets.settings import Settings
-from docassets.storage import tables as t
 from docassets.progress import read_progress
 from docassets.projects import validated_project
+from docassets.settings import Settings
+from docassets.storage import tables as t
 from docassets.storage.registry import (
     file_sha256,
     find_duplicate,
@@ -34,9 +35,8 @@ from docassets.storage.registry import (
     upload_document,
     upload_key,
 )
-from docassets.submission import pdf_files
 from docassets.storage.tables import TableStore
-
+from docassets.submission import pdf_files
 
 # Runs started from Python print nothing: the caller reports each document's outcome and cause (a
 # failed stage would print its traceback), and the full event log is in the instance (UI).
@@ -115,8 +115,11 @@ class LocalPipeline:
         order = {key: index for index, key in enumerate(self.instance.get_dynamic_partitions(documents.name))}
 
         def runs_of(ids: Sequence[str]) -> list[list[str]]:
-            return [part for stretch in consecutive(ids, order.__getitem__)
-                    for part in cut(stretch, self.settings.documents_per_run)]
+            return [
+                part
+                for stretch in consecutive(ids, order.__getitem__)
+                for part in cut(stretch, self.settings.documents_per_run)
+            ]
 
         queue = runs_of(document_ids)
         failed: set[str] = set()
@@ -130,10 +133,19 @@ class LocalPipeline:
                 continue
             step_failures = [event for event in result.all_events if event.is_step_failure]
             first = step_failures[0] if step_failures else None
-            cause = (first.step_failure_data.error.message.strip() if first and first.step_failure_data.error
-                     else "the run failed")
-            again = settle_failed_run(self.tables, run_ids, blamed_documents(step_failures),
-                                      first.step_key if first else "run", cause, since=started)
+            cause = (
+                first.step_failure_data.error.message.strip()
+                if first and first.step_failure_data.error
+                else "the run failed"
+            )
+            again = settle_failed_run(
+                self.tables,
+                run_ids,
+                blamed_documents(step_failures),
+                first.step_key if first else "run",
+                cause,
+                since=started,
+            )
             failed |= set(run_ids) - set(again)
             queue += runs_of(again)
         return failed
@@ -141,13 +153,19 @@ class LocalPipeline:
     def update_project_assets(self) -> bool:
         """Recompute resolved entities, duplicate groups and the graph over every completed document."""
         return dg.materialize(
-            [resolved_entities, document_duplicates, entity_graph], resources=build_resources(self.settings), instance=self.instance,
+            [resolved_entities, document_duplicates, entity_graph],
+            resources=build_resources(self.settings),
+            instance=self.instance,
             run_config=QUIET,
         ).success
 
 
 def process_files(
-    paths: Sequence[str | Path], *, project: str, settings: Settings, instance: dg.DagsterInstance | None = None,
+    paths: Sequence[str | Path],
+    *,
+    project: str,
+    settings: Settings,
+    instance: dg.DagsterInstance | None = None,
     force: bool = False,
 ) -> ProcessResult:
     """Process files (folders: their PDFs, recursively); a file the project already has is reported
@@ -156,36 +174,58 @@ def process_files(
     files, skipped = pdf_files([Path(path) for path in paths])
     pipeline = LocalPipeline(settings, instance or dagster_instance(settings))
     added = [(path, *pipeline.add_unless_duplicate(path, project=project, force=force)) for path in files]
-    pipeline.run_documents(list(dict.fromkeys(document_id for _, document_id, outcome in added
-                                              if outcome != "duplicate")))
+    pipeline.run_documents(
+        list(dict.fromkeys(document_id for _, document_id, outcome in added if outcome != "duplicate"))
+    )
     pipeline.update_project_assets()
     graph_location = f"{pipeline.store.location.rstrip('/')}/entity_graph/{project}/"
     return _results(pipeline.tables, project, added, skipped, graph_location)
 
 
 def _results(
-    tables: TableStore, project: str, added: list[tuple[Path, str, str]], skipped: list[Path], graph_location: str
+    tables: TableStore,
+    project: str,
+    added: list[tuple[Path, str, str]],
+    skipped: list[Path],
+    graph_location: str,
 ) -> ProcessResult:
     document_ids = list(dict.fromkeys(document_id for _, document_id, _ in added))
     progress = {d.document_id: d for d in read_progress(tables, document_ids=document_ids).documents}
-    summaries = tables.frame(sa.select(t.document_summary).where(t.document_summary.c.document_id.in_(document_ids)))
+    summaries = tables.frame(
+        sa.select(t.document_summary).where(t.document_summary.c.document_id.in_(document_ids))
+    )
     summary_of = {row.document_id: row for row in records(summaries)}
     links = t.entity_links
     per_document = tables.frame(
         sa.select(links.c.document_id, sa.func.count(sa.distinct(links.c.entity_id)).label("entities"))
-        .where(links.c.document_id.in_(document_ids)).group_by(links.c.document_id)
+        .where(links.c.document_id.in_(document_ids))
+        .group_by(links.c.document_id)
     )
     entities_per_document = dict(zip(per_document.document_id, per_document.entities, strict=True))
     results = []
     for path, document_id, outcome in added:
         state = progress[document_id]
-        status = "duplicate" if outcome == "duplicate" else "completed" if state.state == "completed" else "failed"
+        status = (
+            "duplicate" if outcome == "duplicate" else "completed" if state.state == "completed" else "failed"
+        )
         summary = summary_of.get(document_id) if status != "failed" else None
         error = None if status != "failed" else state.error or "the run failed; see the Dagster UI"
-        counts = (summary.pages, summary.ocr_pages, summary.chunks, summary.mentions,
-                  entities_per_document.get(document_id, 0), summary.relationships) if summary is not None else ()
+        counts = (
+            (
+                summary.pages,
+                summary.ocr_pages,
+                summary.chunks,
+                summary.mentions,
+                entities_per_document.get(document_id, 0),
+                summary.relationships,
+            )
+            if summary is not None
+            else ()
+        )
         results.append(DocumentResult(document_id, path.name, status, error, *counts))
     entities = tables.scalar(
-        sa.select(sa.func.count()).select_from(t.resolved_entities).where(t.resolved_entities.c.project == project)
+        sa.select(sa.func.count())
+        .select_from(t.resolved_entities)
+        .where(t.resolved_entities.c.project == project)
     )
     return ProcessResult(project, results, entities, graph_location, skipped)

@@ -1,4 +1,5 @@
 """Pre-flight checks: each dependency checked once, with one line saying what is wrong and how to fix it."""
+
 from __future__ import annotations
 
 import shutil
@@ -24,16 +25,18 @@ class StorageUnavailable(RuntimeError):
 def blob_store_for(settings: Settings):
     from docassets.storage.blobs import open_blob_store
 
-    return open_blob_store(settings.s3_bucket, settings.s3_prefix, settings.blob_root,
-                           lambda: s3_client_for(settings))
+    return open_blob_store(
+        settings.s3_bucket, settings.s3_prefix, settings.blob_root, lambda: s3_client_for(settings)
+    )
 
 
 def s3_client_for(settings: Settings):
     """The S3 client the settings describe (endpoint, region, profile; retries as the resource's)."""
     from docassets.storage.blobs import s3_client
 
-    return s3_client(endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
-                     profile=settings.aws_profile)
+    return s3_client(
+        endpoint_url=settings.s3_endpoint_url, region=settings.s3_region, profile=settings.aws_profile
+    )
 
 
 def check_database(settings: Settings) -> CheckResult:
@@ -62,13 +65,20 @@ def check_blob_store(settings: Settings) -> CheckResult:
 
 def check_tesseract(_: Settings) -> CheckResult:
     if shutil.which("tesseract") is None:
-        return CheckResult("tesseract", False,
-                           "the tesseract program is not installed: apt-get install tesseract-ocr tesseract-ocr-eng")
+        return CheckResult(
+            "tesseract",
+            False,
+            "the tesseract program is not installed: apt-get install tesseract-ocr tesseract-ocr-eng",
+        )
     listing = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout
     # 'List of available languages in "/usr/share/tesseract-ocr/5/tessdata/" (2):', then one a line
-    languages = [line.strip() for line in listing.splitlines() if line.strip() and not line.startswith("List of")]
+    languages = [
+        line.strip() for line in listing.splitlines() if line.strip() and not line.startswith("List of")
+    ]
     if "eng" not in languages:
-        return CheckResult("tesseract", False, "English language data missing: apt-get install tesseract-ocr-eng")
+        return CheckResult(
+            "tesseract", False, "English language data missing: apt-get install tesseract-ocr-eng"
+        )
     version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
     return CheckResult("tesseract", True, f"{version}, languages: {', '.join(languages)}")
 
@@ -97,8 +107,11 @@ def check_dagster_instance(settings: Settings) -> CheckResult:
         instance = dagster_instance(settings)
         instance.get_runs_count()
     except Exception as error:  # any failure here means runs cannot be stored or queued
-        return CheckResult("dagster instance", False,
-                           masked_urls(f"cannot use DAGSTER_HOME ({_first_line(error)}); check dagster.yaml there"))
+        return CheckResult(
+            "dagster instance",
+            False,
+            masked_urls(f"cannot use DAGSTER_HOME ({_first_line(error)}); check dagster.yaml there"),
+        )
     storage = type(instance.run_storage).__name__
     return CheckResult("dagster instance", True, f"{instance.root_directory}: {storage}")
 
@@ -111,19 +124,26 @@ def check_dagster_daemon(settings: Settings) -> CheckResult:
     heartbeats = instance.get_daemon_heartbeats()
     now = time.time()
     stale = sorted(
-        name for name in instance.get_required_daemon_types()
+        name
+        for name in instance.get_required_daemon_types()
         if name not in heartbeats or now - heartbeats[name].timestamp > DAEMON_STALE_SECONDS
     )
     if not heartbeats:
         return CheckResult("dagster daemon", False, f"no dagster-daemon heartbeat: {DAEMON_FIX}")
     silent = int(now - max(beat.timestamp for beat in heartbeats.values()))
     if silent > DAEMON_DEAD_SECONDS:
-        return CheckResult("dagster daemon", False,
-                           f"no dagster-daemon heartbeat for {silent} s, the daemon has stopped: {DAEMON_FIX}")
+        return CheckResult(
+            "dagster daemon",
+            False,
+            f"no dagster-daemon heartbeat for {silent} s, the daemon has stopped: {DAEMON_FIX}",
+        )
     if stale:
-        return CheckResult("dagster daemon", False,
-                           f"no heartbeat from {', '.join(stale)} for over {DAEMON_STALE_SECONDS // 60} minutes "
-                           f"(stuck): restart the daemon; {DAEMON_FIX}")
+        return CheckResult(
+            "dagster daemon",
+            False,
+            f"no heartbeat from {', '.join(stale)} for over {DAEMON_STALE_SECONDS // 60} minutes "
+            f"(stuck): restart the daemon; {DAEMON_FIX}",
+        )
     return CheckResult("dagster daemon", True, f"{len(heartbeats)} daemons alive")
 
 
@@ -137,10 +157,15 @@ def check_sensors(settings: Settings) -> CheckResult:
         if state.status.value == "STOPPED" and state.instigator_name in DOCASSETS_SENSORS
     )
     if stopped:
-        return CheckResult("sensors", False, f"{', '.join(stopped)} stopped: start it in the UI (Automation) "
-                                             f"or with `dagster sensor start {stopped[0]} -w workspace.yaml`")
-    return CheckResult("sensors", True, f"{', '.join(DOCASSETS_SENSORS)} running; executor in-process "
-                                        "(no queues to consume)")
+        return CheckResult(
+            "sensors",
+            False,
+            f"{', '.join(stopped)} stopped: start it in the UI (Automation) "
+            f"or with `dagster sensor start {stopped[0]} -w workspace.yaml`",
+        )
+    return CheckResult(
+        "sensors", True, f"{', '.join(DOCASSETS_SENSORS)} running; executor in-process (no queues to consume)"
+    )
 
 
 def dagster_instance(settings: Settings):
@@ -160,10 +185,17 @@ def dagster_instance(settings: Settings):
 STORAGE_CHECKS: list[Callable[[Settings], CheckResult]] = [check_database, check_blob_store]
 # The daemon and the sensors are read from the Dagster instance; when it cannot be opened they are
 # not checked (dagster-postgres retries an unreachable database for ~20 s each time).
-DAEMON_CHECKS: list[Callable[[Settings], CheckResult]] = [check_dagster_instance, check_dagster_daemon, check_sensors]
+DAEMON_CHECKS: list[Callable[[Settings], CheckResult]] = [
+    check_dagster_instance,
+    check_dagster_daemon,
+    check_sensors,
+]
 SUBMIT_CHECKS: list[Callable[[Settings], CheckResult]] = [*STORAGE_CHECKS, *DAEMON_CHECKS]
 ALL_CHECKS: list[Callable[[Settings], CheckResult]] = [
-    *STORAGE_CHECKS, *DAEMON_CHECKS, check_tesseract, check_spacy_model,
+    *STORAGE_CHECKS,
+    *DAEMON_CHECKS,
+    check_tesseract,
+    check_spacy_model,
 ]
 
 
@@ -171,7 +203,9 @@ def run_checks(settings: Settings, checks=ALL_CHECKS) -> list[CheckResult]:
     results = []
     for check in checks:
         if check in DAEMON_CHECKS[1:] and any(r.name == "dagster instance" and not r.ok for r in results):
-            results.append(CheckResult(_name(check), False, "not checked: the dagster instance cannot be opened"))
+            results.append(
+                CheckResult(_name(check), False, "not checked: the dagster instance cannot be opened")
+            )
         else:
             results.append(_checked(check, settings))
     return results
@@ -192,6 +226,7 @@ def _checked(check: Callable[[Settings], CheckResult], settings: Settings) -> Ch
 
 def _first_line(error: BaseException) -> str:
     """The error's first line, followed by its root cause's ("too many retries": role "x" does not exist)."""
+
     def line(e: BaseException) -> str:
         e = getattr(e, "orig", None) or e  # SQLAlchemy wraps the driver's error
         return (str(e).strip() or type(e).__name__).splitlines()[0]

@@ -1,4 +1,5 @@
 """Where each document of a batch, project or the whole registry is: its last stage, failure, ETA."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -87,12 +88,17 @@ def minutes(span: timedelta) -> str:
 
 
 def read_progress(
-    tables: TableStore, *, project: str | None = None, batch_id: str | None = None, document_id: str | None = None,
+    tables: TableStore,
+    *,
+    project: str | None = None,
+    batch_id: str | None = None,
+    document_id: str | None = None,
     document_ids: Sequence[str] | None = None,
 ) -> Progress:
     d = t.documents
-    query = sa.select(d.c.document_id, d.c.file_name, d.c.project, d.c.registered_at, d.c.run_owed_at,
-                      d.c.run_requested_at)
+    query = sa.select(
+        d.c.document_id, d.c.file_name, d.c.project, d.c.registered_at, d.c.run_owed_at, d.c.run_requested_at
+    )
     for column, value in ((d.c.project, project), (d.c.document_id, document_id)):
         if value is not None:
             query = query.where(column == value)
@@ -106,20 +112,31 @@ def read_progress(
     if not ids:
         return Progress([])
     done_by_stage = {
-        name: set(tables.frame(sa.select(table.c.document_id).where(table.c.document_id.in_(ids)).distinct())
-                  .document_id)
+        name: set(
+            tables.frame(
+                sa.select(table.c.document_id).where(table.c.document_id.in_(ids)).distinct()
+            ).document_id
+        )
         for name, table in STAGES
     }
     summaries = tables.frame(
-        sa.select(t.document_summary.c.document_id, t.document_summary.c.completed_at)
-        .where(t.document_summary.c.document_id.in_(ids))
+        sa.select(t.document_summary.c.document_id, t.document_summary.c.completed_at).where(
+            t.document_summary.c.document_id.in_(ids)
+        )
     )
     completed_at = {row.document_id: as_utc(row.completed_at) for row in records(summaries)}
-    failures = {row.document_id: row for row in records(tables.frame(
-        sa.select(t.document_failures).where(t.document_failures.c.document_id.in_(ids))))}
-    page_counts = {row.document_id: PageCount(row.stage, row.pages_done, row.pages_total, row.pages_per_second)
-                   for row in records(tables.frame(
-                       sa.select(t.document_progress).where(t.document_progress.c.document_id.in_(ids))))}
+    failures = {
+        row.document_id: row
+        for row in records(
+            tables.frame(sa.select(t.document_failures).where(t.document_failures.c.document_id.in_(ids)))
+        )
+    }
+    page_counts = {
+        row.document_id: PageCount(row.stage, row.pages_done, row.pages_total, row.pages_per_second)
+        for row in records(
+            tables.frame(sa.select(t.document_progress).where(t.document_progress.c.document_id.in_(ids)))
+        )
+    }
     documents = []
     for row in records(registered):
         stages = [name for name, _ in STAGES if row.document_id in done_by_stage[name]]
@@ -130,8 +147,9 @@ def read_progress(
         # Only an outcome of the run owed last counts: after `--force` or `reprocess` the old
         # completion or failure is history until the new run ends.
         owed = as_utc(row.run_owed_at)
-        finished, failed = (None if moment is None or (owed and moment < owed) else moment
-                            for moment in (finished, failed))
+        finished, failed = (
+            None if moment is None or (owed and moment < owed) else moment for moment in (finished, failed)
+        )
         if finished and not (failed and failed > finished):
             state, pages = "completed", None
         elif failed:
@@ -140,10 +158,18 @@ def read_progress(
             state, stages, pages = ("running" if row.run_requested_at is not None else "queued"), [], None
         else:
             state = "running" if stages or pages else "queued"
-        documents.append(DocumentProgress(
-            row.document_id, row.file_name, row.project, state, stages[-1] if stages else None,
-            failure.stage if state in ("failed", "retrying") else None,
-            failure.error if state in ("failed", "retrying") else None,
-            as_utc(row.registered_at), finished if state == "completed" else None, pages,
-        ))
+        documents.append(
+            DocumentProgress(
+                row.document_id,
+                row.file_name,
+                row.project,
+                state,
+                stages[-1] if stages else None,
+                failure.stage if state in ("failed", "retrying") else None,
+                failure.error if state in ("failed", "retrying") else None,
+                as_utc(row.registered_at),
+                finished if state == "completed" else None,
+                pages,
+            )
+        )
     return Progress(documents)

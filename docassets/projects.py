@@ -4,6 +4,7 @@ A project name becomes part of blob keys (`entity_graph/<project>/`, `inbox/<pro
 file names on export, so it is restricted to characters that are safe in all of them: nothing a
 user types can reach another project's files or break the assets every project shares.
 """
+
 from __future__ import annotations
 
 import re

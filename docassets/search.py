@@ -7,6 +7,7 @@ narrow the pages before ranking: resolved entities (every alias counts, because 
 the entity's links, not its name), two entities on one page or in one sentence, documents, dates
 mentioned on the page, entity labels, and documents known to be duplicates.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -62,11 +63,17 @@ def find_entity(tables: TableStore, project: str, name: str) -> Entity:
     one whose name or an alias contains every word of `name`. Several: the most mentioned."""
     entities = t.resolved_entities
     wanted = name.strip().casefold()
-    in_project = sa.select(entities).where(entities.c.project == project).order_by(entities.c.mention_count.desc())
+    in_project = (
+        sa.select(entities).where(entities.c.project == project).order_by(entities.c.mention_count.desc())
+    )
     with tables.connect() as connection:  # plain rows: a DataFrame costs more than this lookup
-        exact = connection.execute(in_project.where(
-            sa.or_(entities.c.entity_id == name.strip(), sa.func.lower(entities.c.canonical_name) == wanted)
-        ).limit(1)).first()
+        exact = connection.execute(
+            in_project.where(
+                sa.or_(
+                    entities.c.entity_id == name.strip(), sa.func.lower(entities.c.canonical_name) == wanted
+                )
+            ).limit(1)
+        ).first()
         if exact is not None:
             return _entity(exact)
         candidates = connection.execute(in_project).all()
@@ -82,8 +89,14 @@ def find_entity(tables: TableStore, project: str, name: str) -> Entity:
 
 
 def _entity(row) -> Entity:
-    return Entity(row.entity_id, row.label, row.canonical_name, tuple(row.aliases), int(row.mention_count),
-                  int(row.document_count))
+    return Entity(
+        row.entity_id,
+        row.label,
+        row.canonical_name,
+        tuple(row.aliases),
+        int(row.mention_count),
+        int(row.document_count),
+    )
 
 
 def _is_postgres(tables: TableStore) -> bool:
@@ -115,15 +128,19 @@ class _PostgresText:
     def ranked(self) -> sa.Select:
         score = sa.func.ts_rank_cd(self.vector, self.query)
         return sa.select(t.search_index.c.document_id, t.search_index.c.number, score.label("score")).where(
-            self.matches())
+            self.matches()
+        )
 
     def snippets(self, keys: Sequence[tuple[str, int]]) -> sa.Select:
-        options = (f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
-                   "MaxFragments=2, FragmentDelimiter= … ")
+        options = (
+            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
+            "MaxFragments=2, FragmentDelimiter= … "
+        )
         index = t.search_index
         headline = sa.func.ts_headline("simple", index.c.text, self.query, options)
         return sa.select(index.c.document_id, index.c.number, headline.label("snippet")).where(
-            index.c.level == "page", sa.tuple_(index.c.document_id, index.c.number).in_(keys))
+            index.c.level == "page", sa.tuple_(index.c.document_id, index.c.number).in_(keys)
+        )
 
 
 class _SqliteText:
@@ -143,18 +160,24 @@ class _SqliteText:
         return self.rowid.in_(sa.select(self.fts.c.rowid).where(self._match()))
 
     def _joined(self, *columns) -> sa.Select:
-        return sa.select(*columns).select_from(
-            t.search_index.join(self.fts, self.fts.c.rowid == self.rowid)).where(self._match())
+        return (
+            sa.select(*columns)
+            .select_from(t.search_index.join(self.fts, self.fts.c.rowid == self.rowid))
+            .where(self._match())
+        )
 
     def ranked(self) -> sa.Select:
         index = t.search_index
-        return self._joined(index.c.document_id, index.c.number, (-sa.func.bm25(self.fts_name)).label("score"))
+        return self._joined(
+            index.c.document_id, index.c.number, (-sa.func.bm25(self.fts_name)).label("score")
+        )
 
     def snippets(self, keys: Sequence[tuple[str, int]]) -> sa.Select:
         index = t.search_index
         snippet = sa.func.snippet(self.fts_name, 0, MARK_START, MARK_END, " … ", SNIPPET_WORDS // 2)
         return self._joined(index.c.document_id, index.c.number, snippet.label("snippet")).where(
-            index.c.level == "page", sa.tuple_(index.c.document_id, index.c.number).in_(keys))
+            index.c.level == "page", sa.tuple_(index.c.document_id, index.c.number).in_(keys)
+        )
 
 
 def _fold(function, parts: list[sa.ColumnElement]) -> sa.ColumnElement:
@@ -171,8 +194,11 @@ def _mentioned_pages(*conditions) -> sa.Select:
 
 def _entity_pages(entity_id: str) -> sa.Select:
     mentions, links = t.entity_mentions, t.entity_links
-    return (sa.select(mentions.c.document_id, mentions.c.page_number)
-            .join(links, links.c.mention_id == mentions.c.mention_id).where(links.c.entity_id == entity_id))
+    return (
+        sa.select(mentions.c.document_id, mentions.c.page_number)
+        .join(links, links.c.mention_id == mentions.c.mention_id)
+        .where(links.c.entity_id == entity_id)
+    )
 
 
 def _duplicate_documents(tables: TableStore, project: str) -> sa.Select | None:
@@ -180,10 +206,12 @@ def _duplicate_documents(tables: TableStore, project: str) -> sa.Select | None:
     written by the duplicate grouping when it has run)."""
     if not sa.inspect(tables.engine).has_table("document_duplicates"):
         return None
-    duplicates = sa.table("document_duplicates", sa.column("project"), sa.column("document_id"),
-                          sa.column("pivot_document_id"))
+    duplicates = sa.table(
+        "document_duplicates", sa.column("project"), sa.column("document_id"), sa.column("pivot_document_id")
+    )
     return sa.select(duplicates.c.document_id).where(
-        duplicates.c.project == project, duplicates.c.document_id != duplicates.c.pivot_document_id)
+        duplicates.c.project == project, duplicates.c.document_id != duplicates.c.pivot_document_id
+    )
 
 
 def search(
@@ -233,7 +261,9 @@ def search(
             dated.append(mentions.c.normalized <= str(date_to) + "\uffff")  # any finer date inside the bound
         conditions.append(page_key.in_(_mentioned_pages(*dated)))
     if labels:
-        conditions.append(page_key.in_(_mentioned_pages(t.entity_mentions.c.label.in_([l.upper() for l in labels]))))
+        conditions.append(
+            page_key.in_(_mentioned_pages(t.entity_mentions.c.label.in_([l.upper() for l in labels])))
+        )
     if collapse_duplicates and (duplicates := _duplicate_documents(tables, project)) is not None:
         conditions.append(index.c.document_id.not_in(duplicates))
     if exclude_documents:
@@ -241,11 +271,19 @@ def search(
 
     best = text.ranked().where(*conditions).order_by(sa.desc("score"), index.c.document_id, index.c.number)
     best = best.limit(limit).subquery()
-    ranked = sa.select(best, sources.c.file_name, index.c.bates_start).join(
-        sources, sources.c.document_id == best.c.document_id
-    ).join(index, sa.and_(index.c.document_id == best.c.document_id, index.c.level == "page",
-                          index.c.number == best.c.number)).order_by(best.c.score.desc(), best.c.document_id,
-                                                                      best.c.number)
+    ranked = (
+        sa.select(best, sources.c.file_name, index.c.bates_start)
+        .join(sources, sources.c.document_id == best.c.document_id)
+        .join(
+            index,
+            sa.and_(
+                index.c.document_id == best.c.document_id,
+                index.c.level == "page",
+                index.c.number == best.c.number,
+            ),
+        )
+        .order_by(best.c.score.desc(), best.c.document_id, best.c.number)
+    )
     with tables.connect() as connection:
         rows = connection.execute(ranked).all()
         if not rows:
@@ -254,24 +292,41 @@ def search(
         snippets = {(r.document_id, r.number): r.snippet for r in connection.execute(text.snippets(keys))}
         chunks = _chunks_of(connection, text, keys)
     return [
-        Hit(row.document_id, row.file_name, row.number, row.bates_start, snippets.get((row.document_id, row.number), ""),
-            chunks.get((row.document_id, row.number)), float(row.score))
+        Hit(
+            row.document_id,
+            row.file_name,
+            row.number,
+            row.bates_start,
+            snippets.get((row.document_id, row.number), ""),
+            chunks.get((row.document_id, row.number)),
+            float(row.score),
+        )
         for row in rows
     ]
 
 
-def _chunks_of(connection: sa.Connection, text: _PostgresText | _SqliteText,
-               keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], int]:
+def _chunks_of(
+    connection: sa.Connection, text: _PostgresText | _SqliteText, keys: Sequence[tuple[str, int]]
+) -> dict[tuple[str, int], int]:
     """For each hit page, the first chunk on it that matches the query too (else the first chunk on it)."""
     index = t.search_index
-    covering = sa.or_(*[
-        sa.and_(index.c.document_id == document_id, index.c.page_start <= page, index.c.page_end >= page)
-        for document_id, page in keys
-    ])
+    covering = sa.or_(
+        *[
+            sa.and_(index.c.document_id == document_id, index.c.page_start <= page, index.c.page_end >= page)
+            for document_id, page in keys
+        ]
+    )
     matched = sa.case((text.matches(), 1), else_=0)
     rows = connection.execute(
-        sa.select(index.c.document_id, index.c.number, index.c.page_start, index.c.page_end, matched.label("matched"))
-        .where(index.c.level == "chunk", covering).order_by(index.c.number)
+        sa.select(
+            index.c.document_id,
+            index.c.number,
+            index.c.page_start,
+            index.c.page_end,
+            matched.label("matched"),
+        )
+        .where(index.c.level == "chunk", covering)
+        .order_by(index.c.number)
     ).all()
     found: dict[tuple[str, int], tuple[int, int]] = {}
     for document_id, page in keys:
@@ -298,8 +353,13 @@ def _pages_with_one_sentence(tables: TableStore, entities: Sequence[Entity]) -> 
     """(document, page) where one sentence names every one of `entities` (through any alias)."""
     mentions, links, chunks = t.entity_mentions, t.entity_links, t.chunks
     rows = tables.frame(
-        sa.select(links.c.entity_id, mentions.c.document_id, mentions.c.chunk_index, mentions.c.start,
-                  mentions.c.page_number)
+        sa.select(
+            links.c.entity_id,
+            mentions.c.document_id,
+            mentions.c.chunk_index,
+            mentions.c.start,
+            mentions.c.page_number,
+        )
         .join(links, links.c.mention_id == mentions.c.mention_id)
         .where(links.c.entity_id.in_([e.entity_id for e in entities]), mentions.c.chunk_index.is_not(None))
     )
@@ -309,8 +369,9 @@ def _pages_with_one_sentence(tables: TableStore, entities: Sequence[Entity]) -> 
     if not candidates:
         return []
     chunk_rows = tables.frame(
-        sa.select(chunks.c.document_id, chunks.c.chunk_index, chunks.c.text, chunks.c.char_start)
-        .where(sa.tuple_(chunks.c.document_id, chunks.c.chunk_index).in_(candidates))
+        sa.select(chunks.c.document_id, chunks.c.chunk_index, chunks.c.text, chunks.c.char_start).where(
+            sa.tuple_(chunks.c.document_id, chunks.c.chunk_index).in_(candidates)
+        )
     )
     pages = set()
     for chunk in chunk_rows.itertuples():
@@ -323,6 +384,9 @@ def _pages_with_one_sentence(tables: TableStore, entities: Sequence[Entity]) -> 
                 by_sentence.setdefault(sentence, set()).add(mention.entity_id)
         for sentence, found in by_sentence.items():
             if found == wanted:
-                pages |= {(chunk.document_id, int(m.page_number)) for m in here.itertuples()
-                          if sentence_at(spans, int(m.start) - int(chunk.char_start)) == sentence}
+                pages |= {
+                    (chunk.document_id, int(m.page_number))
+                    for m in here.itertuples()
+                    if sentence_at(spans, int(m.start) - int(chunk.char_start)) == sentence
+                }
     return sorted(pages)

@@ -4,6 +4,7 @@ A mistake (an empty host, an unknown scheme, a non-number where a number belongs
 `ConfigurationError` naming the variable, so it surfaces when the code location loads rather than
 at the tenth document. Secrets (database passwords) never appear in any message.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,6 +35,7 @@ _URL_PASSWORD = re.compile(r"^(?P<head>[^:/]+://[^:/@]*:)(?P<password>.*)(?P<tai
 class ConfigurationError(ValueError):
     """A setting is missing or malformed; the message names the variable and the fix."""
 
+
 @dataclass(frozen=True)
 class Settings:
     home: Path  # local folder for the embedded default: blobs, SQLite file, Dagster instance
@@ -58,9 +60,7 @@ class Settings:
         env = os.environ if environ is None else environ
         home = Path(env.get("DOCASSETS_HOME") or DEFAULT_HOME).expanduser().resolve()
         raw_url = env.get("DOCASSETS_DATABASE_URL", "").strip()
-        database_url = (
-            validated_database_url(raw_url) if raw_url else f"sqlite:///{home / 'docassets.db'}"
-        )
+        database_url = validated_database_url(raw_url) if raw_url else f"sqlite:///{home / 'docassets.db'}"
         return cls(
             home=home,
             s3_bucket=_bucket(env.get("DOCASSETS_S3_BUCKET", "").strip()),

@@ -5,6 +5,7 @@ requests the runs owed, high priority first. A file whose content (sha256) the p
 has is reported as a duplicate and not processed again, unless `force`, which reprocesses the
 existing document so its rows are replaced rather than doubled.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -81,21 +82,44 @@ def submit_files(
             submitted.append(SubmittedFile(path, duplicate, "reprocessing"))
         else:
             document_id = upload_document(
-                store, path, project=project, batch_id=batch_id, priority=priority, sha256=sha256, on_bytes=on_bytes
+                store,
+                path,
+                project=project,
+                batch_id=batch_id,
+                priority=priority,
+                sha256=sha256,
+                on_bytes=on_bytes,
             )
             key = upload_key(document_id)
             register(tables, record_for(store.location, key, store.head(key)))
             submitted.append(SubmittedFile(path, document_id, "queued"))
         if on_bytes and submitted[-1].outcome != "queued":
             on_bytes(path.stat().st_size)
-    tables.replace_tables({
-        "batches": [{
-            "batch_id": batch_id, "project": project, "priority": priority, "submitted_at": datetime.now(UTC),
-            "files": len(submitted), "duplicates": sum(f.outcome == "duplicate" for f in submitted),
-        }],
-        # One row per document: the same file twice in a batch is one document.
-        "batch_files": list({f.document_id: {"batch_id": batch_id, "document_id": f.document_id,
-                                             "file_name": f.path.name, "outcome": f.outcome}
-                             for f in submitted}.values()),
-    }, where={"batch_id": batch_id})
+    tables.replace_tables(
+        {
+            "batches": [
+                {
+                    "batch_id": batch_id,
+                    "project": project,
+                    "priority": priority,
+                    "submitted_at": datetime.now(UTC),
+                    "files": len(submitted),
+                    "duplicates": sum(f.outcome == "duplicate" for f in submitted),
+                }
+            ],
+            # One row per document: the same file twice in a batch is one document.
+            "batch_files": list(
+                {
+                    f.document_id: {
+                        "batch_id": batch_id,
+                        "document_id": f.document_id,
+                        "file_name": f.path.name,
+                        "outcome": f.outcome,
+                    }
+                    for f in submitted
+                }.values()
+            ),
+        },
+        where={"batch_id": batch_id},
+    )
     return Batch(batch_id, project, priority, submitted)

@@ -3,6 +3,7 @@
 PostgreSQL comes from DOCASSETS_TEST_DATABASE_URL (set by scripts/with-test-postgres.sh, which
 `make test` runs); each test session works in a database of its own, dropped at the end.
 """
+
 from __future__ import annotations
 
 import os
@@ -127,8 +128,13 @@ def embedded_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def production_settings(tmp_path: Path, own_postgres_url: str, aws_environment: None, s3_endpoint: str,
-                        monkeypatch: pytest.MonkeyPatch) -> Settings:
+def production_settings(
+    tmp_path: Path,
+    own_postgres_url: str,
+    aws_environment: None,
+    s3_endpoint: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Settings:
     """S3 over HTTP plus the real PostgreSQL, configured through environment variables."""
     monkeypatch.setenv("DOCASSETS_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DOCASSETS_S3_BUCKET", new_bucket(s3_endpoint))

@@ -12,6 +12,7 @@ through `extract_pages`, so OCR is Tesseract's and Bates numbers are found as in
 Distinct sources are the negatives: their documents must never share a group. Parts of one long
 opinion are hard negatives (one case, one judge's vocabulary, the same running heads).
 """
+
 from __future__ import annotations
 
 import random
@@ -26,7 +27,13 @@ from docassets.core.models import Page
 from docassets.core.pdf import ExtractionSettings, extract_pages
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-EXPECTED_KIND = {"restamped": "exact", "reocr": "exact", "page_added": "near", "page_removed": "near", "edited": "near"}
+EXPECTED_KIND = {
+    "restamped": "exact",
+    "reocr": "exact",
+    "page_added": "near",
+    "page_removed": "near",
+    "edited": "near",
+}
 
 
 @dataclass(frozen=True)
@@ -118,8 +125,10 @@ def planted_documents(sources: list[Source], *, workers: int = 2) -> list[Plante
             pdfs["page_removed"] = _stamp(removed, "WOMBAT ", 1 + 1000 * index)
         read = {variant: _read(pdf, f"{source.name}-{variant}.pdf", workers) for variant, pdf in pdfs.items()}
         read["edited"] = _edited(read["original"], seed=index)
-        documents += [PlantedDocument(f"{source.name}/{variant}", source.name, variant, pages)
-                      for variant, pages in read.items()]
+        documents += [
+            PlantedDocument(f"{source.name}/{variant}", source.name, variant, pages)
+            for variant, pages in read.items()
+        ]
     return documents
 
 

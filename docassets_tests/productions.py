@@ -7,6 +7,7 @@
 
 Benchmarks use the same functions (`benchmarks/text_extraction.py`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -79,8 +80,13 @@ def scanned_production(
             pixmap = stamped[0].get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY, alpha=False)
         grain = rng.normal(0, 10, pixmap.height * pixmap.width)
         pixels = np.frombuffer(pixmap.samples, dtype=np.uint8).astype(np.int16) + grain.astype(np.int16)
-        noisy = pymupdf.Pixmap(pymupdf.csGRAY, pixmap.width, pixmap.height,
-                               np.clip(pixels, 0, 255).astype(np.uint8).tobytes(), False)
+        noisy = pymupdf.Pixmap(
+            pymupdf.csGRAY,
+            pixmap.width,
+            pixmap.height,
+            np.clip(pixels, 0, 255).astype(np.uint8).tobytes(),
+            False,
+        )
         page = out.new_page(width=612, height=792)
         page.insert_image(page.rect, stream=noisy.tobytes("jpeg", jpg_quality=80))
         expected.append(None if damage else bates)

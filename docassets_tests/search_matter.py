@@ -1,5 +1,6 @@
 """A small processed matter for the search tests: real filings, one of them a Bates-stamped
 production, one scanned (OCR), run through the whole pipeline once per database engine."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,15 +33,18 @@ def bates_stamped(source: Path, pages: list[int], target: Path, first: int = FIR
     with pymupdf.open(source) as document:
         document.select(pages)
         for offset, page in enumerate(document):
-            page.insert_text((page.rect.width - 140, page.rect.height - 14), f"WOMBAT {first + offset:06d}",
-                             fontsize=10)
+            page.insert_text(
+                (page.rect.width - 140, page.rect.height - 14), f"WOMBAT {first + offset:06d}", fontsize=10
+            )
         document.save(target)
     return target
 
 
 def matter_files(folder: Path) -> list[Path]:
     return [
-        bates_stamped(sample("ca5-filing-00516242060.pdf"), list(range(6)), folder / "st-pierre-production.pdf"),
+        bates_stamped(
+            sample("ca5-filing-00516242060.pdf"), list(range(6)), folder / "st-pierre-production.pdf"
+        ),
         sample("dcolo-complaint-first-page.pdf"),
         sample("ca10-filing-010110462922.pdf"),
         sample("tn-workers-comp-order-scan.pdf"),
@@ -58,5 +62,9 @@ def process_matter(engine: str, home: Path, files: list[Path], database_url: str
             patch.setenv("DOCASSETS_DATABASE_URL", database_url)
         result = process_files(files, project=PROJECT, settings=settings, instance=instance)
     assert not result.failed, result.failed
-    return Matter(engine, settings, TableStore(settings.database_url),
-                  {d.file_name: d.document_id for d in result.documents})
+    return Matter(
+        engine,
+        settings,
+        TableStore(settings.database_url),
+        {d.file_name: d.document_id for d in result.documents},
+    )

@@ -1,4 +1,5 @@
 """How owed documents are grouped into runs of consecutive partitions."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -12,8 +13,15 @@ OWED_AT = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 def record(document_id: str, priority: str = "normal", batch_id: str | None = "b1") -> DocumentRecord:
     return DocumentRecord(
-        document_id=document_id, blob_key=f"documents/{document_id}.pdf", etag="e", project="matter",
-        file_name=f"{document_id}.pdf", size_bytes=1, sha256=None, batch_id=batch_id, priority=priority,
+        document_id=document_id,
+        blob_key=f"documents/{document_id}.pdf",
+        etag="e",
+        project="matter",
+        file_name=f"{document_id}.pdf",
+        size_bytes=1,
+        sha256=None,
+        batch_id=batch_id,
+        priority=priority,
         run_owed_at=OWED_AT,
     )
 
@@ -46,8 +54,10 @@ def test_priorities_and_batches_never_share_a_run():
     assert added.index("h2") == added.index("h1") + 1  # new documents are added group by group
     request = high.run_request()
     assert request.tags["dagster/priority"] == "10"
-    assert (request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]) \
-        == ("h1", "h2")
+    assert (
+        request.tags["dagster/asset_partition_range_start"],
+        request.tags["dagster/asset_partition_range_end"],
+    ) == ("h1", "h2")
 
 
 def test_run_keys_identify_the_runs_owed():

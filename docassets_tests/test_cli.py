@@ -1,4 +1,5 @@
 """The `docassets` command as a user runs it: a real process, real files, real exit codes."""
+
 import os
 import subprocess
 from pathlib import Path
@@ -9,7 +10,9 @@ DOCASSETS = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "docasset
 
 
 def run(*arguments: str, home: Path, **environment: str) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DOCASSETS_", "DAGSTER_HOME"))}
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("DOCASSETS_", "DAGSTER_HOME"))
+    }
     env.update({"DOCASSETS_HOME": str(home), **environment})
     return subprocess.run([str(DOCASSETS), *arguments], env=env, capture_output=True, text=True, timeout=600)
 
@@ -19,8 +22,15 @@ def test_doctor_checks_everything_and_says_the_daemon_is_missing(tmp_path):
     assert checked.returncode == 1, checked.stdout
     lines = checked.stdout.splitlines()
     assert [line.split(":")[0] for line in lines] == [
-        "ok    configuration", "ok    database", "ok    blob store", "ok    dagster instance",
-        "FAIL  dagster daemon", "ok    sensors", "ok    tesseract", "ok    spacy model"]
+        "ok    configuration",
+        "ok    database",
+        "ok    blob store",
+        "ok    dagster instance",
+        "FAIL  dagster daemon",
+        "ok    sensors",
+        "ok    tesseract",
+        "ok    spacy model",
+    ]
     assert "no dagster-daemon heartbeat: start it with `make dev`" in checked.stdout
 
 
@@ -35,8 +45,15 @@ def test_doctor_fails_and_names_an_unreachable_database(tmp_path):
 def test_process_prints_a_summary_and_fails_on_a_bad_file(tmp_path):
     truncated = tmp_path / "truncated-exhibit.pdf"
     truncated.write_bytes(sample("ca10-filing-010110462922.pdf").read_bytes()[:3000])
-    processed = run("process", "--project", "cli", str(sample("ca10-filing-010110462922.pdf")), str(truncated),
-                    home=tmp_path, DAGSTER_HOME=str(tmp_path / "dagster"))
+    processed = run(
+        "process",
+        "--project",
+        "cli",
+        str(sample("ca10-filing-010110462922.pdf")),
+        str(truncated),
+        home=tmp_path,
+        DAGSTER_HOME=str(tmp_path / "dagster"),
+    )
     assert processed.returncode == 1
     table = {line.split()[0]: line.split() for line in processed.stdout.splitlines()[1:3]}
     assert table["ca10-filing-010110462922.pdf"][1] == "completed"

@@ -1,4 +1,5 @@
 """Each extraction stage declares a code version that follows its rules, so Dagster marks stale documents."""
+
 import importlib
 import linecache
 
@@ -7,7 +8,11 @@ from docassets.defs.versions import MENTIONS_VERSION, code_version
 
 
 def test_every_extraction_stage_declares_the_version_of_its_rules():
-    versions = {key.to_user_string(): version for asset in ASSETS for key, version in asset.code_versions_by_key.items()}
+    versions = {
+        key.to_user_string(): version
+        for asset in ASSETS
+        for key, version in asset.code_versions_by_key.items()
+    }
     stages = ["ocr_text", "chunks", "entity_mentions", "relationships", "resolved_entities", "entity_graph"]
     assert all(versions[stage] for stage in stages), versions
     assert len({versions[stage] for stage in stages}) == len(stages), "each stage has its own rules"

@@ -1,5 +1,6 @@
 """A definition in one document joins its defined term to the party across the project, and the
 entity keeps the definition as its evidence."""
+
 from __future__ import annotations
 
 import json
@@ -50,6 +51,8 @@ def test_a_defined_term_in_one_document_joins_the_party_named_in_another(embedde
     entities = pipeline.tables.read_frame("resolved_entities", {"project": "acme"}).set_index("entity_id")
     entity = entities.loc[acme.pop()]
     assert entity.document_count == 2 and entity.label == "ORG"
-    definitions = entity.definitions if isinstance(entity.definitions, list) else json.loads(entity.definitions)
+    definitions = (
+        entity.definitions if isinstance(entity.definitions, list) else json.loads(entity.definitions)
+    )
     assert [(d["document_id"], d["alias"]) for d in definitions] == [(report, "Company")]
     assert definitions[0]["evidence"].startswith("Acme Holdings, Inc., a Delaware corporation (the")

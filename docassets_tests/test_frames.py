@@ -1,4 +1,5 @@
 """Stage records as stored tables and files."""
+
 from __future__ import annotations
 
 import pyarrow.parquet as pq
@@ -9,8 +10,14 @@ from docassets.frames import PagesParquetWriter, pages_frame, pages_from_frame
 
 def test_pages_are_written_to_parquet_as_they_come_and_read_back_unchanged(tmp_path):
     pages = [
-        Page(number=n, text=f"page {n}\nWOMBAT {n:06d}", method="ocr" if n % 3 else "text",
-             ocr_confidence=91.5 if n % 3 else None, bates=f"WOMBAT {n:06d}", stamp=None if n % 2 else "Case: 1")
+        Page(
+            number=n,
+            text=f"page {n}\nWOMBAT {n:06d}",
+            method="ocr" if n % 3 else "text",
+            ocr_confidence=91.5 if n % 3 else None,
+            bates=f"WOMBAT {n:06d}",
+            stamp=None if n % 2 else "Case: 1",
+        )
         for n in range(1, 121)
     ]
     path = tmp_path / "pages.parquet"

@@ -114,8 +114,13 @@ def test_the_revisions_build_the_tables_the_code_declares(database_url):
     store = TableStore(database_url)
     store.ensure_schema()  # an empty database gets the schema at start-up
     with store.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={
-            "compare_type": True, "include_name": lambda name, type_, parents: not declared_by_ddl(name)})
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "include_name": lambda name, type_, parents: not declared_by_ddl(name),
+            },
+        )
         differences = compare_metadata(context, metadata)
         assert migrations.current_revision(connection) == migrations.head_revision()
     store.engine.dispose()

@@ -1,5 +1,6 @@
 """Operations as a user meets them: submit refuses work that cannot run, a live daemon turns a batch
 into processed documents, duplicates are caught, --force replaces rows, status tells the truth."""
+
 import os
 import shutil
 import subprocess
@@ -41,10 +42,13 @@ def test_submit_skips_a_duplicate_and_force_requeues_the_same_document(settings)
 
         owed = {record.document_id: record for record in pending_runs(pipeline.tables, 100)}
         assert original in owed and owed[original].priority == "low"
-        mark_runs_requested(pipeline.tables, [(r.document_id, r.run_owed_at.isoformat()) for r in owed.values()])
+        mark_runs_requested(
+            pipeline.tables, [(r.document_id, r.run_owed_at.isoformat()) for r in owed.values()]
+        )
         assert pending_runs(pipeline.tables, 100) == []
-        forced = submit_files(settings, [sample("ca10-filing-010110462922.pdf")], project="dupes", force=True,
-                              priority="high")
+        forced = submit_files(
+            settings, [sample("ca10-filing-010110462922.pdf")], project="dupes", force=True, priority="high"
+        )
         assert [(f.outcome, f.document_id) for f in forced.files] == [("reprocessing", original)]
         owed_again = pending_runs(pipeline.tables, 100)
         assert [(r.document_id, r.priority) for r in owed_again] == [(original, "high")]
@@ -53,7 +57,9 @@ def test_submit_skips_a_duplicate_and_force_requeues_the_same_document(settings)
 def test_status_follows_a_batch_through_completion_and_failure(embedded_settings, tmp_path):
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.7\n" + os.urandom(2000))
-    batch = submit_files(embedded_settings, [sample("ca10-filing-010110462922.pdf"), broken], project="status")
+    batch = submit_files(
+        embedded_settings, [sample("ca10-filing-010110462922.pdf"), broken], project="status"
+    )
     with dg.instance_for_test() as instance:
         pipeline = LocalPipeline(embedded_settings, instance)
         queued = read_progress(pipeline.tables, batch_id=batch.batch_id)
@@ -72,14 +78,19 @@ def test_status_follows_a_batch_through_completion_and_failure(embedded_settings
 
 def _env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCASSETS_")}
-    env.update(DOCASSETS_HOME=str(tmp_path / "home"), DAGSTER_HOME=str(tmp_path / "dagster"),
-               DOCASSETS_OCR_WORKERS="1", PATH=f"{BIN}:{env['PATH']}")
+    env.update(
+        DOCASSETS_HOME=str(tmp_path / "home"),
+        DAGSTER_HOME=str(tmp_path / "dagster"),
+        DOCASSETS_OCR_WORKERS="1",
+        PATH=f"{BIN}:{env['PATH']}",
+    )
     return env
 
 
 def _docassets(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "docassets"), *arguments], env=env, cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [str(BIN / "docassets"), *arguments], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def _wait_for(condition, timeout: float, every: float = 3.0):
@@ -107,8 +118,14 @@ def test_a_submitted_batch_is_processed_by_the_daemon(tmp_path):
     assert refused.returncode != 0
     assert "no dagster-daemon heartbeat" in refused.stderr and "start it with" in refused.stderr
 
-    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")], env=env,
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    daemon = subprocess.Popen(
+        [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         doctor = _wait_for(lambda: (r := _docassets(env, "doctor")).returncode == 0 and r, timeout=120)
         assert doctor, "doctor never passed with the daemon running"
@@ -116,8 +133,12 @@ def test_a_submitted_batch_is_processed_by_the_daemon(tmp_path):
         assert submitted.returncode == 0, submitted.stderr
         batch = submitted.stdout.split("docassets status --batch ")[1].split()[0]
 
-        finished = _wait_for(lambda: "2/3 completed, 1 failed" in (s := _docassets(env, "status", "--batch", batch))
-                             .stdout and s, timeout=400)
+        finished = _wait_for(
+            lambda: (
+                "2/3 completed, 1 failed" in (s := _docassets(env, "status", "--batch", batch)).stdout and s
+            ),
+            timeout=400,
+        )
         assert finished, _docassets(env, "status", "--batch", batch).stdout
         assert finished.stdout.count("[#####] completed") == 2
         assert "failed in source_documents: sealed-exhibit.pdf: " in finished.stdout
@@ -126,8 +147,14 @@ def test_a_submitted_batch_is_processed_by_the_daemon(tmp_path):
         duplicate = _docassets(env, "submit", "--project", "live", str(documents[1]))
         assert "duplicate" in duplicate.stdout and "1 duplicates skipped" in duplicate.stdout
 
-        exported = _wait_for(lambda: _docassets(env, "export", "--project", "live", "--out",
-                                                str(tmp_path / "export")).returncode == 0, timeout=240, every=10)
+        exported = _wait_for(
+            lambda: (
+                _docassets(env, "export", "--project", "live", "--out", str(tmp_path / "export")).returncode
+                == 0
+            ),
+            timeout=240,
+            every=10,
+        )
         assert exported, "the project assets were never brought up to date by automation"
         assert (tmp_path / "export" / "entity_graph.graphml").stat().st_size > 0
         assert (tmp_path / "export" / "resolved_entities.csv").read_text().count("\n") > 5
@@ -139,8 +166,9 @@ def test_a_submitted_batch_is_processed_by_the_daemon(tmp_path):
         webserver = Webserver(env)
         try:
             backfill_id = _launch_backfill(webserver, sorted(before))
-            done = _wait_for(lambda: _backfill_status(webserver, backfill_id) == "COMPLETED_SUCCESS",
-                             timeout=300, every=5)
+            done = _wait_for(
+                lambda: _backfill_status(webserver, backfill_id) == "COMPLETED_SUCCESS", timeout=300, every=5
+            )
             launched = _backfill_runs(env, backfill_id)
             assert done, f"{_backfill_status(webserver, backfill_id)}; runs: {launched}"
         finally:
@@ -163,9 +191,20 @@ class Webserver:
         port = _free_port()
         self.url = f"http://127.0.0.1:{port}/graphql"
         self.process = subprocess.Popen(
-            [str(BIN / "dagster-webserver"), "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1",
-             "-p", str(port)],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                str(BIN / "dagster-webserver"),
+                "-w",
+                str(ROOT / "workspace.yaml"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
 
     def query(self, text: str, **variables) -> dict:
@@ -192,8 +231,11 @@ query($id: String!) { partitionBackfillOrError(backfillId: $id) { ... on Partiti
 
 def _launch_backfill(webserver: Webserver, document_ids: list[str]) -> str:
     """What the UI does for "Materialize" over selected partitions of the per-document assets."""
-    params = {"assetSelection": [{"path": key.path} for key in DOCUMENT_STAGES.resolve(ASSETS)],
-              "partitionNames": document_ids, "fromFailure": False}
+    params = {
+        "assetSelection": [{"path": key.path} for key in DOCUMENT_STAGES.resolve(ASSETS)],
+        "partitionNames": document_ids,
+        "fromFailure": False,
+    }
     launched = _wait_for(lambda: _try_query(webserver, LAUNCH_BACKFILL, params=params), timeout=120)
     assert launched["launchPartitionBackfill"]["__typename"] == "LaunchBackfillSuccess", launched
     return launched["launchPartitionBackfill"]["backfillId"]
@@ -226,7 +268,9 @@ def test_reprocess_needs_a_selection_that_exists(tmp_path, selection):
         assert result.returncode != 0 and "--project or --document" in result.stderr
 
 
-def test_a_blob_store_outage_is_retried_and_an_unreadable_file_is_not(production_settings, s3_server, tmp_path):
+def test_a_blob_store_outage_is_retried_and_an_unreadable_file_is_not(
+    production_settings, s3_server, tmp_path
+):
     """The S3 endpoint goes away as a run starts and comes back: the run still completes.
     An encrypted file fails once, without retries, with its cause."""
     encrypted = tmp_path / "sealed.pdf"
@@ -248,7 +292,9 @@ def test_a_blob_store_outage_is_retried_and_an_unreadable_file_is_not(production
         refused = job.execute_in_process(instance=instance, partition_key=sealed, raise_on_error=False)
 
     assert recovered.success and waited >= 8  # it rode out the outage rather than running after it
-    assert pipeline.tables.read_frame("document_summary", {"document_id": good}).status.tolist() == ["completed"]
+    assert pipeline.tables.read_frame("document_summary", {"document_id": good}).status.tolist() == [
+        "completed"
+    ]
     assert not refused.success
     assert not [e for e in refused.all_events if e.event_type_value == "STEP_RESTARTED"]
     failure = pipeline.tables.read_frame("document_failures", {"document_id": sealed}).iloc[0]

@@ -1,4 +1,5 @@
 """The whole pipeline through Dagster, in the embedded and the production configuration."""
+
 from __future__ import annotations
 
 import io
@@ -47,9 +48,16 @@ def test_a_scanned_order_is_read_chunked_and_its_entities_found(pipeline):
     result = job.execute_in_process(instance=pipeline.instance, partition_key=document)
     checks = {evaluation.check_name: evaluation.passed for evaluation in result.get_asset_check_evaluations()}
     assert checks == {
-        "matches_upload": True, "every_page_accounted": True, "pages_readable": True, "bates_consecutive": True,
-        "chunks_cover_text": True, "offsets_reproduce_text": True, "mentions_in_chunks": True,
-        "endpoints_are_mentions": True, "stages_agree": True, "every_page_and_chunk_indexed": True,
+        "matches_upload": True,
+        "every_page_accounted": True,
+        "pages_readable": True,
+        "bates_consecutive": True,
+        "chunks_cover_text": True,
+        "offsets_reproduce_text": True,
+        "mentions_in_chunks": True,
+        "endpoints_are_mentions": True,
+        "stages_agree": True,
+        "every_page_and_chunk_indexed": True,
     }
     summary = pipeline.tables.read_frame("document_summary", {"document_id": document}).iloc[0]
     assert (summary.pages, summary.ocr_pages, summary.status) == (1, 1, "completed")
@@ -64,7 +72,9 @@ def test_rematerializing_a_document_replaces_its_rows(pipeline):
     document = pipeline.add_document(sample("dcolo-complaint-first-page.pdf"), project="rerun")
     assert pipeline.run_document(document)
     assert pipeline.update_project_assets()
-    first = {table: rows(pipeline, table, document) for table in ("chunks", "entity_mentions", "relationships")}
+    first = {
+        table: rows(pipeline, table, document) for table in ("chunks", "entity_mentions", "relationships")
+    }
     links_first = pipeline.tables.read_frame("entity_links", {"document_id": document}, order_by="mention_id")
     assert len(first["entity_mentions"]) > 5 and len(first["relationships"]) > 5
 
@@ -104,7 +114,11 @@ def test_a_definition_yields_defined_terms_and_uses_linked_to_the_party_it_defin
     uses = mentions[(mentions.text == "Employer") & mentions.method.str.startswith("rule:defined_")]
     assert len(uses) == employer.uses and set(uses.normalized) == {employer.normalized}
     assert set(uses.label) == {"ORG"}
-    links = pipeline.tables.read_frame("entity_links", {"document_id": document}).set_index("mention_id").entity_id
+    links = (
+        pipeline.tables.read_frame("entity_links", {"document_id": document})
+        .set_index("mention_id")
+        .entity_id
+    )
     referent = mentions[(mentions.start == employer.referent_start) & (mentions.end == employer.referent_end)]
     assert len(referent) == 1, "the definition's referent is itself a mention"
     assert set(links[uses.mention_id]) == {links[referent.mention_id.iloc[0]]}, "one entity: the firm"
@@ -126,7 +140,9 @@ def test_a_restamped_copy_is_grouped_with_its_original_in_the_table_and_the_grap
         document = pymupdf.open(sample("mo-court-of-appeals-opinion.pdf"))
         document.select([0, 1])
         for number, page in enumerate(document, start=1):
-            page.insert_text((page.rect.width - 140, page.rect.height - 22), f"{prefix}{number:06d}", fontsize=10)
+            page.insert_text(
+                (page.rect.width - 140, page.rect.height - 22), f"{prefix}{number:06d}", fontsize=10
+            )
         document.save(target)
         return target
 
@@ -134,8 +150,9 @@ def test_a_restamped_copy_is_grouped_with_its_original_in_the_table_and_the_grap
     copy = pipeline.add_document(stamped("PLTF-", tmp_path / "produced-again.pdf"), project="copies")
     other = pipeline.add_document(sample("dcolo-complaint-first-page.pdf"), project="copies")
     assert all(pipeline.run_document(d) for d in (original, copy, other))
-    result = dg.materialize([document_duplicates], resources=build_resources(pipeline.settings),
-                            instance=pipeline.instance)
+    result = dg.materialize(
+        [document_duplicates], resources=build_resources(pipeline.settings), instance=pipeline.instance
+    )
     assert [c.passed for c in result.get_asset_check_evaluations()] == [True]
     assert pipeline.update_project_assets()
     found = pipeline.tables.read_frame("document_duplicates", {"project": "copies"})
@@ -162,14 +179,20 @@ def test_bad_files_fail_alone_with_their_cause(pipeline, tmp_path):
         failure = pipeline.tables.read_frame("document_failures", {"document_id": document}).iloc[0]
         assert failure.stage == "source_documents"
         assert failure.error.startswith(name)
-    assert pipeline.tables.read_frame("document_summary", {"document_id": good}).status.tolist() == ["completed"]
+    assert pipeline.tables.read_frame("document_summary", {"document_id": good}).status.tolist() == [
+        "completed"
+    ]
 
 
 def test_documents_share_runs_and_an_unreadable_one_fails_alone(pipeline, tmp_path):
     truncated = tmp_path / "truncated-production.pdf"
     truncated.write_bytes(sample("ca10-filing-010110462922.pdf").read_bytes()[:4000])
-    paths = [sample("dcolo-complaint-first-page.pdf"), truncated, sample("ca10-filing-010110462922.pdf"),
-             pages_of(sample("ca5-filing-00516242060.pdf"), [0, 1], tmp_path / "ca5-extract.pdf")]
+    paths = [
+        sample("dcolo-complaint-first-page.pdf"),
+        truncated,
+        sample("ca10-filing-010110462922.pdf"),
+        pages_of(sample("ca5-filing-00516242060.pdf"), [0, 1], tmp_path / "ca5-extract.pdf"),
+    ]
     ids = [pipeline.add_document(path, project="shared") for path in paths]
 
     failed = pipeline.run_documents(ids)
@@ -187,9 +210,14 @@ def test_documents_share_runs_and_an_unreadable_one_fails_alone(pipeline, tmp_pa
     assert covered == [1, 2, 4]
     # each document's materialization carries its own figures, though it shared a run
     for document_id, path in zip(good, [paths[0], *paths[2:]], strict=True):
-        materialization = pipeline.instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=dg.AssetKey("ocr_text"), asset_partitions=[document_id]), limit=1
-        ).records[0].asset_materialization
+        materialization = (
+            pipeline.instance.fetch_materializations(
+                dg.AssetRecordsFilter(asset_key=dg.AssetKey("ocr_text"), asset_partitions=[document_id]),
+                limit=1,
+            )
+            .records[0]
+            .asset_materialization
+        )
         with pymupdf.open(path) as pdf:
             assert materialization.metadata["pages"].value == pdf.page_count
 
@@ -202,7 +230,9 @@ def sensor_tick(pipeline: LocalPipeline, cursor: str | None) -> dg.SensorResult:
 
 def test_the_sensor_registers_each_upload_once_and_requests_its_run(pipeline):
     store = pipeline.store
-    uploaded = upload_document(store, sample("ca10-filing-010110462922.pdf"), project="wombat", priority="high")
+    uploaded = upload_document(
+        store, sample("ca10-filing-010110462922.pdf"), project="wombat", priority="high"
+    )
     store.put_file("inbox/acme/exhibit-4.pdf", sample("dcolo-complaint-first-page.pdf"))
     store.put_bytes("inbox/acme/notes.txt", b"not a pdf")
     store.put_bytes("inbox/acme/placeholder.pdf", b"")
@@ -222,10 +252,13 @@ def test_the_sensor_registers_each_upload_once_and_requests_its_run(pipeline):
 
     crashed = sensor_tick(pipeline, None)  # as if the first tick's result had never been stored
     assert [(r.partition_key, r.run_key) for r in crashed.run_requests] == [
-        (r.partition_key, r.run_key) for r in first.run_requests]  # the same requests: nothing lost or doubled
+        (r.partition_key, r.run_key) for r in first.run_requests
+    ]  # the same requests: nothing lost or doubled
     second = sensor_tick(pipeline, first.cursor)
     assert second.run_requests == []
-    store.put_file("inbox/acme/exhibit-4.pdf", sample("ca10-filing-010110462922.pdf"))  # overwritten: new version
+    store.put_file(
+        "inbox/acme/exhibit-4.pdf", sample("ca10-filing-010110462922.pdf")
+    )  # overwritten: new version
     third = sensor_tick(pipeline, second.cursor)
     assert len(third.run_requests) == 1 and third.run_requests[0].partition_key not in requested
 
@@ -247,8 +280,10 @@ def test_ten_thousand_uploads_are_each_registered_once(production_settings, caps
             cursor = result.cursor
             for request in result.dynamic_partitions_requests:  # as the daemon applies them
                 instance.add_dynamic_partitions("documents", list(request.partition_keys))
-            runs += [[request.partition_key] if request.partition_key else run_documents(request.tags, instance)
-                     for request in result.run_requests]
+            runs += [
+                [request.partition_key] if request.partition_key else run_documents(request.tags, instance)
+                for request in result.run_requests
+            ]
         registered = pipeline.tables.read_frame("documents", {"project": "bulk"})
     requested = [document for run in runs for document in run]
     assert sorted(registered.blob_key) == sorted(keys)
@@ -256,15 +291,19 @@ def test_ten_thousand_uploads_are_each_registered_once(production_settings, caps
     assert set(requested) == set(registered.document_id)
     assert max(map(len, runs)) == production_settings.documents_per_run  # several documents per run
     with capsys.disabled():
-        print(f"\n10,000 uploads: {len(durations)} ticks, longest {max(durations):.2f} s, "
-              f"mean {sum(durations) / len(durations):.2f} s; {len(runs)} runs")
+        print(
+            f"\n10,000 uploads: {len(durations)} ticks, longest {max(durations):.2f} s, "
+            f"mean {sum(durations) / len(durations):.2f} s; {len(runs)} runs"
+        )
 
 
 def test_process_runs_local_files_end_to_end(embedded_settings):
     with dg.instance_for_test() as instance:
         result = process_files(
             [sample("dcolo-complaint-first-page.pdf"), sample("cafc-header-only-text-layer.pdf")],
-            project="demo", settings=embedded_settings, instance=instance,
+            project="demo",
+            settings=embedded_settings,
+            instance=instance,
         )
     assert [d.status for d in result.documents] == ["completed", "completed"]
     header_only = result.documents[1]
@@ -282,7 +321,8 @@ def test_a_failed_document_does_not_hold_back_the_project_assets(embedded_settin
         bad = pipeline.add_document(unreadable, project="automation")
         assert pipeline.run_document(good) and not pipeline.run_document(bad)
         evaluation = dg.evaluate_automation_conditions(
-            defs=pipeline.definitions, instance=instance, cursor=before.cursor)
+            defs=pipeline.definitions, instance=instance, cursor=before.cursor
+        )
     project_assets = {"resolved_entities", "document_duplicates", "entity_graph"}
     requested = {name for name in project_assets if evaluation.get_num_requested(dg.AssetKey(name))}
     assert requested == project_assets

@@ -1,5 +1,6 @@
 """The project assets read a consistent state: a document whose run is in flight is left out, not
 read half-written, and every edge of the graph has resolved endpoints."""
+
 from __future__ import annotations
 
 import io
@@ -27,19 +28,31 @@ def test_project_assets_leave_out_a_document_whose_run_is_in_flight(embedded_set
 
         # The second document's run stops half-way: its mentions are rewritten, its relationships
         # and summary are not (what the project assets would meet while its run is in flight).
-        half_way = dg.materialize([source_documents, ocr_text, chunks, entity_mentions], partition_key=moving,
-                                  instance=instance, resources=build_resources(embedded_settings), run_config=QUIET)
+        half_way = dg.materialize(
+            [source_documents, ocr_text, chunks, entity_mentions],
+            partition_key=moving,
+            instance=instance,
+            resources=build_resources(embedded_settings),
+            run_config=QUIET,
+        )
         assert half_way.success
         project = dg.materialize(
-            [pipeline.definitions.get_assets_def("resolved_entities"), pipeline.definitions.get_assets_def("entity_graph")],
-            instance=instance, resources=build_resources(embedded_settings), run_config=QUIET,
+            [
+                pipeline.definitions.get_assets_def("resolved_entities"),
+                pipeline.definitions.get_assets_def("entity_graph"),
+            ],
+            instance=instance,
+            resources=build_resources(embedded_settings),
+            run_config=QUIET,
         )
 
         assert project.success
         assert all(check.passed for check in project.get_asset_check_evaluations())
         links = pipeline.tables.read_frame("entity_links", {"project": "matter"})
         assert set(links.document_id) == {steady}
-        graph = nx.read_graphml(io.BytesIO(pipeline.store.get_bytes("entity_graph/matter/entity_graph.graphml")))
+        graph = nx.read_graphml(
+            io.BytesIO(pipeline.store.get_bytes("entity_graph/matter/entity_graph.graphml"))
+        )
         assert document_node(steady) in graph and document_node(moving) not in graph
 
         assert not pipeline.run_documents([moving])  # the run completes: the document is back

@@ -1,6 +1,7 @@
 """Reliability as a user and an operator meet it: `process` never doubles a document, a project name
 cannot reach another project, files are private, a failed run leaves nothing behind, and operational
 errors are one clear line (issue 16)."""
+
 from __future__ import annotations
 
 import json
@@ -36,14 +37,20 @@ BIN = ROOT / ".venv" / "bin"
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCASSETS_", "DAGSTER_HOME"))}
-    env.update(DOCASSETS_HOME=str(tmp_path / "home"), DAGSTER_HOME=str(tmp_path / "dagster"),
-               DOCASSETS_OCR_WORKERS="1", PATH=f"{BIN}:{env['PATH']}", **extra)
+    env.update(
+        DOCASSETS_HOME=str(tmp_path / "home"),
+        DAGSTER_HOME=str(tmp_path / "dagster"),
+        DOCASSETS_OCR_WORKERS="1",
+        PATH=f"{BIN}:{env['PATH']}",
+        **extra,
+    )
     return env
 
 
 def _docassets(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "docassets"), *arguments], env=env, cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        [str(BIN / "docassets"), *arguments], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
 
 
 def _counts(tables: TableStore, project: str) -> dict[str, int]:
@@ -53,7 +60,9 @@ def _counts(tables: TableStore, project: str) -> dict[str, int]:
         "documents": len(documents),
         "mentions": len(tables.read_frame("entity_mentions", {"document_id": ids})),
         "relationships": len(tables.read_frame("relationships", {"document_id": ids})),
-        "max_document_count": int(tables.read_frame("resolved_entities", {"project": project}).document_count.max()),
+        "max_document_count": int(
+            tables.read_frame("resolved_entities", {"project": project}).document_count.max()
+        ),
     }
 
 
@@ -66,7 +75,9 @@ def test_processing_a_folder_three_times_keeps_one_document_per_file(embedded_se
     with dg.instance_for_test() as instance:
         first = process_files([folder], project="thrice", settings=embedded_settings, instance=instance)
         assert [(d.file_name, d.status) for d in first.documents] == [
-            ("complaint.pdf", "completed"), ("order.PDF", "completed")]
+            ("complaint.pdf", "completed"),
+            ("order.PDF", "completed"),
+        ]
         assert [p.name for p in first.skipped] == ["index.txt"]
         tables = TableStore(embedded_settings.database_url)
         once = _counts(tables, "thrice")
@@ -79,9 +90,12 @@ def test_processing_a_folder_three_times_keeps_one_document_per_file(embedded_se
             assert _counts(tables, "thrice") == once
 
         completed_before = tables.read_frame("document_summary", {"project": "thrice"}).completed_at.max()
-        forced = process_files([folder], project="thrice", settings=embedded_settings, instance=instance, force=True)
+        forced = process_files(
+            [folder], project="thrice", settings=embedded_settings, instance=instance, force=True
+        )
         assert [(d.document_id, d.status) for d in forced.documents] == [
-            (d.document_id, "completed") for d in first.documents]
+            (d.document_id, "completed") for d in first.documents
+        ]
         assert _counts(tables, "thrice") == once  # rows replaced, not added
         summaries = tables.read_frame("document_summary", {"project": "thrice"})
         assert (summaries.completed_at > completed_before).all()
@@ -97,7 +111,10 @@ def test_process_json_prints_one_object_per_file(tmp_path):
     first = _docassets(env, "process", "--project", "json", "--json", str(folder))
     assert first.returncode == 1
     lines = [json.loads(line) for line in first.stdout.splitlines()]
-    assert [(line["file"], line["status"]) for line in lines] == [("broken.pdf", "failed"), ("complaint.pdf", "completed")]
+    assert [(line["file"], line["status"]) for line in lines] == [
+        ("broken.pdf", "failed"),
+        ("complaint.pdf", "completed"),
+    ]
     assert lines[0]["error"].startswith("broken.pdf: ") and lines[1]["error"] is None
     assert "skipped (not a PDF): " in first.stderr and "notes.docx" in first.stderr
     assert "Traceback" not in first.stderr
@@ -122,12 +139,19 @@ def test_a_hostile_project_name_is_refused_with_the_rule(embedded_settings, proj
 def test_the_cli_refuses_a_hostile_project_and_other_projects_still_build(tmp_path):
     env = _env(tmp_path)
     for command in (["process"], ["submit"]):
-        refused = _docassets(env, *command, "--project", "../../../escape", str(sample("dcolo-complaint-first-page.pdf")))
+        refused = _docassets(
+            env, *command, "--project", "../../../escape", str(sample("dcolo-complaint-first-page.pdf"))
+        )
         assert refused.returncode == 2 and "Invalid value for '--project'" in refused.stderr
-        assert "project name '../../../escape' is not allowed" in refused.stderr and "Traceback" not in refused.stderr
+        assert (
+            "project name '../../../escape' is not allowed" in refused.stderr
+            and "Traceback" not in refused.stderr
+        )
     status = _docassets(env, "status", "--project", "x'; DROP TABLE documents; --")
     assert status.returncode == 2 and "is not allowed" in status.stderr
-    processed = _docassets(env, "process", "--project", "wombat", str(sample("dcolo-complaint-first-page.pdf")))
+    processed = _docassets(
+        env, "process", "--project", "wombat", str(sample("dcolo-complaint-first-page.pdf"))
+    )
     assert processed.returncode == 0, processed.stderr
     assert not (tmp_path / "escape").exists() and not (tmp_path.parent / "escape").exists()
 
@@ -135,7 +159,9 @@ def test_the_cli_refuses_a_hostile_project_and_other_projects_still_build(tmp_pa
 def test_an_inbox_folder_that_is_no_project_name_is_quarantined(embedded_settings):
     with dg.instance_for_test() as instance:
         pipeline = LocalPipeline(embedded_settings, instance)
-        pipeline.store.put_file("inbox/x'; DROP TABLE documents; --/exhibit.pdf", sample("dcolo-complaint-first-page.pdf"))
+        pipeline.store.put_file(
+            "inbox/x'; DROP TABLE documents; --/exhibit.pdf", sample("dcolo-complaint-first-page.pdf")
+        )
         pipeline.store.put_file("inbox/acme/exhibit.pdf", sample("dcolo-complaint-first-page.pdf"))
         with dg.build_sensor_context(instance=instance, resources=pipeline.definitions.resources) as context:
             result = upload_sensor(context)
@@ -153,26 +179,44 @@ def test_status_shows_a_forced_reprocess_and_finds_a_batch_of_duplicates(embedde
         document_id = batch.files[0].document_id
         instance.add_dynamic_partitions("documents", [document_id])
         assert pipeline.run_document(document_id)
-        assert [d.state for d in read_progress(pipeline.tables, batch_id=batch.batch_id).documents] == ["completed"]
+        assert [d.state for d in read_progress(pipeline.tables, batch_id=batch.batch_id).documents] == [
+            "completed"
+        ]
 
-        duplicates = submit_files(embedded_settings, [sample("dcolo-complaint-first-page.pdf")], project="again")
+        duplicates = submit_files(
+            embedded_settings, [sample("dcolo-complaint-first-page.pdf")], project="again"
+        )
         found = read_progress(pipeline.tables, batch_id=duplicates.batch_id).documents
         assert [(d.document_id, d.state) for d in found] == [(document_id, "completed")]
 
-        forced = submit_files(embedded_settings, [sample("dcolo-complaint-first-page.pdf")], project="again", force=True)
+        forced = submit_files(
+            embedded_settings, [sample("dcolo-complaint-first-page.pdf")], project="again", force=True
+        )
         [reprocessing] = read_progress(pipeline.tables, batch_id=forced.batch_id).documents
-        assert (reprocessing.state, reprocessing.last_stage, reprocessing.completed_at) == ("queued", None, None)
+        assert (reprocessing.state, reprocessing.last_stage, reprocessing.completed_at) == (
+            "queued",
+            None,
+            None,
+        )
         assert pipeline.run_document(document_id)
-        assert [d.state for d in read_progress(pipeline.tables, batch_id=forced.batch_id).documents] == ["completed"]
+        assert [d.state for d in read_progress(pipeline.tables, batch_id=forced.batch_id).documents] == [
+            "completed"
+        ]
 
 
 def test_status_with_the_database_down_is_one_line(tmp_path):
-    down = _docassets(_env(tmp_path, DOCASSETS_DATABASE_URL="postgresql://docs:s3cr@t@127.0.0.1:1/docs"), "status")
+    down = _docassets(
+        _env(tmp_path, DOCASSETS_DATABASE_URL="postgresql://docs:s3cr@t@127.0.0.1:1/docs"), "status"
+    )
     assert down.returncode == 1 and "Traceback" not in down.stderr
     assert down.stderr.count("\n") == 1 and "raw '@'" in down.stderr and "s3cr" not in down.stderr
-    down = _docassets(_env(tmp_path, DOCASSETS_DATABASE_URL="postgresql://docs:pw@127.0.0.1:1/docs"), "status")
+    down = _docassets(
+        _env(tmp_path, DOCASSETS_DATABASE_URL="postgresql://docs:pw@127.0.0.1:1/docs"), "status"
+    )
     assert down.returncode == 1 and "Traceback" not in down.stderr and down.stderr.count("\n") == 1
-    assert down.stderr.startswith("Error: DOCASSETS_DATABASE_URL=postgresql+psycopg://docs:***@127.0.0.1:1/docs")
+    assert down.stderr.startswith(
+        "Error: DOCASSETS_DATABASE_URL=postgresql+psycopg://docs:***@127.0.0.1:1/docs"
+    )
 
 
 def test_doctor_reports_an_instance_database_that_refuses_in_one_line(tmp_path):
@@ -180,12 +224,17 @@ def test_doctor_reports_an_instance_database_that_refuses_in_one_line(tmp_path):
     dagster_home.mkdir()
     # A role the server does not know: it refuses the connection as it refuses a wrong password.
     (dagster_home / "dagster.yaml").write_text(
-        "storage:\n  postgres:\n    postgres_url: postgresql://nobody:s3cret@127.0.0.1:5432/nowhere\n")
+        "storage:\n  postgres:\n    postgres_url: postgresql://nobody:s3cret@127.0.0.1:5432/nowhere\n"
+    )
     doctor = _docassets(_env(tmp_path), "doctor")
     assert doctor.returncode == 1 and "Traceback" not in doctor.stdout + doctor.stderr
     failing = [line for line in doctor.stdout.splitlines() if line.startswith("FAIL")]
-    assert [line.split(":")[0] for line in failing] == ["FAIL  dagster instance", "FAIL  dagster daemon", "FAIL  sensors"]
-    assert "role \"nobody\" does not exist" in failing[0]
+    assert [line.split(":")[0] for line in failing] == [
+        "FAIL  dagster instance",
+        "FAIL  dagster daemon",
+        "FAIL  sensors",
+    ]
+    assert 'role "nobody" does not exist' in failing[0]
     assert "s3cret" not in doctor.stdout + doctor.stderr and doctor.stderr == ""
     tesseract = next(line for line in doctor.stdout.splitlines() if line.startswith("ok    tesseract"))
     assert tesseract.endswith("languages: eng, osd")
@@ -205,11 +254,15 @@ def test_local_blobs_and_the_sqlite_file_are_private(embedded_settings):
     store.put_bytes("entity_graph/p/nodes.csv", b"id\n")
     tables = TableStore(embedded_settings.database_url)
     tables.ensure_schema()
-    created = [embedded_settings.blob_root / "documents" / "a.pdf", embedded_settings.blob_root / "documents" /
-               ".a.pdf.meta.json", embedded_settings.blob_root / "entity_graph" / "p" / "nodes.csv",
-               embedded_settings.home / "docassets.db"]
+    created = [
+        embedded_settings.blob_root / "documents" / "a.pdf",
+        embedded_settings.blob_root / "documents" / ".a.pdf.meta.json",
+        embedded_settings.blob_root / "entity_graph" / "p" / "nodes.csv",
+        embedded_settings.home / "docassets.db",
+    ]
     assert {path.name: oct(stat.S_IMODE(path.stat().st_mode)) for path in created} == {
-        path.name: "0o600" for path in created}
+        path.name: "0o600" for path in created
+    }
     assert stat.S_IMODE((embedded_settings.blob_root / "documents").stat().st_mode) == 0o700
 
 
@@ -225,13 +278,18 @@ def test_a_failed_run_leaves_no_temporary_files(embedded_settings, tmp_path, mon
     with dg.instance_for_test() as instance:
         pipeline = LocalPipeline(embedded_settings, instance)
         # A good scanned document shares the run and is read first: its pages file was written.
-        ids = [pipeline.add_document(sample("tn-workers-comp-order-scan.pdf"), project="tmp"),
-               pipeline.add_document(giant, project="tmp")]
+        ids = [
+            pipeline.add_document(sample("tn-workers-comp-order-scan.pdf"), project="tmp"),
+            pipeline.add_document(giant, project="tmp"),
+        ]
         monkeypatch.setattr(tempfile, "tempdir", str(scratch))
         failed = pipeline.run_documents(ids)
     assert ids[1] in failed
     progress = {d.document_id: d for d in read_progress(pipeline.tables, project="tmp").documents}
-    assert progress[ids[1]].failed_stage == "ocr_text" and "page 1 is 14,400 x 14,400 points" in progress[ids[1]].error
+    assert (
+        progress[ids[1]].failed_stage == "ocr_text"
+        and "page 1 is 14,400 x 14,400 points" in progress[ids[1]].error
+    )
     assert [path.name for path in scratch.rglob("*")] == []
 
 
@@ -240,8 +298,14 @@ def test_a_stopped_daemon_is_noticed_within_a_minute(tmp_path, monkeypatch):
     subprocess.run([str(ROOT / "scripts" / "dagster-home.sh")], env=env, check=True)
     monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
     settings = Settings.from_env(env)
-    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")], env=env,
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    daemon = subprocess.Popen(
+        [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 180
         while not run_checks(settings, [check_dagster_daemon])[0].ok and time.monotonic() < deadline:
@@ -265,14 +329,24 @@ def test_a_stopped_daemon_is_noticed_within_a_minute(tmp_path, monkeypatch):
     assert "the daemon has stopped" in refused.stderr
     status = _docassets(env, "status", "--project", "orphan")
     assert "0/1 completed, 0 failed, 0 running, 1 queued" in status.stdout
-    assert "runs are waiting for a dagster daemon: dagster daemon: no dagster-daemon heartbeat for" in status.stdout
+    assert (
+        "runs are waiting for a dagster daemon: dagster daemon: no dagster-daemon heartbeat for"
+        in status.stdout
+    )
 
 
 def test_the_reliability_tables_bad_files_go_as_they_should_in_one_process_call():
     """The fast part of `make reliability`: empty, non-PDF, truncated, corrupt, encrypted, giant-page,
     OCR-timeout, scripted, hostile-named, good and duplicate files together in one `process` call."""
-    fast = subprocess.run([str(BIN / "python"), str(ROOT / "benchmarks" / "reliability.py"), "--fast"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
-    rows = [line for line in fast.stdout.splitlines() if line.startswith("| ") and not line.startswith("| case")]
+    fast = subprocess.run(
+        [str(BIN / "python"), str(ROOT / "benchmarks" / "reliability.py"), "--fast"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    rows = [
+        line for line in fast.stdout.splitlines() if line.startswith("| ") and not line.startswith("| case")
+    ]
     assert fast.returncode == 0, fast.stdout + fast.stderr[-3000:]
     assert len(rows) == 11 and all(" | yes | " in row for row in rows), fast.stdout

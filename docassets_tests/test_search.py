@@ -1,5 +1,6 @@
 """Search over real processed filings: one query syntax, the same answers on SQLite FTS5 and on
 PostgreSQL, every hit cited; entity filters; an entity's record; the command line."""
+
 from __future__ import annotations
 
 import csv
@@ -30,8 +31,9 @@ QUERIES = {
     '"life insurance" Dearborn': lambda w, p: "dearborn" in w and " life insurance " in p,
     "Liebowitz OR Berkshire": lambda w, p: "liebowitz" in w or "berkshire" in w,
     "insur* -Dearborn": lambda w, p: any(x.startswith("insur") for x in w) and "dearborn" not in w,
-    '(Standard OR Berkshire) "insurance company"': lambda w, p: ("standard" in w or "berkshire" in w)
-    and " insurance company " in p,
+    '(Standard OR Berkshire) "insurance company"': lambda w, p: (
+        ("standard" in w or "berkshire" in w) and " insurance company " in p
+    ),
     "Pierre NOT (Dearborn OR Appellees)": lambda w, p: "pierre" in w and not ({"dearborn", "appellees"} & w),
     "compensation AND workers": lambda w, p: {"compensation", "workers"} <= w,
     "WOMBAT": lambda w, p: "wombat" in w,
@@ -68,7 +70,8 @@ def test_both_engines_give_the_same_hits(sqlite_matter, postgres_matter):
         assert set(found(sqlite_matter, query)) == set(found(postgres_matter, query)), query
     entity = "St. Pierre"
     assert set(found(sqlite_matter, "insurance", entities=[entity])) == set(
-        found(postgres_matter, "insurance", entities=[entity]))
+        found(postgres_matter, "insurance", entities=[entity])
+    )
 
 
 def test_hits_cite_the_bates_number_or_the_page(matter):
@@ -79,14 +82,19 @@ def test_hits_cite_the_bates_number_or_the_page(matter):
     assert unstamped.bates is None and unstamped.citation == "ca10-filing-010110462922.pdf at 1"
     for hit in hits:
         assert re.search(r"«[^»]*(life|insurance)[^»]*»", hit.snippet, re.IGNORECASE)
-        chunk = matter.tables.read_frame("chunks", {"document_id": hit.document_id, "chunk_index": hit.chunk_index})
+        chunk = matter.tables.read_frame(
+            "chunks", {"document_id": hit.document_id, "chunk_index": hit.chunk_index}
+        )
         assert chunk.page_start[0] <= hit.page <= chunk.page_end[0]
 
 
 def _pages_of(matter, entity_id: str) -> set[tuple[str, int]]:
     m, links = t.entity_mentions, t.entity_links
-    rows = matter.tables.frame(sa.select(m.c.document_id, m.c.page_number).join(
-        links, links.c.mention_id == m.c.mention_id).where(links.c.entity_id == entity_id))
+    rows = matter.tables.frame(
+        sa.select(m.c.document_id, m.c.page_number)
+        .join(links, links.c.mention_id == m.c.mention_id)
+        .where(links.c.entity_id == entity_id)
+    )
     names = {document_id: name for name, document_id in matter.files.items()}
     return {(names[r.document_id], int(r.page_number)) for r in rows.itertuples()}
 
@@ -110,7 +118,8 @@ def test_two_entities_on_one_page_or_in_one_sentence(matter):
     names = [pierre.canonical_name, standard.canonical_name]
     same_page = set(found(matter, "insurance", entities=names))
     assert same_page == set(found(matter, "insurance")) & _pages_of(matter, pierre.entity_id) & _pages_of(
-        matter, standard.entity_id)
+        matter, standard.entity_id
+    )
     same_sentence = set(found(matter, "insurance", entities=names, together="sentence"))
     assert same_sentence and same_sentence < same_page
     # the pages kept are those holding a sentence that names both, through their mentions
@@ -118,12 +127,15 @@ def test_two_entities_on_one_page_or_in_one_sentence(matter):
     mentions = matter.tables.frame(
         sa.select(m.c.document_id, m.c.chunk_index, m.c.start, m.c.page_number, links.c.entity_id)
         .join(links, links.c.mention_id == m.c.mention_id)
-        .where(links.c.entity_id.in_([pierre.entity_id, standard.entity_id])))
+        .where(links.c.entity_id.in_([pierre.entity_id, standard.entity_id]))
+    )
     chunks = matter.tables.read_frame("chunks", {"document_id": matter.files["st-pierre-production.pdf"]})
     both = set()
     for chunk in chunks.itertuples():
         spans = sentence_spans(chunk.text)
-        here = mentions[(mentions.document_id == chunk.document_id) & (mentions.chunk_index == chunk.chunk_index)]
+        here = mentions[
+            (mentions.document_id == chunk.document_id) & (mentions.chunk_index == chunk.chunk_index)
+        ]
         by_sentence = here.assign(sentence=[sentence_at(spans, s - chunk.char_start) for s in here.start])
         for _, group in by_sentence.groupby("sentence"):
             if group.entity_id.nunique() == 2:
@@ -133,16 +145,23 @@ def test_two_entities_on_one_page_or_in_one_sentence(matter):
 
 def test_document_date_and_label_filters(matter):
     assert set(found(matter, "insurance", documents=["dcolo-complaint-first-page.pdf"])) == {
-        ("dcolo-complaint-first-page.pdf", 1)}
+        ("dcolo-complaint-first-page.pdf", 1)
+    }
     production = matter.files["st-pierre-production.pdf"]
-    assert {file for file, _ in found(matter, "insurance", documents=[production])} == {"st-pierre-production.pdf"}
+    assert {file for file, _ in found(matter, "insurance", documents=[production])} == {
+        "st-pierre-production.pdf"
+    }
     m = t.entity_mentions
-    dated = matter.tables.frame(sa.select(m.c.document_id, m.c.page_number).where(
-        m.c.label == "DATE", m.c.normalized >= "2017-01-01", m.c.normalized <= "2017-12-31\uffff"))
+    dated = matter.tables.frame(
+        sa.select(m.c.document_id, m.c.page_number).where(
+            m.c.label == "DATE", m.c.normalized >= "2017-01-01", m.c.normalized <= "2017-12-31\uffff"
+        )
+    )
     names = {document_id: name for name, document_id in matter.files.items()}
     in_2017 = {(names[r.document_id], int(r.page_number)) for r in dated.itertuples()}
     assert in_2017 and set(found(matter, "insurance", date_from="2017-01-01", date_to="2017-12-31")) == (
-        set(found(matter, "insurance")) & in_2017)
+        set(found(matter, "insurance")) & in_2017
+    )
     money = matter.tables.frame(sa.select(m.c.document_id, m.c.page_number).where(m.c.label == "MONEY"))
     with_money = {(names[r.document_id], int(r.page_number)) for r in money.itertuples()}
     assert set(found(matter, "insurance", labels=["money"])) == set(found(matter, "insurance")) & with_money
@@ -157,10 +176,16 @@ def test_duplicates_are_left_out_on_request(matter):
     assert found(matter, "insurance", collapse_duplicates=True) == everywhere
 
 
-@pytest.mark.parametrize("query, problem", [
-    ("-draft", "only exclude"), ("(unclosed group", "not closed"), ("a OR", "each side"), ("co-op*", "prefix"),
-    ("§ ,", "no word"),
-])
+@pytest.mark.parametrize(
+    "query, problem",
+    [
+        ("-draft", "only exclude"),
+        ("(unclosed group", "not closed"),
+        ("a OR", "each side"),
+        ("co-op*", "prefix"),
+        ("§ ,", "no word"),
+    ],
+)
 def test_unreadable_queries_say_how_to_write_them(matter, query, problem):
     with pytest.raises(QuerySyntaxError, match=problem):
         search(matter.tables, PROJECT, query)
@@ -190,15 +215,32 @@ def test_the_command_line_prints_a_table_json_and_csv(matter, monkeypatch):
     assert table.exit_code == 0, table.output
     assert "WOMBAT 000510" in table.output and "«Dearborn»" in table.output
     as_json = json.loads(runner.invoke(main, ["search", "--project", PROJECT, "--json", "Liebowitz"]).output)
-    assert as_json and set(as_json[0]) >= {"document_id", "file", "page", "bates", "snippet", "chunk_index", "score"}
-    as_csv = list(csv.DictReader(io.StringIO(
-        runner.invoke(main, ["search", "--project", PROJECT, "--csv", "--entity", "St. Pierre", "insurance"]).output)))
+    assert as_json and set(as_json[0]) >= {
+        "document_id",
+        "file",
+        "page",
+        "bates",
+        "snippet",
+        "chunk_index",
+        "score",
+    }
+    as_csv = list(
+        csv.DictReader(
+            io.StringIO(
+                runner.invoke(
+                    main, ["search", "--project", PROJECT, "--csv", "--entity", "St. Pierre", "insurance"]
+                ).output
+            )
+        )
+    )
     assert as_csv and all(re.fullmatch(r"WOMBAT \d{6}", row["citation"]) for row in as_csv)
     bad = runner.invoke(main, ["search", "--project", PROJECT, "--", "-draft"])
     assert bad.exit_code != 0 and "only exclude" in bad.output
     record = runner.invoke(main, ["entity", "--project", PROJECT, "St. Pierre"])
     assert record.exit_code == 0 and "aliases:" in record.output and "WOMBAT 0005" in record.output
-    assert api.search(PROJECT, "Liebowitz", settings=matter.settings)[0].file == "ca10-filing-010110462922.pdf"
+    assert (
+        api.search(PROJECT, "Liebowitz", settings=matter.settings)[0].file == "ca10-filing-010110462922.pdf"
+    )
 
 
 def test_rematerializing_a_document_replaces_its_index_rows(settings):
@@ -211,7 +253,8 @@ def test_rematerializing_a_document_replaces_its_index_rows(settings):
         assert pipeline.run_document(document)
         again = pipeline.tables.read_frame("search_index", {"document_id": document}, order_by="number")
         assert again.sort_values(["level", "number"], ignore_index=True).equals(
-            first.sort_values(["level", "number"], ignore_index=True))
+            first.sort_values(["level", "number"], ignore_index=True)
+        )
         assert search(pipeline.tables, "rerun", "Berkshire") == hits  # the old entries left the index
     assert (first.level == "page").sum() == 1 and (first.level == "chunk").sum() >= 1
     assert [hit.page for hit in hits] == [1]

@@ -5,6 +5,7 @@ Small filings, a text production and a scanned production whose Bates numbers ex
 pixels, a few of them smudged or cut off. Everything must complete, the filings must not wait for
 the production's OCR, and the unreadable stamps must show up as gaps, not as a crash.
 """
+
 from __future__ import annotations
 
 import io
@@ -28,8 +29,12 @@ from .test_operations import BIN, ROOT, _docassets, _env, _wait_for
 
 SCANNED_PAGES = 44
 DAMAGED = {7: "smudge", 23: "cut", 38: "smudge"}
-FILINGS = ["dcolo-complaint-first-page.pdf", "ca10-filing-010110462922.pdf", "tn-appeals-board-diaz-opinion.pdf",
-           "judicial-disclosure-lucero.pdf"]
+FILINGS = [
+    "dcolo-complaint-first-page.pdf",
+    "ca10-filing-010110462922.pdf",
+    "tn-appeals-board-diaz-opinion.pdf",
+    "judicial-disclosure-lucero.pdf",
+]
 
 
 @pytest.fixture
@@ -40,12 +45,18 @@ def production_env(tmp_path, postgres_admin, own_postgres_url, s3_endpoint, aws_
     dagster_url = sa.make_url(next(dagster_database)).set(drivername="postgresql+psycopg2")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCASSETS_", "AWS_"))}
     env.update(
-        DOCASSETS_HOME=str(tmp_path / "home"), DAGSTER_HOME=str(tmp_path / "dagster"),
-        DOCASSETS_S3_BUCKET=new_bucket(s3_endpoint), DOCASSETS_S3_PREFIX="matters",
+        DOCASSETS_HOME=str(tmp_path / "home"),
+        DAGSTER_HOME=str(tmp_path / "dagster"),
+        DOCASSETS_S3_BUCKET=new_bucket(s3_endpoint),
+        DOCASSETS_S3_PREFIX="matters",
         DOCASSETS_DATABASE_URL=own_postgres_url,
         DOCASSETS_DAGSTER_PG_URL=dagster_url.render_as_string(hide_password=False),
-        AWS_ENDPOINT_URL=s3_endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1", DOCASSETS_OCR_WORKERS="1", PATH=f"{BIN}:{os.environ['PATH']}",
+        AWS_ENDPOINT_URL=s3_endpoint,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        DOCASSETS_OCR_WORKERS="1",
+        PATH=f"{BIN}:{os.environ['PATH']}",
     )
     monkeypatch.setenv("DOCASSETS_DAGSTER_PG_URL", env["DOCASSETS_DAGSTER_PG_URL"])
     yield env
@@ -57,8 +68,13 @@ def _status(env: dict[str, str], batch: str) -> str:
 
 
 def _blob(env: dict[str, str], key: str) -> bytes:
-    s3 = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
-                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     return s3.get_object(Bucket=env["DOCASSETS_S3_BUCKET"], Key=f"matters/{key}")["Body"].read()
 
 
@@ -72,18 +88,27 @@ def test_the_seed_batch_completes_with_its_scanned_production(production_env, tm
     batch_files += [text, scanned]
 
     subprocess.run([str(ROOT / "scripts" / "dagster-home.sh")], env=env, check=True)
-    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")], env=env,
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    daemon = subprocess.Popen(
+        [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
-        assert _wait_for(lambda: _docassets(env, "doctor").returncode == 0, timeout=180), \
-            _docassets(env, "doctor").stdout
+        assert _wait_for(lambda: _docassets(env, "doctor").returncode == 0, timeout=180), _docassets(
+            env, "doctor"
+        ).stdout
         submitted = _docassets(env, "submit", "--project", "wombat", *map(str, batch_files))
         assert submitted.returncode == 0, submitted.stderr
         batch = submitted.stdout.split("docassets status --batch ")[1].split()[0]
 
         # While the production is read, status reports its pages and a time left measured in its run.
         page_progress = _wait_for(
-            lambda: re.search(r"OCR (\d+)/44 pages, about .+ left", s := _status(env, batch)) and s, timeout=600)
+            lambda: re.search(r"OCR (\d+)/44 pages, about .+ left", s := _status(env, batch)) and s,
+            timeout=600,
+        )
         assert page_progress, _status(env, batch)
         done = _wait_for(lambda: "6/6 completed" in (s := _status(env, batch)) and s, timeout=900, every=5)
         assert done, _status(env, batch)
@@ -103,8 +128,12 @@ def test_the_seed_batch_completes_with_its_scanned_production(production_env, tm
 
         with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
             production_run = instance.get_runs(dg.RunsFilter(tags={"docassets/lane": "large"}))[0]
-            evaluations = [e.dagster_event.event_specific_data for e in instance.all_logs(
-                production_run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)]
+            evaluations = [
+                e.dagster_event.event_specific_data
+                for e in instance.all_logs(
+                    production_run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+                )
+            ]
             resolutions = instance.fetch_materializations(dg.AssetKey("resolved_entities"), limit=100).records
         gaps = next(e for e in evaluations if e.check_name == "bates_consecutive")
         assert not gaps.passed
@@ -113,12 +142,16 @@ def test_the_seed_batch_completes_with_its_scanned_production(production_env, tm
         assert all(e.passed for e in evaluations if e.check_name != "bates_consecutive")
 
         # The filings did not wait for the production, and reached the project's entities before it ended.
-        finished = production.completed_at.replace(tzinfo=UTC) if production.completed_at.tzinfo is None \
+        finished = (
+            production.completed_at.replace(tzinfo=UTC)
+            if production.completed_at.tzinfo is None
             else production.completed_at
+        )
         filings = summaries.loc[FILINGS]
         assert (filings.completed_at < production.completed_at).all()
-        assert any(datetime.fromtimestamp(r.timestamp, UTC) < finished for r in resolutions), \
+        assert any(datetime.fromtimestamp(r.timestamp, UTC) < finished for r in resolutions), (
             "the project's entities waited for the production"
+        )
         linked = tables.read_frame("entity_links", {"project": "wombat"})
         assert set(filings.document_id) <= set(linked.document_id)
         assert tables.read_frame("document_failures", {}).empty
@@ -134,8 +167,14 @@ def test_a_run_killed_mid_ocr_is_retried_once_and_its_real_cause_shown(tmp_path)
     scanned = tmp_path / "WOMBAT 000900-000911.pdf"
     scanned_production(scanned, 12, first=900)
     subprocess.run([str(ROOT / "scripts" / "dagster-home.sh")], env=env, check=True)
-    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")], env=env,
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    daemon = subprocess.Popen(
+        [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         assert _wait_for(lambda: _docassets(env, "doctor").returncode == 0, timeout=180)
         submitted = _docassets(env, "submit", "--project", "killed", str(scanned))
@@ -151,7 +190,9 @@ def test_a_run_killed_mid_ocr_is_retried_once_and_its_real_cause_shown(tmp_path)
 
         retrying = _wait_for(lambda: "retrying" in (s := _status(env, batch)) and s, timeout=240, every=2)
         assert retrying and "terminated by signal 9" in retrying, _status(env, batch)
-        assert _wait_for(lambda: "1/1 completed" in _status(env, batch), timeout=600, every=5), _status(env, batch)
+        assert _wait_for(lambda: "1/1 completed" in _status(env, batch), timeout=600, every=5), _status(
+            env, batch
+        )
         with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
             runs = instance.get_runs(dg.RunsFilter(job_name="process_document"))
         assert [r.status for r in runs] == [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]

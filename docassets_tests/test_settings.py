@@ -1,4 +1,5 @@
 """Configuration mistakes stop the start-up with the setting's name, never at the tenth document."""
+
 import os
 import subprocess
 import sys
@@ -18,12 +19,15 @@ def test_no_variables_gives_the_embedded_default(tmp_path):
     assert settings.blob_root == tmp_path / "blobs"
 
 
-@pytest.mark.parametrize("url, named", [
-    ("postgresql://:5432/db", "has no host name"),
-    ("postgresql://postgres@localhost:5432", "names no database"),
-    ("mysql://root@localhost/db", "only postgresql and sqlite"),
-    ("-U postgres", "is not a database URL"),
-])
+@pytest.mark.parametrize(
+    "url, named",
+    [
+        ("postgresql://:5432/db", "has no host name"),
+        ("postgresql://postgres@localhost:5432", "names no database"),
+        ("mysql://root@localhost/db", "only postgresql and sqlite"),
+        ("-U postgres", "is not a database URL"),
+    ],
+)
 def test_a_malformed_database_url_names_the_setting(url, named):
     with pytest.raises(ConfigurationError) as raised:
         Settings.from_env({"DOCASSETS_DATABASE_URL": url})
@@ -42,11 +46,14 @@ def test_plain_postgresql_urls_use_the_psycopg_driver():
     assert settings.database_url.startswith("postgresql+psycopg://")
 
 
-@pytest.mark.parametrize("variable, value", [
-    ("DOCASSETS_S3_BUCKET", "Matters/2024"),
-    ("DOCASSETS_OCR_WORKERS", "two"),
-    ("DOCASSETS_OCR_WORKERS", "0"),
-])
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("DOCASSETS_S3_BUCKET", "Matters/2024"),
+        ("DOCASSETS_OCR_WORKERS", "two"),
+        ("DOCASSETS_OCR_WORKERS", "0"),
+    ],
+)
 def test_other_malformed_settings_are_named(variable, value):
     with pytest.raises(ConfigurationError, match=variable):
         Settings.from_env({variable: value})
@@ -55,12 +62,18 @@ def test_other_malformed_settings_are_named(variable, value):
 def _load_code_location(environment: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", "import docassets.definitions"],
-        cwd=ROOT, env={**os.environ, **environment}, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_the_code_location_refuses_to_load_with_an_empty_database_host(tmp_path):
-    loaded = _load_code_location({"DOCASSETS_HOME": str(tmp_path), "DOCASSETS_DATABASE_URL": "postgresql://:5432/db"})
+    loaded = _load_code_location(
+        {"DOCASSETS_HOME": str(tmp_path), "DOCASSETS_DATABASE_URL": "postgresql://:5432/db"}
+    )
     assert loaded.returncode != 0
     assert "DOCASSETS_DATABASE_URL=postgresql://:5432/db has no host name" in loaded.stderr
 
@@ -69,4 +82,7 @@ def test_the_code_location_refuses_to_load_when_the_database_is_unreachable(tmp_
     unreachable = "postgresql://postgres@127.0.0.1:1/docs"  # nothing listens on port 1
     loaded = _load_code_location({"DOCASSETS_HOME": str(tmp_path), "DOCASSETS_DATABASE_URL": unreachable})
     assert loaded.returncode != 0
-    assert "DOCASSETS_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:1/docs: cannot use the database" in loaded.stderr
+    assert (
+        "DOCASSETS_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:1/docs: cannot use the database"
+        in loaded.stderr
+    )

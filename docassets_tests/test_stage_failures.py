@@ -1,5 +1,6 @@
 """What happens when a stage meets something it did not expect: missing values in a stored frame,
 an error that a retry cannot cure, a transient fault in the middle of a long OCR."""
+
 from __future__ import annotations
 
 import io
@@ -44,7 +45,9 @@ def test_pages_with_missing_bates_numbers_and_confidences_go_through_every_stage
         document.insert_pdf(scan)
         document.save(production)
     document_id = pipeline.add_document(production, project="gaps")
-    result = pipeline.job.execute_in_process(instance=pipeline.instance, partition_key=document_id, run_config=QUIET)
+    result = pipeline.job.execute_in_process(
+        instance=pipeline.instance, partition_key=document_id, run_config=QUIET
+    )
 
     assert result.success
     checks = _checks(result)
@@ -79,8 +82,9 @@ def test_an_error_a_retry_cannot_cure_fails_once_and_is_recorded_with_its_cause(
         pipeline = LocalPipeline(embedded_settings, instance)
         document_id = pipeline.add_document(sample("ca10-filing-010110462922.pdf"), project="bad-setting")
         job = _job(embedded_settings, pipeline=pipeline_settings)
-        result = job.execute_in_process(instance=instance, partition_key=document_id, raise_on_error=False,
-                                        run_config=QUIET)
+        result = job.execute_in_process(
+            instance=instance, partition_key=document_id, raise_on_error=False, run_config=QUIET
+        )
 
     assert not result.success
     assert len(_step_events(result, "chunks", dg.DagsterEventType.STEP_FAILURE)) == 1
@@ -90,7 +94,9 @@ def test_an_error_a_retry_cannot_cure_fails_once_and_is_recorded_with_its_cause(
     assert progress.error.startswith("ca10-filing-010110462922.pdf: ValueError: need max_tokens >= 1")
 
 
-def test_one_document_that_cannot_be_rendered_fails_alone_and_the_others_complete(embedded_settings, tmp_path):
+def test_one_document_that_cannot_be_rendered_fails_alone_and_the_others_complete(
+    embedded_settings, tmp_path
+):
     """A 14,400-point page (over the page limit; MuPDF would refuse to render it) in a run with two good filings."""
     huge = tmp_path / "oversized-map.pdf"
     with pymupdf.open() as document:
@@ -101,8 +107,10 @@ def test_one_document_that_cannot_be_rendered_fails_alone_and_the_others_complet
         document.save(huge)
     with dg.instance_for_test() as instance:
         pipeline = LocalPipeline(embedded_settings, instance)
-        good = [pipeline.add_document(sample(name), project="fate") for name in
-                ("ca10-filing-010110462922.pdf", "dcolo-complaint-first-page.pdf")]
+        good = [
+            pipeline.add_document(sample(name), project="fate")
+            for name in ("ca10-filing-010110462922.pdf", "dcolo-complaint-first-page.pdf")
+        ]
         bad = pipeline.add_document(huge, project="fate")
         failed = pipeline.run_documents([good[0], bad, good[1]])
         first_run = instance.get_runs()[-1]  # newest first
@@ -157,15 +165,22 @@ def test_a_retried_ocr_step_resumes_after_the_pages_already_saved(embedded_setti
     with dg.instance_for_test() as instance:
         pipeline = LocalPipeline(embedded_settings, instance)
         document_id = pipeline.add_document(production, project="resume")
-        job = _job(embedded_settings, blob_store=flaky, pipeline=PipelineSettings(checkpoint_pages=4, ocr_workers=2))
+        job = _job(
+            embedded_settings, blob_store=flaky, pipeline=PipelineSettings(checkpoint_pages=4, ocr_workers=2)
+        )
         result = job.execute_in_process(instance=instance, partition_key=document_id, run_config=QUIET)
-        materialization = instance.get_latest_materialization_event(dg.AssetKey("ocr_text")).asset_materialization
+        materialization = instance.get_latest_materialization_event(
+            dg.AssetKey("ocr_text")
+        ).asset_materialization
 
     assert _FailOnce.failed.is_set() and result.success
     retries = _step_events(result, "ocr_text", dg.DagsterEventType.STEP_UP_FOR_RETRY)
     assert len(retries) == 1 and "ConnectionError" in _error_chain(retries[0].event_specific_data.error)
     # The retry read pages 5-10 only: 1-4 were checkpointed before the fault.
-    assert (materialization.metadata["pages_resumed"].value, materialization.metadata["pages_read"].value) == (4, 6)
+    assert (
+        materialization.metadata["pages_resumed"].value,
+        materialization.metadata["pages_read"].value,
+    ) == (4, 6)
     pages = _pages(pipeline, document_id)
     assert list(pages.page_number) == list(range(1, 11))
     assert list(pages.bates) == expected

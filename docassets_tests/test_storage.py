@@ -27,7 +27,11 @@ def blob_store(request, tmp_path):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def table_store(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 'test.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    url = (
+        f"sqlite:///{tmp_path / 'test.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
     store = TableStore(url)
     store.ensure_schema()
     yield store
@@ -38,7 +42,9 @@ def table_store(request, tmp_path):
 
 def test_a_pdf_round_trips_with_its_metadata(blob_store, tmp_path):
     original = sample("dcolo-complaint-first-page.pdf")
-    blob_store.put_file("documents/a.pdf", original, metadata={"project": "wombat", "file-name": original.name})
+    blob_store.put_file(
+        "documents/a.pdf", original, metadata={"project": "wombat", "file-name": original.name}
+    )
     copy = tmp_path / "copy.pdf"
     blob_store.download("documents/a.pdf", copy)
     assert copy.read_bytes() == original.read_bytes()
@@ -70,12 +76,22 @@ def test_a_missing_bucket_is_reported_with_the_setting(aws_environment):
 
 
 def _chunk(document_id: str, index: int, text: str) -> dict:
-    return {"document_id": document_id, "chunk_index": index, "text": text, "char_start": 0, "char_end": len(text),
-            "page_start": 1, "page_end": 1, "token_count": 1}
+    return {
+        "document_id": document_id,
+        "chunk_index": index,
+        "text": text,
+        "char_start": 0,
+        "char_end": len(text),
+        "page_start": 1,
+        "page_end": 1,
+        "token_count": 1,
+    }
 
 
 def test_replacing_a_documents_rows_leaves_other_documents_alone(table_store):
-    table_store.replace_rows("chunks", [_chunk("a", 0, "first"), _chunk("a", 1, "second")], {"document_id": "a"})
+    table_store.replace_rows(
+        "chunks", [_chunk("a", 0, "first"), _chunk("a", 1, "second")], {"document_id": "a"}
+    )
     table_store.replace_rows("chunks", [_chunk("b", 0, "other")], {"document_id": "b"})
     table_store.replace_rows("chunks", [_chunk("a", 0, "again")], {"document_id": "a"})
     assert table_store.read_frame("chunks", {"document_id": "a"}).text.tolist() == ["again"]
@@ -97,5 +113,7 @@ def test_values_are_bound_not_spliced(table_store):
 
 
 def test_an_unreachable_database_names_the_setting():
-    with pytest.raises(DatabaseUnavailable, match="DOCASSETS_DATABASE_URL=postgresql\\+psycopg://u:\\*\\*\\*@127.0.0.1:1/x"):
+    with pytest.raises(
+        DatabaseUnavailable, match="DOCASSETS_DATABASE_URL=postgresql\\+psycopg://u:\\*\\*\\*@127.0.0.1:1/x"
+    ):
         TableStore("postgresql+psycopg://u:secret@127.0.0.1:1/x").ensure_schema()

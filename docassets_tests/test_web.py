@@ -3,6 +3,7 @@
 Screenshots go to $DOCASSETS_SCREENSHOTS when set (the README's pictures come from
 `DOCASSETS_SCREENSHOTS=docs/screenshots pytest docassets_tests/test_web.py`), else to a temporary folder.
 """
+
 from __future__ import annotations
 
 import os
@@ -39,8 +40,9 @@ def site(postgres_matter) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(postgres_matter.settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(postgres_matter.settings), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -67,7 +69,9 @@ def _search(page: Page, query: str, entity: str = "", entity2: str = "", togethe
     page.wait_for_load_state("networkidle")
 
 
-def test_the_search_page_shows_cited_hits_beside_their_page_images(browser, site, postgres_matter, screenshots):
+def test_the_search_page_shows_cited_hits_beside_their_page_images(
+    browser, site, postgres_matter, screenshots
+):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.goto(site)
     _search(page, '"life insurance" Dearborn')
@@ -85,12 +89,20 @@ def test_the_search_page_shows_cited_hits_beside_their_page_images(browser, site
     page.screenshot(path=screenshots / "search.png")
 
 
-def test_the_entity_filter_keeps_pages_naming_both_in_one_sentence(browser, site, postgres_matter, screenshots):
+def test_the_entity_filter_keeps_pages_naming_both_in_one_sentence(
+    browser, site, postgres_matter, screenshots
+):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.goto(site)
     _search(page, "insurance", entity="St. Pierre", entity2="Standard", together="sentence")
-    expected = search(postgres_matter.tables, PROJECT, "insurance", entities=["St. Pierre", "Standard"],
-                      together="sentence", limit=50)
+    expected = search(
+        postgres_matter.tables,
+        PROJECT,
+        "insurance",
+        entities=["St. Pierre", "Standard"],
+        together="sentence",
+        limit=50,
+    )
     everything = search(postgres_matter.tables, PROJECT, "insurance", limit=50)
     assert 0 < len(expected) < len(everything)
     expect(page.locator("article.hit")).to_have_count(len(expected))

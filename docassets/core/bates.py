@@ -9,6 +9,7 @@ Two kinds of stamp matter for tracing a finding back to its source:
 
 Everything here works on plain text, so it serves text layers and OCR output alike.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,9 +32,36 @@ _BATES_CORE = re.compile(r"[A-Z][ _-]?\d{4}")
 # Upper-case words that precede numbers which are not Bates numbers.
 _NOT_PREFIXES = frozenset(
     {
-        "NO", "NOS", "NUMBER", "CASE", "DOC", "DOCUMENT", "DOCKET", "PAGE", "PG", "APPEAL",
-        "FILED", "DATED", "TEL", "PHONE", "TELEPHONE", "FAX", "CELL", "ZIP", "SUITE", "STE",
-        "BOX", "ROOM", "FLOOR", "ID", "EIN", "SSN", "ACCOUNT", "ACCT", "INVOICE", "YEAR",
+        "NO",
+        "NOS",
+        "NUMBER",
+        "CASE",
+        "DOC",
+        "DOCUMENT",
+        "DOCKET",
+        "PAGE",
+        "PG",
+        "APPEAL",
+        "FILED",
+        "DATED",
+        "TEL",
+        "PHONE",
+        "TELEPHONE",
+        "FAX",
+        "CELL",
+        "ZIP",
+        "SUITE",
+        "STE",
+        "BOX",
+        "ROOM",
+        "FLOOR",
+        "ID",
+        "EIN",
+        "SSN",
+        "ACCOUNT",
+        "ACCT",
+        "INVOICE",
+        "YEAR",
     }
 )
 # "No. ED108783", "# AB000123": a number the text itself calls a case or item number.
@@ -75,12 +103,7 @@ def _is_bates(match: re.Match[str]) -> bool:
     zero_padded = number.startswith("0") or len(number) >= 6
     looks_like_address = prefix in _STATES and len(number) == 5
     labelled_as_number = _NUMBER_LABEL.search(match.string, 0, match.start()) is not None
-    return (
-        zero_padded
-        and prefix not in _NOT_PREFIXES
-        and not looks_like_address
-        and not labelled_as_number
-    )
+    return zero_padded and prefix not in _NOT_PREFIXES and not looks_like_address and not labelled_as_number
 
 
 def _may_hold_stamp(text: str) -> bool:

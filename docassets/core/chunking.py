@@ -5,6 +5,7 @@ digits is a token and so is every other visible character ("U.S.C. § 1983" is 8
 is close to, and a little above, what sub-word tokenisers count for English legal prose, so a
 400-token chunk fits a 512-token embedding model.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -95,7 +96,7 @@ def _continues(text: str, before: int, after: int) -> bool:
     last = before  # one past the last visible character before the break
     while last > 0 and text[last - 1].isspace():
         last -= 1
-    following = text[after:after + 1]
+    following = text[after : after + 1]
     if last == 0 or not following:
         return False
     if following.islower() or _OPEN_END.match(text[last - 1]):
@@ -211,8 +212,12 @@ def page_noise(pages: Sequence[Page]) -> list[list[Noise]]:
                     break
         taken = sorted(noise)
         free = [(s, e) for s, e in lines if not any(n.start <= s and e <= n.end for n in taken)]
-        zone = [(s, e, True) for s, e in free[:_ZONE_LINES]] + [(s, e, False) for s, e in free[_ZONE_LINES:][-_ZONE_LINES:]]
-        zones.append([(s, e, top, _running_key(text[s:e])) for s, e, top in zone if e - s <= _RUNNING_MAX_CHARS])
+        zone = [(s, e, True) for s, e in free[:_ZONE_LINES]] + [
+            (s, e, False) for s, e in free[_ZONE_LINES:][-_ZONE_LINES:]
+        ]
+        zones.append(
+            [(s, e, top, _running_key(text[s:e])) for s, e, top in zone if e - s <= _RUNNING_MAX_CHARS]
+        )
         per_page.append(noise)
     with_text = sum(1 for page in pages if page.text.strip())
     threshold = max(3, math.ceil(_RUNNING_SHARE * with_text))
@@ -220,7 +225,9 @@ def page_noise(pages: Sequence[Page]) -> list[list[Noise]]:
     running = {key for key, count in counts.items() if count >= threshold and any(ch.isalpha() for ch in key)}
     for index, zone in enumerate(zones):
         per_page[index] += [
-            Noise(s, e, "running_header") for s, e, top, key in zone if key in running and not (index == 0 and top)
+            Noise(s, e, "running_header")
+            for s, e, top, key in zone
+            if key in running and not (index == 0 and top)
         ]
     return [sorted(noise) for noise in per_page]
 
@@ -316,7 +323,7 @@ def _numbered_line_starts(text: str, noise: Sequence[Noise]) -> dict[int, int]:
     out: dict[int, int] = {}
     for rank, n in enumerate(n for n in noise if n.kind == "line_number"):
         line_end = text.find("\n", n.end)
-        if text[n.end:len(text) if line_end == -1 else line_end].strip():
+        if text[n.end : len(text) if line_end == -1 else line_end].strip():
             out[text.rfind("\n", 0, n.start) + 1] = rank
     return out
 
@@ -329,8 +336,14 @@ def _double_spaced(masked: str, before: int, after: int, numbered: dict[int, int
     return rank is not None and numbered.get(masked.rfind("\n", 0, before) + 1) == rank - 1
 
 
-def _parts(text: str, start: int, end: int, blocked: list[tuple[int, int]], starts: list[int],
-           isolated: set[tuple[int, int]]) -> list[tuple[int, int]]:
+def _parts(
+    text: str,
+    start: int,
+    end: int,
+    blocked: list[tuple[int, int]],
+    starts: list[int],
+    isolated: set[tuple[int, int]],
+) -> list[tuple[int, int]]:
     """text[start:end] without the blocked spans in it (each part trimmed), isolated spans kept."""
     parts: list[tuple[int, int]] = []
     position = start
@@ -385,8 +398,9 @@ class _Tokens:
         return bisect.bisect_left(self.starts, end) - bisect.bisect_left(self.starts, start)
 
 
-def _units(groups: list[list[tuple[int, int]]], tokens: _Tokens, blocked: list[tuple[int, int]],
-           max_tokens: int) -> list[tuple[int, int]]:
+def _units(
+    groups: list[list[tuple[int, int]]], tokens: _Tokens, blocked: list[tuple[int, int]], max_tokens: int
+) -> list[tuple[int, int]]:
     """(start, end) of each sentence with whatever noise lies inside it; one over `max_tokens`
     is cut at token bounds, and no piece starts or ends on a noise token."""
     block_starts = [start for start, _ in blocked]
@@ -403,7 +417,9 @@ def _units(groups: list[list[tuple[int, int]]], tokens: _Tokens, blocked: list[t
             continue
         first, stop = bisect.bisect_left(tokens.starts, start), bisect.bisect_left(tokens.starts, end)
         for piece in range(first, stop, max_tokens):
-            indices = [i for i in range(piece, min(piece + max_tokens, stop)) if not is_noise(tokens.starts[i])]
+            indices = [
+                i for i in range(piece, min(piece + max_tokens, stop)) if not is_noise(tokens.starts[i])
+            ]
             if indices:
                 units.append((tokens.spans[indices[0]][0], tokens.spans[indices[-1]][1]))
     return units
@@ -481,13 +497,17 @@ def _overlap_start(span_tokens, first: int, last: int, overlap: int) -> int:
     return best
 
 
-def coverage_gaps(chunks: Sequence[Chunk], text: str, noise: Sequence[Noise] | None = None) -> list[tuple[int, int]]:
+def coverage_gaps(
+    chunks: Sequence[Chunk], text: str, noise: Sequence[Noise] | None = None
+) -> list[tuple[int, int]]:
     """Spans of non-whitespace `text` that no chunk covers (each trimmed of whitespace).
 
     Skipped layout noise is not a gap: `noise` (e.g. `layout_noise(pages)`) or, by default,
     `text_noise(text)`, which finds from the text alone a superset of what `chunk_pages` skips.
     """
-    skipped = sorted((n.start, n.end) for n in (text_noise(text) if noise is None else noise) if n.kind in SKIPPED)
+    skipped = sorted(
+        (n.start, n.end) for n in (text_noise(text) if noise is None else noise) if n.kind in SKIPPED
+    )
     gaps: list[tuple[int, int]] = []
     covered_to = 0
     for chunk in sorted(chunks, key=lambda chunk: chunk.char_start):

@@ -25,6 +25,7 @@ Straight and curly quotes alike.
 
 Everything here works on document offsets (pages joined by `models.PAGE_SEPARATOR`).
 """
+
 from __future__ import annotations
 
 import bisect
@@ -53,9 +54,7 @@ _LEAD = (
     r"|(?:referred[ \t]+to[ \t]+)?(?:herein[ \t]+)?as|herein)[ \t]*,?[ \t]*(?:with[ \t]+[^()]{1,40}?,[ \t]*)?)*"
     r"(?:(?:the|a|an|each[ \t]+a|each[ \t]+an|any)[ \t]+)?"
 )
-_PARENTHESIS = re.compile(
-    rf"\([ \t]*(?P<lead>{_LEAD})(?P<body>[{_OPEN_Q}][^()]{{1,160}}?)\)"
-)
+_PARENTHESIS = re.compile(rf"\([ \t]*(?P<lead>{_LEAD})(?P<body>[{_OPEN_Q}][^()]{{1,160}}?)\)")
 _HEREINAFTER = re.compile(
     rf"\b(?:hereinafter|herein(?:after)?[ \t]+referred[ \t]+to[ \t]+as|referred[ \t]+to[ \t]+(?:herein[ \t]+)?as)"
     rf"[ \t]*,?[ \t]*(?:the[ \t]+)?(?=[{_OPEN_Q}])",
@@ -136,18 +135,30 @@ def _definitions(text: str) -> list[_Definition]:
             found.setdefault(s, _Definition(term, s, e, m.start(), collective, True, article))
     for m in _UNQUOTED.finditer(text):
         article = bool(_ARTICLE_LEAD.search(m.group("lead")))
-        found.setdefault(m.start("term"), _Definition(m.group("term"), m.start("term"), m.end("term"), m.start(),
-                                                      False, True, article, quoted=False))
+        found.setdefault(
+            m.start("term"),
+            _Definition(
+                m.group("term"), m.start("term"), m.end("term"), m.start(), False, True, article, quoted=False
+            ),
+        )
     for m in _HEREINAFTER.finditer(text):
         q = _QUOTED.match(text, m.end())
         if q and (term := q.group("term").rstrip(".,")) and term[0].isupper():
-            found.setdefault(q.start("term"), _Definition(term, q.start("term"), q.start("term") + len(term), m.start(),
-                                                          False, True, False))
+            found.setdefault(
+                q.start("term"),
+                _Definition(
+                    term, q.start("term"), q.start("term") + len(term), m.start(), False, True, False
+                ),
+            )
     for m in _MEANS.finditer(text):
         term = m.group("term").rstrip(".,")
         if term and term[0].isupper():
-            found.setdefault(m.start("term"), _Definition(term, m.start("term"), m.start("term") + len(term),
-                                                          m.start("quote"), False, False, False))
+            found.setdefault(
+                m.start("term"),
+                _Definition(
+                    term, m.start("term"), m.start("term") + len(term), m.start("quote"), False, False, False
+                ),
+            )
     return sorted(found.values(), key=lambda d: d.start)
 
 
@@ -160,7 +171,7 @@ def _referent(text: str, definition: _Definition, before: Sequence[Mention]) -> 
         return _unquoted_referent(text, definition, before)
     for i in range(len(before) - 1, max(-1, len(before) - 6), -1):
         m = before[i]
-        gap = text[m.end:definition.at]
+        gap = text[m.end : definition.at]
         if len(gap) > 120:
             break
         if _DIRECT_GAP.match(gap) or (m.label in ("PERSON", "ORG", "STATUTE") and _APPOSITIVE_GAP.match(gap)):
@@ -169,7 +180,7 @@ def _referent(text: str, definition: _Definition, before: Sequence[Mention]) -> 
             group = [m]
             if definition.collective:
                 j = i - 1
-                while j >= 0 and _LIST_GAP.match(text[before[j].end:group[0].start]):
+                while j >= 0 and _LIST_GAP.match(text[before[j].end : group[0].start]):
                     group.insert(0, before[j])
                     j -= 1
             return group
@@ -177,7 +188,7 @@ def _referent(text: str, definition: _Definition, before: Sequence[Mention]) -> 
 
 
 def _unquoted_referent(text: str, definition: _Definition, before: Sequence[Mention]) -> list[Mention]:
-    if before and _DIRECT_GAP.match(text[before[-1].end:definition.at]):
+    if before and _DIRECT_GAP.match(text[before[-1].end : definition.at]):
         m = before[-1]
         if m.label not in ("PERSON", "ORG") or collapse_ws(m.text) == definition.term:
             return []
@@ -218,7 +229,9 @@ def _named_run(text: str, definition: _Definition) -> list[Mention]:
 def _short_name(term: str, name: str) -> bool:
     """An acronym, or made of the name's own words: "SCCII", "Core Equity" of "Nuveen Core Equity Alpha Fund"."""
     words = {w.casefold() for w in _WORD.findall(term)}
-    return bool(_ACRONYM.fullmatch(term)) or bool(words) and words <= {w.casefold() for w in _WORD.findall(name)}
+    return (
+        bool(_ACRONYM.fullmatch(term)) or bool(words) and words <= {w.casefold() for w in _WORD.findall(name)}
+    )
 
 
 def _page_of(starts: Sequence[int], offset: int) -> int:
@@ -241,13 +254,20 @@ def find_defined_terms(
         label = normalized = None
         if len(group) == 1:
             label, normalized = group[0].label, group[0].normalized
-        out.append(DefinedTerm(
-            term=d.term, start=d.start, end=d.end, page_number=_page_of(page_starts, d.start),
-            referent=collapse_ws(text[group[0].start:group[-1].end]) if group else None,
-            referent_start=group[0].start if group else None, referent_end=group[-1].end if group else None,
-            label=label, normalized=normalized,
-            descriptive=d.article or not group or not _short_name(d.term, group[0].text),
-        ))
+        out.append(
+            DefinedTerm(
+                term=d.term,
+                start=d.start,
+                end=d.end,
+                page_number=_page_of(page_starts, d.start),
+                referent=collapse_ws(text[group[0].start : group[-1].end]) if group else None,
+                referent_start=group[0].start if group else None,
+                referent_end=group[-1].end if group else None,
+                label=label,
+                normalized=normalized,
+                descriptive=d.article or not group or not _short_name(d.term, group[0].text),
+            )
+        )
     return out
 
 
@@ -259,7 +279,10 @@ def _term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
 
 
 def apply_defined_terms(
-    text: str, mentions: Sequence[Mention], terms: Sequence[DefinedTerm], page_starts: Sequence[int] = (0,),
+    text: str,
+    mentions: Sequence[Mention],
+    terms: Sequence[DefinedTerm],
+    page_starts: Sequence[int] = (0,),
     bates_of_page: Sequence[str | None] = (),
 ) -> tuple[list[Mention], list[DefinedTerm]]:
     """The mentions with the definitions applied (see the module docstring), and the terms with
@@ -277,8 +300,9 @@ def apply_defined_terms(
     # Corporation", defined where the name is not in view) is a short name still: it stays.
     names = {collapse_ws(m.text) for m in mentions if m.label in NAME_LABELS}
     in_names = {
-        t for t, d in by_term.items() if d.referent is None
-        and any(n != t and re.search(rf"(?<!\w){re.escape(t)}\b", n) for n in names)
+        t
+        for t, d in by_term.items()
+        if d.referent is None and any(n != t and re.search(rf"(?<!\w){re.escape(t)}\b", n) for n in names)
     }
 
     def overruled(m: Mention) -> bool:
@@ -292,12 +316,24 @@ def apply_defined_terms(
     spans = {(m.start, m.end) for m in mentions}
     referents = {
         (t.referent_start, t.referent_end): Mention(
-            t.referent_start, t.referent_end, text[t.referent_start:t.referent_end], t.label, t.normalized,
-            REFERENT_METHOD, USE_CONFIDENCE, _page_of(page_starts, t.referent_start))
-        for t in terms if t.names_entity and (t.referent_start, t.referent_end) not in spans
+            t.referent_start,
+            t.referent_end,
+            text[t.referent_start : t.referent_end],
+            t.label,
+            t.normalized,
+            REFERENT_METHOD,
+            USE_CONFIDENCE,
+            _page_of(page_starts, t.referent_start),
+        )
+        for t in terms
+        if t.names_entity and (t.referent_start, t.referent_end) not in spans
     }
-    kept = [m for m in mentions if not overruled(m) and not (
-        _OVERRULABLE.match(m.method) and any(s < m.end and m.start < e for s, e in referents))]
+    kept = [
+        m
+        for m in mentions
+        if not overruled(m)
+        and not (_OVERRULABLE.match(m.method) and any(s < m.end and m.start < e for s, e in referents))
+    ]
     kept += [m for (s, e), m in referents.items() if not any(k.start < e and s < k.end for k in kept)]
     taken = sorted((m.start, m.end) for m in kept)
     starts = [s for s, _ in taken]
@@ -318,11 +354,19 @@ def apply_defined_terms(
         if (i and taken[i - 1][1] > m.start()) or (i < len(taken) and taken[i][0] < m.end()):
             continue  # part of another mention ("Company" in "Acme Company, Inc.")
         page = _page_of(page_starts, m.start())
-        added.append(Mention(
-            start=m.start(), end=m.end(), text=m.group(), label=d.label, normalized=d.normalized,
-            method=USE_METHOD if d.descriptive else NAME_METHOD, confidence=USE_CONFIDENCE, page_number=page,
-            bates=bates_of_page[page - 1] if 0 < page <= len(bates_of_page) else None,
-        ))
+        added.append(
+            Mention(
+                start=m.start(),
+                end=m.end(),
+                text=m.group(),
+                label=d.label,
+                normalized=d.normalized,
+                method=USE_METHOD if d.descriptive else NAME_METHOD,
+                confidence=USE_CONFIDENCE,
+                page_number=page,
+                bates=bates_of_page[page - 1] if 0 < page <= len(bates_of_page) else None,
+            )
+        )
         uses[d.term] = uses.get(d.term, 0) + 1
     counted = [dataclasses.replace(t, uses=uses.get(t.term, 0) if by_term[t.term] is t else 0) for t in terms]
     return sorted(kept + added, key=lambda m: (m.start, m.end)), counted

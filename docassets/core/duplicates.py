@@ -19,6 +19,7 @@ to it, so every member is similar to its pivot itself (no chains). Exact groups 
 pivots the longest documents; near groups then join exact groups whole, through their pivots, and
 take as pivots first the documents with the most near neighbours.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -56,14 +57,18 @@ _WORD = re.compile(r"[^\W_]{2,}|\d")
 
 @dataclass(frozen=True)
 class DuplicateSettings:
-    near_threshold: float = 0.5  # Jaccard of 3-word shingles: a 2-page document with a third page added is 0.6
+    near_threshold: float = (
+        0.5  # Jaccard of 3-word shingles: a 2-page document with a third page added is 0.6
+    )
     shingle_words: int = 3  # three words: one misread word changes 3 shingles, a shared phrase still matches
     num_perm: int = 128  # MinHash permutations: about 0.04 standard error on a Jaccard estimate
     min_words: int = 20  # a document with less content (blank, a cover sheet) is in no group
     candidate_margin: float = 0.1  # LSH looks this far below the threshold; verification drops the rest
     # OCR noise that still counts as the same content (see `same_content`)
     noise_share: float = 0.03  # the differences' characters, as a share of the shorter text
-    noise_word_share: float = 0.5  # one difference: edit distance / its longer side ("tlie" for "the": 2 of 4)
+    noise_word_share: float = (
+        0.5  # one difference: edit distance / its longer side ("tlie" for "the": 2 of 4)
+    )
     noise_insert_chars: int = 6  # a run inserted or dropped: "vy", a lost footnote mark "12"
     noise_speck_chars: int = 3  # or any longer run of words this short: "nee ee ee ee" read from a smudge
 
@@ -114,8 +119,9 @@ def content_words(pages: Sequence[Page]) -> list[str]:
         text = page.text
         # Spans reach the stamp's end; Bates numbers in the body go as well: a re-stamped
         # copy's cites to its own pages differ ("see DEF 000012").
-        spans = sorted([(n.start, n.end) for n in noise] + bates_spans(text)
-                       + [m.span() for m in _LEGEND.finditer(text)])
+        spans = sorted(
+            [(n.start, n.end) for n in noise] + bates_spans(text) + [m.span() for m in _LEGEND.finditer(text)]
+        )
         kept, position = [], 0
         for start, end in spans:
             if start > position:
@@ -145,23 +151,33 @@ def _permutations(num_perm: int):
     return MinHash(num_perm=num_perm).permutations
 
 
-def fingerprint(document_id: str, words: Sequence[str],
-                settings: DuplicateSettings = DuplicateSettings()) -> DocumentFingerprint:
+def fingerprint(
+    document_id: str, words: Sequence[str], settings: DuplicateSettings = DuplicateSettings()
+) -> DocumentFingerprint:
     # crc32: a fast, stable 32-bit hash; datasketch mixes it (MurmurHash3 finalizer) before permuting.
-    minhash = MinHash(num_perm=settings.num_perm, hashfunc=zlib.crc32,
-                      permutations=_permutations(settings.num_perm), scheme="affine32")
+    minhash = MinHash(
+        num_perm=settings.num_perm,
+        hashfunc=zlib.crc32,
+        permutations=_permutations(settings.num_perm),
+        scheme="affine32",
+    )
     minhash.update_batch(list(map(str.encode, shingles(words, settings.shingle_words))))
     key = sha256(" ".join(words).encode()).hexdigest()
     return DocumentFingerprint(document_id, key, len(words), LeanMinHash(minhash))
 
 
-def fingerprint_pages(document_id: str, pages: Sequence[Page],
-                      settings: DuplicateSettings = DuplicateSettings()) -> DocumentFingerprint:
+def fingerprint_pages(
+    document_id: str, pages: Sequence[Page], settings: DuplicateSettings = DuplicateSettings()
+) -> DocumentFingerprint:
     return fingerprint(document_id, content_words(pages), settings)
 
 
-def fingerprints(documents: Iterable[tuple[str, Sequence[Page]]],
-                 settings: DuplicateSettings = DuplicateSettings(), *, workers: int = 1) -> Iterator[DocumentFingerprint]:
+def fingerprints(
+    documents: Iterable[tuple[str, Sequence[Page]]],
+    settings: DuplicateSettings = DuplicateSettings(),
+    *,
+    workers: int = 1,
+) -> Iterator[DocumentFingerprint]:
     """`fingerprint_pages` of each (document_id, pages), in order, on `workers` processes.
 
     Workers start from a fork server (a clean process importing only this module), never by
@@ -191,12 +207,15 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _fingerprint_batch(batch: Sequence[tuple[str, Sequence[Page]]],
-                       settings: DuplicateSettings) -> list[DocumentFingerprint]:
+def _fingerprint_batch(
+    batch: Sequence[tuple[str, Sequence[Page]]], settings: DuplicateSettings
+) -> list[DocumentFingerprint]:
     return [fingerprint_pages(document_id, pages, settings) for document_id, pages in batch]
 
 
-def same_content(a: Sequence[str], b: Sequence[str], settings: DuplicateSettings = DuplicateSettings()) -> bool:
+def same_content(
+    a: Sequence[str], b: Sequence[str], settings: DuplicateSettings = DuplicateSettings()
+) -> bool:
     """Whether two word sequences differ only as two OCR readings of one page do.
 
     Every differing run of words must be a misreading: at most half of its characters edited
@@ -247,12 +266,17 @@ class DuplicateFinder:
     candidate pair has to be verified, so a caller streams text from storage twice at most.
     """
 
-    def __init__(self, words_of: Callable[[str], Sequence[str]], settings: DuplicateSettings = DuplicateSettings(),
-                 cache_size: int = 256):
+    def __init__(
+        self,
+        words_of: Callable[[str], Sequence[str]],
+        settings: DuplicateSettings = DuplicateSettings(),
+        cache_size: int = 256,
+    ):
         self.settings = settings
         self._words_of = lru_cache(maxsize=cache_size)(lambda document_id: tuple(words_of(document_id)))
         self._shingles_of = lru_cache(maxsize=cache_size)(
-            lambda document_id: shingles(self._words_of(document_id), settings.shingle_words))
+            lambda document_id: shingles(self._words_of(document_id), settings.shingle_words)
+        )
 
     def groups(self, fingerprints: Iterable[DocumentFingerprint]) -> list[DuplicateGroup]:
         """Exact groups first, then near groups over the exact groups' pivots (and the documents
@@ -276,9 +300,14 @@ class DuplicateFinder:
         # LSH banding lets through pairs far below its threshold; the sketches' own estimate drops
         # them before any text is read for verification.
         sketch = {item.document_id: item.minhash for item in order}
-        candidates = {item.document_id: [c for c in lsh.query(item.minhash) if c != item.document_id
-                                         and sketch[c].jaccard(item.minhash) >= lsh_threshold]
-                      for item in order}
+        candidates = {
+            item.document_id: [
+                c
+                for c in lsh.query(item.minhash)
+                if c != item.document_id and sketch[c].jaccard(item.minhash) >= lsh_threshold
+            ]
+            for item in order
+        }
         exact = self._exact_groups([item.document_id for item in order], identical, candidates)
         copies_of = {pivot: [] for pivot in (item.document_id for item in order)}
         for group in exact:
@@ -288,8 +317,9 @@ class DuplicateFinder:
         near = self._near_groups(copies_of, {item.document_id: item.words for item in order}, candidates)
         return sorted(exact + near, key=lambda g: (g.kind, g.pivot_document_id))
 
-    def _exact_groups(self, order: list[str], identical: dict[str, list[str]],
-                      candidates: dict[str, list[str]]) -> list[DuplicateGroup]:
+    def _exact_groups(
+        self, order: list[str], identical: dict[str, list[str]], candidates: dict[str, list[str]]
+    ) -> list[DuplicateGroup]:
         """Stars of the same content, the longest document first as pivot."""
         groups, taken = [], set()
         for pivot in order:
@@ -302,20 +332,30 @@ class DuplicateFinder:
                     continue
                 similarity = self._similarity(pivot, candidate)
                 if similarity >= self.settings.near_threshold and same_content(
-                        self._words_of(pivot), self._words_of(candidate), self.settings):
+                    self._words_of(pivot), self._words_of(candidate), self.settings
+                ):
                     taken.add(candidate)
-                    members += [DuplicateMember(d, similarity, "exact") for d in [candidate, *identical[candidate]]]
+                    members += [
+                        DuplicateMember(d, similarity, "exact") for d in [candidate, *identical[candidate]]
+                    ]
             if members:
                 groups.append(DuplicateGroup(pivot, "exact", _by_id(members)))
         return groups
 
-    def _near_groups(self, copies_of: dict[str, list[str]], words: dict[str, int],
-                     candidates: dict[str, list[str]]) -> list[DuplicateGroup]:
+    def _near_groups(
+        self, copies_of: dict[str, list[str]], words: dict[str, int], candidates: dict[str, list[str]]
+    ) -> list[DuplicateGroup]:
         """Stars of similar exact groups (through their pivots), centred on the document most like
         the others: a copy with a page added is less like the rest than the copy itself."""
-        neighbours = {pivot: {c: similarity for c in candidates[pivot] if c in copies_of
-                              and (similarity := self._similarity(pivot, c)) >= self.settings.near_threshold}
-                      for pivot in copies_of}
+        neighbours = {
+            pivot: {
+                c: similarity
+                for c in candidates[pivot]
+                if c in copies_of
+                and (similarity := self._similarity(pivot, c)) >= self.settings.near_threshold
+            }
+            for pivot in copies_of
+        }
 
         def centrality(document_id: str) -> tuple:
             near = neighbours[document_id]
@@ -326,8 +366,11 @@ class DuplicateFinder:
             if pivot in taken:
                 continue
             taken.add(pivot)
-            members = [DuplicateMember(c, similarity, "near")
-                       for c, similarity in neighbours[pivot].items() if c not in taken]
+            members = [
+                DuplicateMember(c, similarity, "near")
+                for c, similarity in neighbours[pivot].items()
+                if c not in taken
+            ]
             taken.update(m.document_id for m in members)
             if members:
                 groups.append(DuplicateGroup(pivot, "near", _by_id(members)))
@@ -351,16 +394,25 @@ def duplicate_links(groups: Iterable[DuplicateGroup]) -> list[DuplicateLink]:
     near group's pivot, with the similarity of the two pivots."""
     groups = list(groups)
     copies = {g.pivot_document_id: [m.document_id for m in g.members] for g in groups if g.kind == "exact"}
-    links = [DuplicateLink(m.document_id, g.pivot_document_id, m.similarity, "exact")
-             for g in groups if g.kind == "exact" for m in g.members]
-    links += [DuplicateLink(document_id, g.pivot_document_id, m.similarity, "near")
-              for g in groups if g.kind == "near" for m in g.members
-              for document_id in [m.document_id, *copies.get(m.document_id, [])]]
+    links = [
+        DuplicateLink(m.document_id, g.pivot_document_id, m.similarity, "exact")
+        for g in groups
+        if g.kind == "exact"
+        for m in g.members
+    ]
+    links += [
+        DuplicateLink(document_id, g.pivot_document_id, m.similarity, "near")
+        for g in groups
+        if g.kind == "near"
+        for m in g.members
+        for document_id in [m.document_id, *copies.get(m.document_id, [])]
+    ]
     return sorted(links, key=lambda link: (link.kind, link.document_id))
 
 
-def find_duplicates(documents: Sequence[tuple[str, Sequence[Page]]],
-                    settings: DuplicateSettings = DuplicateSettings()) -> list[DuplicateGroup]:
+def find_duplicates(
+    documents: Sequence[tuple[str, Sequence[Page]]], settings: DuplicateSettings = DuplicateSettings()
+) -> list[DuplicateGroup]:
     """Group documents held in memory, (document_id, pages) each: for tests and small sets."""
     words = {document_id: content_words(pages) for document_id, pages in documents}
     finder = DuplicateFinder(words.__getitem__, settings)

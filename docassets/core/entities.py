@@ -64,6 +64,7 @@ spaCy dates and aliases; 0.65-0.7 other spaCy.
 Speed: `EntityExtractor` runs only the components that spaCy's NER needs (in en_core_web_sm the
 NER has its own embedding layer, so tagger, parser, lemmatizer are skipped).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -91,7 +92,14 @@ LABEL_PRIORITY = {
         ["CITATION", "STATUTE", "CASE_NUMBER", "COURT", "BATES", "MONEY", "DATE", "PERSON", "ORG", "LOCATION"]
     )
 }
-SPACY_LABELS = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION", "DATE": "DATE"}
+SPACY_LABELS = {
+    "PERSON": "PERSON",
+    "ORG": "ORG",
+    "GPE": "LOCATION",
+    "LOC": "LOCATION",
+    "FAC": "LOCATION",
+    "DATE": "DATE",
+}
 SPACY_CONFIDENCE = {"PERSON": 0.7, "ORG": 0.65, "LOCATION": 0.7, "DATE": 0.6}
 
 
@@ -220,7 +228,7 @@ def _clean_model_span(text: str, start: int, end: int, label: str) -> tuple[int,
             end -= 1
         else:
             break
-    if text[end:end + 1] == "." and _ABBREV_END.search(text[start:end + 1]):
+    if text[end : end + 1] == "." and _ABBREV_END.search(text[start : end + 1]):
         end += 1  # spaCy left the abbreviation's last period outside ("U.S" of "U.S.")
     span = text[start:end]
     if "\n" in span:
@@ -235,7 +243,7 @@ def _clean_model_span(text: str, start: int, end: int, label: str) -> tuple[int,
     if label == "PERSON":
         if m := _NAME_SUFFIX_AFTER.match(text, end):
             end = m.end()
-        elif re.search(r"\b(?:Jr|Sr)$", text[start:end]) and text[end:end + 1] == ".":
+        elif re.search(r"\b(?:Jr|Sr)$", text[start:end]) and text[end : end + 1] == ".":
             end += 1
         if _is_caps(text[start:end]):
             while m := _CAPS_NAME_BEFORE.search(text, max(0, start - 40), start):
@@ -245,15 +253,26 @@ def _clean_model_span(text: str, start: int, end: int, label: str) -> tuple[int,
         span = text[start:end]
     if span.endswith("\xad"):
         return None  # a word broken across lines with a soft hyphen: only its first half
-    if len(span) < 2 or not span[0].isupper() or collapse_ws(span).lower() in _JUNK or _NUMBER_ISH.search(span):
+    if (
+        len(span) < 2
+        or not span[0].isupper()
+        or collapse_ws(span).lower() in _JUNK
+        or _NUMBER_ISH.search(span)
+    ):
         return None
-    if all(word.lower().strip(",") in _JUNK or word.lower() in ("and", "in", "part") for word in span.split()):
+    if all(
+        word.lower().strip(",") in _JUNK or word.lower() in ("and", "in", "part") for word in span.split()
+    ):
         return None  # "Affirmed and Remanded"
     if label == "ORG" and re.search(r"\b(?:Rules?|RULES?)$", span):
         return None  # "Tenth Circuit Rules" names rules, not an organisation
     if label == "ORG" and not cleanco.basename(collapse_ws(span)).strip(" ,.&"):
         return None  # a legal form alone ("LLC", "Inc.") names no one
-    if _HEADING_START.match(span) or _NOT_A_NAME.match(span) or (label == "ORG" and _LEADING_ADDRESS_WORD.match(span)):
+    if (
+        _HEADING_START.match(span)
+        or _NOT_A_NAME.match(span)
+        or (label == "ORG" and _LEADING_ADDRESS_WORD.match(span))
+    ):
         return None  # a heading's number, or "Floor\nNew York" from an address block
     letters = sum(ch.isalpha() for ch in span)
     if letters < 2 or (label == "PERSON" and any(ch.isdigit() for ch in span)) or letters < len(span) / 2:
@@ -325,8 +344,17 @@ def _model_candidates(text: str, doc, lower_words: frozenset[str] = frozenset())
             # Calendar dates are the rules' job; what spaCy adds is a bare year ("in 1980").
             year = rules.YEAR.search(text, ent.start_char, ent.end_char)
             if year and not _NOT_A_YEAR_BEFORE.search(text, max(0, year.start() - 12), year.start()):
-                out.append(Candidate(year.start(), year.end(), "DATE", year.group(), "spacy",
-                                     SPACY_CONFIDENCE["DATE"], MODEL_TIER))
+                out.append(
+                    Candidate(
+                        year.start(),
+                        year.end(),
+                        "DATE",
+                        year.group(),
+                        "spacy",
+                        SPACY_CONFIDENCE["DATE"],
+                        MODEL_TIER,
+                    )
+                )
             continue
         cleaned = _clean_model_span(text, ent.start_char, ent.end_char, label)
         if cleaned is None:
@@ -381,23 +409,29 @@ def _merge_last_first(text: str, candidates: list[Candidate]) -> list[Candidate]
         c = candidates[i]
         nxt = candidates[i + 1] if i + 1 < len(candidates) else None
         if (
-            nxt is not None and c.label == nxt.label == "PERSON"
+            nxt is not None
+            and c.label == nxt.label == "PERSON"
             and _LAST_FIRST_GAP.fullmatch(text, c.end, nxt.start)
-            and len(text[c.start:c.end].split()) <= 2 and len(text[nxt.start:nxt.end].split()) <= 3
-            and "\n" not in text[c.start:nxt.end]
+            and len(text[c.start : c.end].split()) <= 2
+            and len(text[nxt.start : nxt.end].split()) <= 3
+            and "\n" not in text[c.start : nxt.end]
             and not _LIST_BEFORE.search(text, max(0, c.start - 10), c.start)
-            and not _LIST_AFTER.match(text[nxt.end:nxt.end + 10])
-            and _plausible_last_first(text[c.start:nxt.end])
+            and not _LIST_AFTER.match(text[nxt.end : nxt.end + 10])
+            and _plausible_last_first(text[c.start : nxt.end])
         ):
             out.append(dataclasses.replace(c, end=nxt.end, method="rule:last_first", role=c.role or nxt.role))
             i += 2
             continue
-        if c.label == "PERSON" and "," not in text[c.start:c.end]:
+        if c.label == "PERSON" and "," not in text[c.start : c.end]:
             line_start = text.rfind("\n", 0, c.start) + 1
             line_end = text.find("\n", c.end)
             line = _LINE_LAST_FIRST.match(text, line_start, len(text) if line_end == -1 else line_end)
-            if (line and line.start("last") <= c.start and c.end <= line.end("first")
-                    and _plausible_last_first(line.group())):
+            if (
+                line
+                and line.start("last") <= c.start
+                and c.end <= line.end("first")
+                and _plausible_last_first(line.group())
+            ):
                 start, end = line.start("last"), line.end("first")
                 while nxt is not None and nxt.start < end:  # the other half of the name
                     i += 1
@@ -418,7 +452,7 @@ _NOT_A_NAME_START = frozenset("the his her their its in on at br mot resp reply 
 
 
 def _role_prefixed_parties(text: str, model: list[Candidate]) -> list[Candidate]:
-    """"Petitioner Tarrant Regional Water District": the capitalised words after a role word.
+    """ "Petitioner Tarrant Regional Water District": the capitalised words after a role word.
 
     The label is spaCy's where it saw a PERSON or ORG there, else PERSON for a personal-name
     shape and ORG otherwise. Span conventions as for spaCy's spans.
@@ -429,9 +463,11 @@ def _role_prefixed_parties(text: str, model: list[Candidate]) -> list[Candidate]
             continue
         start, end = m.span("name")
         seen = [c.label for c in model if c.label in ("PERSON", "ORG") and c.start < end and start < c.end]
-        guess = seen[0] if seen else "PERSON" if rules.looks_like_person(collapse_ws(m.group("name"))) else "ORG"
+        guess = (
+            seen[0] if seen else "PERSON" if rules.looks_like_person(collapse_ws(m.group("name"))) else "ORG"
+        )
         cleaned = _clean_model_span(text, start, end, guess)
-        if cleaned is None or len(text[cleaned[0]:cleaned[1]].split()) < 2:
+        if cleaned is None or len(text[cleaned[0] : cleaned[1]].split()) < 2:
             continue
         start, end, _ = cleaned
         role = rules.ROLE_WORDS[m.group("role").lower()]
@@ -448,17 +484,21 @@ _FIRM_NAME = re.compile(
 
 
 def _firm_names(text: str) -> list[Candidate]:
-    """"Create and Construct, LLC", "Morristown Driver's Services, Inc.", "M LLC": capitalised words
+    """ "Create and Construct, LLC", "Morristown Driver's Services, Inc.", "M LLC": capitalised words
     (and "and", "of", "&") ending in a company suffix; span conventions as for spaCy's ORG."""
     out = []
     for m in _FIRM_NAME.finditer(text):
         words = list(re.finditer(r"\S+", m.group("name")))
         inner = [i for i, w in enumerate(words) if rules._FIRM_SUFFIX_END.search(w.group())]
         if inner:  # "M LLC and H Corp.": the last firm only
-            words = words[inner[-1] + 1:]
-        listed = [i for i in range(len(words) - 1) if words[i].group().endswith(".") and words[i + 1].group() == "and"]
+            words = words[inner[-1] + 1 :]
+        listed = [
+            i
+            for i in range(len(words) - 1)
+            if words[i].group().endswith(".") and words[i + 1].group() == "and"
+        ]
         if listed:  # "the U.S. and Bank of America, N.A.": the name after the abbreviation
-            words = words[listed[-1] + 2:]
+            words = words[listed[-1] + 2 :]
         while words and not words[0].group()[0].isupper():
             words.pop(0)
         if not words:
@@ -486,16 +526,21 @@ def _address_block_firms(text: str, found: list[Candidate]) -> list[Candidate]:
             continue
         firm_start, firm_end = lines[i - 1]
         name_start, name_end = lines[i - 2]
-        if (any(s <= name_start and name_end <= e for s, e in persons)
-                and not any(s <= firm_start < e for s, e in persons)
-                and text[firm_start].isupper() and not any(ch.isdigit() for ch in text[firm_start:firm_end])
-                and text.count(",", firm_start, firm_end) == 0 and firm_end - firm_start <= 80):
+        if (
+            any(s <= name_start and name_end <= e for s, e in persons)
+            and not any(s <= firm_start < e for s, e in persons)
+            and text[firm_start].isupper()
+            and not any(ch.isdigit() for ch in text[firm_start:firm_end])
+            and text.count(",", firm_start, firm_end) == 0
+            and firm_end - firm_start <= 80
+        ):
             out.append(Candidate(firm_start, firm_end, "ORG", "", "rule:address_block", 0.7, rules.RULE_TIER))
     return out
 
 
 # --------------------------------------------------------------------------------------------
 # Overlaps
+
 
 def resolve_overlaps(candidates: Iterable[Candidate], length: int) -> list[Candidate]:
     """Keep the best of every group of overlapping candidates (the rule in the module docstring)."""
@@ -507,7 +552,7 @@ def resolve_overlaps(candidates: Iterable[Candidate], length: int) -> list[Candi
     kept = []
     for c in ranked:
         if taken.find(1, c.start, c.end) == -1:
-            taken[c.start:c.end] = b"\x01" * (c.end - c.start)
+            taken[c.start : c.end] = b"\x01" * (c.end - c.start)
             kept.append(c)
     return sorted(kept, key=lambda c: (c.start, c.end))
 
@@ -550,7 +595,7 @@ def normalize_person(text: str) -> str:
     name = collapse_ws(text)
     title = _LEAD_TITLE.match(name)
     if title:
-        name = name[title.end():]
+        name = name[title.end() :]
     if "," in name:
         parsed = HumanName(name)
         ordered = " ".join(p for p in (parsed.first, parsed.middle, parsed.last, parsed.suffix) if p)
@@ -604,25 +649,38 @@ def assign_roles(text: str, mentions: list[Candidate]) -> list[Candidate]:
         if c.label not in ("PERSON", "ORG"):
             continue
         role = c.role
-        before = text[max(0, c.start - 40):c.start]
-        after = text[c.end:c.end + 120]
+        before = text[max(0, c.start - 40) : c.start]
+        after = text[c.end : c.end + 120]
         if role is None and (m := _ROLE_BEFORE.search(before)):
             role = rules.ROLE_WORDS[m.group("role").lower()]
-        if role is None and c.label == "PERSON" and (_JUDGE_BEFORE.search(before) or _JUDGE_AFTER.match(after)):
+        if (
+            role is None
+            and c.label == "PERSON"
+            and (_JUDGE_BEFORE.search(before) or _JUDGE_AFTER.match(after))
+        ):
             role = "judge"
-        if role is None and c.label == "PERSON" and (_COUNSEL_AFTER.match(after) or _FOR_PARTY_AFTER.match(after)):
+        if (
+            role is None
+            and c.label == "PERSON"
+            and (_COUNSEL_AFTER.match(after) or _FOR_PARTY_AFTER.match(after))
+        ):
             role = "counsel"
         if role is None and (m := _LOWER_ROLE_AFTER.match(after)):
             role = rules.ROLE_WORDS[m.group("role")]
-        if role is None and (m := _FOR_ROLE_BEFORE.search(text[max(0, c.start - 60):c.start])):
+        if role is None and (m := _FOR_ROLE_BEFORE.search(text[max(0, c.start - 60) : c.start])):
             role = rules.ROLE_WORDS[m.group("role").lower()]
         if role is None:
             gap_start = previous.end if previous is not None else max(0, c.start - 60)
-            gap = text[gap_start:c.start]
-            if _COUNSEL_LIST_BEFORE.search(text[max(0, c.start - 40):c.start]) and c.label == "PERSON":
+            gap = text[gap_start : c.start]
+            if _COUNSEL_LIST_BEFORE.search(text[max(0, c.start - 40) : c.start]) and c.label == "PERSON":
                 role = "counsel"
-            elif previous is not None and previous.role == "counsel" and (
-                (_LIST_GAP.match(gap) and c.label == "PERSON") or (_FIRM_GAP.match(gap) and c.label == "ORG")
+            elif (
+                previous is not None
+                and previous.role == "counsel"
+                and (
+                    (_LIST_GAP.match(gap) and c.label == "PERSON")
+                    or (_FIRM_GAP.match(gap) and c.label == "ORG")
+                )
             ):
                 role = "counsel"
         if role != c.role:
@@ -688,8 +746,12 @@ class EntityExtractor:
         docs = self.nlp.pipe(masked, batch_size=self.batch_size, disable=self._disabled)
         lower_words = lowercase_words(masked)
         found = [self._candidates(text, doc, lower_words) for text, doc in zip(masked, docs)]
-        aliases = _aliases((text[c.start:c.end], c.label) for text, kept in zip(masked, found) for c in kept
-                           if c.label in ("PERSON", "ORG"))
+        aliases = _aliases(
+            (text[c.start : c.end], c.label)
+            for text, kept in zip(masked, found)
+            for c in kept
+            if c.label in ("PERSON", "ORG")
+        )
         mentions: list[Mention] = []
         offset = 0
         for page, text, kept in zip(pages, masked, found):
@@ -705,9 +767,19 @@ class EntityExtractor:
 
     def _candidates(self, text: str, doc, lower_words: frozenset[str]) -> list[Candidate]:
         found: list[Candidate] = []
-        for finder in (rules.find_courts, rules.find_tribunals, rules.find_case_numbers, rules.find_citations,
-                       rules.find_statutes, rules.find_money, rules.find_dates, rules.find_bates,
-                       rules.find_judges, rules.find_places, rules.find_column_caption_parties):
+        for finder in (
+            rules.find_courts,
+            rules.find_tribunals,
+            rules.find_case_numbers,
+            rules.find_citations,
+            rules.find_statutes,
+            rules.find_money,
+            rules.find_dates,
+            rules.find_bates,
+            rules.find_judges,
+            rules.find_places,
+            rules.find_column_caption_parties,
+        ):
             found += finder(text)
         boundaries = []
         for c in found:
@@ -724,7 +796,7 @@ class EntityExtractor:
 
     @staticmethod
     def _mention(c: Candidate, text: str, offset: int, page_number: int | None, bates: str | None) -> Mention:
-        span = text[c.start:c.end]
+        span = text[c.start : c.end]
         normalized = c.normalized
         if c.label == "PERSON":
             normalized = normalize_person(span)
@@ -749,11 +821,14 @@ class EntityExtractor:
 
 _NAME_SUFFIXES = frozenset("jr jr. sr sr. ii iii iv esq esq.".split())
 _SURNAME_PARTICLES = frozenset("st. st de del la le van von da di mc o'".split())
-_NOT_ALIASES = frozenset(
-    """the a an united state states national american first federal court office bureau department
+_NOT_ALIASES = (
+    frozenset(
+        """the a an united state states national american first federal court office bureau department
     city county commonwealth commissioner internal general new north south east west workers
     supreme district circuit board""".split()
-) | rules.US_STATES
+    )
+    | rules.US_STATES
+)
 
 
 def _aliases(names: Iterable[str]) -> dict[str, str]:
@@ -780,10 +855,19 @@ def _aliases(names: Iterable[str]) -> dict[str, str]:
             alias = words[0]
             base = collapse_ws(cleanco.basename(collapse_ws(name)))
             if " " in base and base != collapse_ws(name) and base[0].isupper():
-                found.setdefault(base.casefold(), set()).add(label)  # "Hallmark Cards" of "Hallmark Cards, Inc."
+                found.setdefault(base.casefold(), set()).add(
+                    label
+                )  # "Hallmark Cards" of "Hallmark Cards, Inc."
         key = alias.casefold()
-        if (len(alias) >= 3 and alias[0].isupper() and key not in _NOT_ALIASES and not key.endswith(".")
-                and key not in PARTY_ROLE_NOUNS and key not in _NOT_ORG_HEADS and key not in _JUNK):
+        if (
+            len(alias) >= 3
+            and alias[0].isupper()
+            and key not in _NOT_ALIASES
+            and not key.endswith(".")
+            and key not in PARTY_ROLE_NOUNS
+            and key not in _NOT_ORG_HEADS
+            and key not in _JUNK
+        ):
             found.setdefault(key, set()).add(label)
     return {key: labels.pop() for key, labels in found.items() if len(labels) == 1}
 
@@ -794,30 +878,37 @@ def _propagate_aliases(text: str, kept: list[Candidate], aliases: dict[str, str]
         return kept
     out = []
     for c in kept:
-        label = aliases.get(collapse_ws(text[c.start:c.end]).casefold())
+        label = aliases.get(collapse_ws(text[c.start : c.end]).casefold())
         if c.tier == MODEL_TIER and label and c.label in ("PERSON", "ORG", "LOCATION") and label != c.label:
             c = dataclasses.replace(c, label=label, method=c.method + "+alias")
         out.append(c)
     taken = bytearray(len(text))
     for c in out:
-        taken[c.start:c.end] = b"\x01" * (c.end - c.start)
+        taken[c.start : c.end] = b"\x01" * (c.end - c.start)
     pattern = re.compile(
-        r"(?<![\w.'\u2019-])(?:" + "|".join(re.escape(a) for a in sorted(aliases, key=len, reverse=True))
+        r"(?<![\w.'\u2019-])(?:"
+        + "|".join(re.escape(a) for a in sorted(aliases, key=len, reverse=True))
         + r")(?![\w-])(?![ \t]+[A-Z])(?![ \t]+of\b)",
         re.I,
     )
     added = []
     for m in pattern.finditer(text):
-        if not m.group()[0].isupper() or text[m.start() - 1:m.start()] in _OPENING_QUOTES:
+        if not m.group()[0].isupper() or text[m.start() - 1 : m.start()] in _OPENING_QUOTES:
             continue  # (“Berkshire”): the definition of a short name is not a mention
         if taken.find(1, m.start(), m.end()) != -1:
             continue
-        if _ARTICLE_BEFORE.search(text, max(0, m.start() - 5), m.start()) and aliases[m.group().casefold()] == "PERSON":
+        if (
+            _ARTICLE_BEFORE.search(text, max(0, m.start() - 5), m.start())
+            and aliases[m.group().casefold()] == "PERSON"
+        ):
             continue
         start, label = m.start(), aliases[m.group().casefold()]
         if label == "PERSON" and m.group().isupper():  # "RICHARD P. LIEBOWITZ": the whole caps name
-            while (before := _CAPS_NAME_BEFORE.search(text, max(0, start - 40), start)) and \
-                    before.group("word").lower() not in _NOT_NAME_WORDS and taken.find(1, before.start(), start) == -1:
+            while (
+                (before := _CAPS_NAME_BEFORE.search(text, max(0, start - 40), start))
+                and before.group("word").lower() not in _NOT_NAME_WORDS
+                and taken.find(1, before.start(), start) == -1
+            ):
                 start = before.start("word")
         added.append(Candidate(start, m.end(), label, "", "rule:alias", 0.6, MODEL_TIER))
     return sorted(out + added, key=lambda c: (c.start, c.end))

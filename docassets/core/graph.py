@@ -103,8 +103,16 @@ DUPLICATE_EDGE_TYPES = {"exact": "DUPLICATE_OF", "near": "NEAR_DUPLICATE_OF"}
 def duplicate_edge(document_id: str, pivot_document_id: str, kind: str, similarity: float) -> GraphEdge:
     """A document's link to its duplicate group's pivot (see `docassets.core.duplicates`), with
     the similarity as the edge's confidence."""
-    return GraphEdge(document_node(document_id), document_node(pivot_document_id), DUPLICATE_EDGE_TYPES[kind],
-                     document_id, None, f"{kind} duplicate, similarity {similarity:.2f}", similarity, 1)
+    return GraphEdge(
+        document_node(document_id),
+        document_node(pivot_document_id),
+        DUPLICATE_EDGE_TYPES[kind],
+        document_id,
+        None,
+        f"{kind} duplicate, similarity {similarity:.2f}",
+        similarity,
+        1,
+    )
 
 
 def build_graph(
@@ -239,8 +247,11 @@ def draw_top_entities(graph: nx.MultiDiGraph, n: int = 25) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    entities = [node for node, data in graph.nodes(data=True)
-                if data.get("kind") == "entity" and data.get("label") in SHOWN_LABELS]
+    entities = [
+        node
+        for node, data in graph.nodes(data=True)
+        if data.get("kind") == "entity" and data.get("label") in SHOWN_LABELS
+    ]
     top = sorted(entities, key=lambda node: (-graph.degree(node), str(graph.nodes[node].get("name", node))))[
         :n
     ]

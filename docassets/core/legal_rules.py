@@ -6,6 +6,7 @@ knows about spaCy or pages; `entities.py` merges these candidates with the model
 overlaps. Regexes are compiled once at import; the courts-db regex table is built once, on first
 use, and every distinct court-like phrase is looked up once per process (`functools.lru_cache`).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -206,18 +207,30 @@ def find_case_numbers(text: str) -> list[Candidate]:
         if _STATUTE_LIKE_PREFIX.search(text, max(0, m.start() - 12), m.start()):
             continue  # "Pub. L. No. 111-203" is a statute
         start, end = m.span(group)
-        out.append(Candidate(start, end, "CASE_NUMBER", normalize_case_number(text[start:end]),
-                             "rule:case_number", 0.9))
+        out.append(
+            Candidate(
+                start, end, "CASE_NUMBER", normalize_case_number(text[start:end]), "rule:case_number", 0.9
+            )
+        )
         pos = end
         while (nxt := _CASE_LIST_NEXT.match(text, pos)) is not None:
             s, e = nxt.span("num")
-            out.append(Candidate(s, e, "CASE_NUMBER", normalize_case_number(text[s:e]),
-                                 "rule:case_number", 0.85))
+            out.append(
+                Candidate(s, e, "CASE_NUMBER", normalize_case_number(text[s:e]), "rule:case_number", 0.85)
+            )
             pos = e
     for regex, confidence in ((_CASE_FEDERAL, 0.9), (_CASE_NDCAL, 0.75)):
         for m in regex.finditer(text):
-            out.append(Candidate(m.start(), m.end(), "CASE_NUMBER", normalize_case_number(m.group()),
-                                 "rule:case_number", confidence))
+            out.append(
+                Candidate(
+                    m.start(),
+                    m.end(),
+                    "CASE_NUMBER",
+                    normalize_case_number(m.group()),
+                    "rule:case_number",
+                    confidence,
+                )
+            )
     return out
 
 
@@ -269,45 +282,83 @@ _SECTION = r"\d[\w.\-\u2013]*(?:\([\w]+\))*(?<![.\-\u2013])"
 _PROVISION = r"\d+[A-Za-z]{0,2}(?:(?:\.|[ \t]?[-\u2013][ \t]?)\d+[A-Za-z]{0,2})*(?:\([\w]+\))*(?!\w)"
 _SECTION_SIGN = r"(?:\u00a7\u00a7?|[Ss]ec(?:tions?|s?\.)|[Ss]ection)"
 _STATUTE_PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
-    (re.compile(
-        rf"\b\d+\s+(?:U\.\s?S\.\s?C\.(?:\s?A\.|\s?S\.)?|C\.\s?F\.\s?R\.)\s*(?:{_SECTION_SIGN}\s*)?{_SECTION}"
-        r"(?:\s*et\.?\s+seq\.?)?"
-    ), "rule:usc", 0.9),
-    (re.compile(
-        r"\bFed(?:eral)?\.?\s*R(?:ules?)?\.?\s*(?:of\s+)?(?:Civ(?:il)?|Crim(?:inal)?|App(?:ellate)?|Evid(?:ence)?|"
-        r"Bankr(?:uptcy)?)\.?\s*(?:P(?:roc(?:edure)?)?\.?\s*)?\d+(?:\.\d+)?(?:\([\w]+\))*"
-    ), "rule:fed_rule", 0.9),
-    (re.compile(
-        r"\bFederal\s+Rules?\s+of\s+(?:Civil|Criminal|Appellate|Bankruptcy)\s+Procedure\s+\d+(?:\.\d+)?(?:\([\w]+\))*"
-        r"|\bFederal\s+Rules?\s+of\s+Evidence\s+\d+(?:\([\w]+\))*"
-    ), "rule:fed_rule", 0.9),
-    (re.compile(
-        r"\b(?:(?:[A-Z][A-Za-z]*\.?|&)\s+){0,5}(?:Code|Stat|Stats|Statutes|Laws|Rev\.\s?Stat)\.?(?:\s+Ann\.?)?,?\s*"
-        rf"(?:[Tt]it(?:le)?\.?\s*\d+,?\s*)?\u00a7\u00a7?\s*{_SECTION}"
-    ), "rule:state_code", 0.85),
+    (
+        re.compile(
+            rf"\b\d+\s+(?:U\.\s?S\.\s?C\.(?:\s?A\.|\s?S\.)?|C\.\s?F\.\s?R\.)\s*(?:{_SECTION_SIGN}\s*)?{_SECTION}"
+            r"(?:\s*et\.?\s+seq\.?)?"
+        ),
+        "rule:usc",
+        0.9,
+    ),
+    (
+        re.compile(
+            r"\bFed(?:eral)?\.?\s*R(?:ules?)?\.?\s*(?:of\s+)?(?:Civ(?:il)?|Crim(?:inal)?|App(?:ellate)?|Evid(?:ence)?|"
+            r"Bankr(?:uptcy)?)\.?\s*(?:P(?:roc(?:edure)?)?\.?\s*)?\d+(?:\.\d+)?(?:\([\w]+\))*"
+        ),
+        "rule:fed_rule",
+        0.9,
+    ),
+    (
+        re.compile(
+            r"\bFederal\s+Rules?\s+of\s+(?:Civil|Criminal|Appellate|Bankruptcy)\s+Procedure\s+\d+(?:\.\d+)?(?:\([\w]+\))*"
+            r"|\bFederal\s+Rules?\s+of\s+Evidence\s+\d+(?:\([\w]+\))*"
+        ),
+        "rule:fed_rule",
+        0.9,
+    ),
+    (
+        re.compile(
+            r"\b(?:(?:[A-Z][A-Za-z]*\.?|&)\s+){0,5}(?:Code|Stat|Stats|Statutes|Laws|Rev\.\s?Stat)\.?(?:\s+Ann\.?)?,?\s*"
+            rf"(?:[Tt]it(?:le)?\.?\s*\d+,?\s*)?\u00a7\u00a7?\s*{_SECTION}"
+        ),
+        "rule:state_code",
+        0.85,
+    ),
     (re.compile(rf"\bI\.\s?R\.\s?C\.\s*(?:{_SECTION_SIGN}\s*)?{_SECTION}"), "rule:irc", 0.9),
-    (re.compile(r"\bPub(?:lic)?\.?\s*L(?:aw)?\.?\s*(?:No\.?\s*)?\d{1,3}(?:[-\u2013]\d{1,4})?\b"), "rule:public_law", 0.9),
-    (re.compile(rf"(?:(?:\u00a7\u00a7?|\b[Ss]ections?)\s*)?\b{_SECTION},?\s+RSMo\b"), "rule:state_code", 0.85),
+    (
+        re.compile(r"\bPub(?:lic)?\.?\s*L(?:aw)?\.?\s*(?:No\.?\s*)?\d{1,3}(?:[-\u2013]\d{1,4})?\b"),
+        "rule:public_law",
+        0.9,
+    ),
+    (
+        re.compile(rf"(?:(?:\u00a7\u00a7?|\b[Ss]ections?)\s*)?\b{_SECTION},?\s+RSMo\b"),
+        "rule:state_code",
+        0.85,
+    ),
     (re.compile(rf"\u00a7\u00a7?\s*{_SECTION}"), "rule:section", 0.6),
     (re.compile(rf"\b(?:[Ss]ections?|SECTIONS?|[Aa]rticles?)\s+{_PROVISION}"), "rule:section", 0.6),
-    (re.compile(
-        r"\b(?:\d{1,2}(?:st|nd|rd|th)\s+Cir(?:cuit|\.)\s+|Local\s+|Supreme\s+Court\s+)?Rules?\s+"
-        rf"{_PROVISION}"
-    ), "rule:court_rule", 0.6),
+    (
+        re.compile(
+            r"\b(?:\d{1,2}(?:st|nd|rd|th)\s+Cir(?:cuit|\.)\s+|Local\s+|Supreme\s+Court\s+)?Rules?\s+"
+            rf"{_PROVISION}"
+        ),
+        "rule:court_rule",
+        0.6,
+    ),
     # "Regulation S-K", "Regulation AB", "Item 7A of Form 10-K", "Item 303 of Regulation S-K"
-    (re.compile(r"\bRegulation[ \t]+[A-Z]{1,3}(?:[ \t]?-[ \t]?[A-Z0-9]{1,3})?(?![\w-])"), "rule:regulation", 0.85),
-    (re.compile(
-        rf"\bItems?[ \t]+{_PROVISION}(?=[ \t]+of[ \t]+(?:Form|Regulation|Schedule|Part)\b)"
-    ), "rule:regulation", 0.7),
+    (
+        re.compile(r"\bRegulation[ \t]+[A-Z]{1,3}(?:[ \t]?-[ \t]?[A-Z0-9]{1,3})?(?![\w-])"),
+        "rule:regulation",
+        0.85,
+    ),
+    (
+        re.compile(rf"\bItems?[ \t]+{_PROVISION}(?=[ \t]+of[ \t]+(?:Form|Regulation|Schedule|Part)\b)"),
+        "rule:regulation",
+        0.7,
+    ),
     # accounting standards: "GAAP", "U.S. GAAP", "IFRS", "ASC 820", "ASU 2009-13", "SFAS No. 157"
-    (re.compile(
-        r"\b(?:U\.S\.[ \t]+|US[ \t]+)?GAAP\b|\bIFRS\b"
-        r"|\b(?:FASB[ \t]+)?(?:ASC|ASU)(?:[ \t]+(?:No\.[ \t]*|Topic[ \t]+)?\d{3,4}(?:[ \t]?-[ \t]?\d+)*)?\b"
-        r"|\b(?:SFAS|FAS|FIN|SAS|SSAP)[ \t]+(?:No\.[ \t]*)?\d+\b"
-        r"|\b(?:(?:U\.S\.|United[ \t]+States)[ \t]+)?[Gg]enerally[ \t]+[Aa]ccepted[ \t]+[Aa]ccounting[ \t]+[Pp]rinciples\b"
-        r"|\baccounting[ \t]+principles[ \t]+generally[ \t]+accepted\b"
-        r"|\bAccounting[ \t]+Standards[ \t]+(?:Update|Codification)(?:[ \t]+No\.[ \t]*\d{4}-\d+)?"
-    ), "rule:accounting_standard", 0.85),
+    (
+        re.compile(
+            r"\b(?:U\.S\.[ \t]+|US[ \t]+)?GAAP\b|\bIFRS\b"
+            r"|\b(?:FASB[ \t]+)?(?:ASC|ASU)(?:[ \t]+(?:No\.[ \t]*|Topic[ \t]+)?\d{3,4}(?:[ \t]?-[ \t]?\d+)*)?\b"
+            r"|\b(?:SFAS|FAS|FIN|SAS|SSAP)[ \t]+(?:No\.[ \t]*)?\d+\b"
+            r"|\b(?:(?:U\.S\.|United[ \t]+States)[ \t]+)?[Gg]enerally[ \t]+[Aa]ccepted[ \t]+[Aa]ccounting[ \t]+[Pp]rinciples\b"
+            r"|\baccounting[ \t]+principles[ \t]+generally[ \t]+accepted\b"
+            r"|\bAccounting[ \t]+Standards[ \t]+(?:Update|Codification)(?:[ \t]+No\.[ \t]*\d{4}-\d+)?"
+        ),
+        "rule:accounting_standard",
+        0.85,
+    ),
 )
 _ACT_KEYWORD = re.compile(r"\b(?:Act|Code|Compact)\b(?:[ \t]*\n?[ \t]*of[ \t]+\d{4})?")
 _ACT_WORD = re.compile(r"(?:[A-Z][A-Za-z'\u2019\-]*|(?:19|20)\d\d|of|and|the|for|on|in|to|with|&)")
@@ -340,8 +391,11 @@ def _act_name_start(text: str, keyword_start: int) -> int | None:
     gap_end = keyword_start
     while first > 0:
         token = tokens[first - 1]
-        if (not _ACT_WORD.fullmatch(token.group()) or text.count("\n", token.end(), gap_end) > 1
-                or token.group().lower().strip(":,") in _ACT_BARRIER):
+        if (
+            not _ACT_WORD.fullmatch(token.group())
+            or text.count("\n", token.end(), gap_end) > 1
+            or token.group().lower().strip(":,") in _ACT_BARRIER
+        ):
             break
         if token.group().isdigit() and first < len(tokens):
             break  # a year names an Act only right before it ("the 1934 Act")
@@ -351,8 +405,11 @@ def _act_name_start(text: str, keyword_start: int) -> int | None:
         if tokens[i].group().lower() == "the":
             first = i + 1
             break
-    while first < len(tokens) and (tokens[first].group().lower() in _ACT_LEAD_STOP or not tokens[first].group()[0].isalnum()
-                                     or tokens[first].group()[0].islower()):
+    while first < len(tokens) and (
+        tokens[first].group().lower() in _ACT_LEAD_STOP
+        or not tokens[first].group()[0].isalnum()
+        or tokens[first].group()[0].islower()
+    ):
         first += 1
     if first >= len(tokens):
         return None
@@ -363,11 +420,17 @@ def find_statutes(text: str) -> list[Candidate]:
     out: list[Candidate] = []
     for regex, method, confidence in _STATUTE_PATTERNS:
         for m in regex.finditer(text):
-            out.append(Candidate(m.start(), m.end(), "STATUTE", normalize_statute(m.group()), method, confidence))
+            out.append(
+                Candidate(m.start(), m.end(), "STATUTE", normalize_statute(m.group()), method, confidence)
+            )
     for m in _ACT_KEYWORD.finditer(text):
         start = _act_name_start(text, m.start())
         if start is not None:
-            out.append(Candidate(start, m.end(), "STATUTE", collapse_ws(text[start:m.end()]), "rule:named_act", 0.75))
+            out.append(
+                Candidate(
+                    start, m.end(), "STATUTE", collapse_ws(text[start : m.end()]), "rule:named_act", 0.75
+                )
+            )
     return out
 
 
@@ -404,15 +467,43 @@ def find_money(text: str) -> list[Candidate]:
 # Dates
 
 _MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
-    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
-    "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sept": 9,
+    "sep": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
 }
-_MONTH = r"(?P<month>January|February|March|April|May|June|July|August|September|October|November|December|" \
-         r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+_MONTH = (
+    r"(?P<month>January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+)
 _DATE_PATTERNS = (
-    re.compile(rf"\b{_MONTH}[ \t]+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?[ \t]*\n?[ \t]*(?P<year>\d{{4}})\b", re.I),
-    re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?[ \t]+(?:day\s+of\s+)?{_MONTH},?[ \t]+(?P<year>\d{{4}})\b", re.I),
+    re.compile(
+        rf"\b{_MONTH}[ \t]+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?[ \t]*\n?[ \t]*(?P<year>\d{{4}})\b", re.I
+    ),
+    re.compile(
+        rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?[ \t]+(?:day\s+of\s+)?{_MONTH},?[ \t]+(?P<year>\d{{4}})\b",
+        re.I,
+    ),
     re.compile(r"(?<![\d/\-])(?P<m>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4}|\d{2})(?![\d/])"),
     re.compile(r"(?<![\d.\-])(?P<day>\d{1,2})\.(?P<m>\d{1,2})\.(?P<year>\d{4})(?![\d.]\d)"),
     # "10-31-17" in CM/ECF stamps and forms; not a section number ("§ 4-12-15")
@@ -448,10 +539,22 @@ def find_dates(text: str) -> list[Candidate]:
     interval ("2015-05/2015-12")."""
     out = []
     for m in _MONTH_RANGE.finditer(text):
-        year, first, last = int(m.group("year")), _month_number(m.group("first")), _month_number(m.group("last"))
+        year, first, last = (
+            int(m.group("year")),
+            _month_number(m.group("first")),
+            _month_number(m.group("last")),
+        )
         if first < last:
-            out.append(Candidate(m.start(), m.end(), "DATE", f"{year:04d}-{first:02d}/{year:04d}-{last:02d}",
-                                 "rule:date_range", 0.9))
+            out.append(
+                Candidate(
+                    m.start(),
+                    m.end(),
+                    "DATE",
+                    f"{year:04d}-{first:02d}/{year:04d}-{last:02d}",
+                    "rule:date_range",
+                    0.9,
+                )
+            )
     for regex in _DATE_PATTERNS:
         for m in regex.finditer(text):
             groups = m.groupdict()
@@ -460,7 +563,13 @@ def find_dates(text: str) -> list[Candidate]:
                 continue  # "may 2019" is a verb far more often than a month
             month = _month_number(month_word) if month_word else int(groups["m"])
             year_text = groups["year"]
-            year = int(year_text) if len(year_text) == 4 else 2000 + int(year_text) if int(year_text) < 50 else 1900 + int(year_text)
+            year = (
+                int(year_text)
+                if len(year_text) == 4
+                else 2000 + int(year_text)
+                if int(year_text) < 50
+                else 1900 + int(year_text)
+            )
             day = int(groups["day"]) if groups.get("day") else None
             iso = date_iso(year, month, day)
             if iso is None and "/" in m.group() and day is not None:
@@ -473,6 +582,7 @@ def find_dates(text: str) -> list[Candidate]:
 
 # --------------------------------------------------------------------------------------------
 # Bates numbers
+
 
 def find_bates(text: str) -> list[Candidate]:
     """Bates numbers as `docassets.core.bates` defines them, so a page's Bates field and its
@@ -487,12 +597,22 @@ def find_bates(text: str) -> list[Candidate]:
 # Caption parties ("JOHN DOE, Plaintiff, v. ACME CORP., Defendant") and judges
 
 ROLE_WORDS = {
-    "plaintiff": "plaintiff", "plaintiffs": "plaintiff", "counter-plaintiff": "plaintiff",
-    "defendant": "defendant", "defendants": "defendant", "third-party defendant": "defendant",
-    "petitioner": "petitioner", "petitioners": "petitioner",
-    "respondent": "respondent", "respondents": "respondent",
-    "appellant": "appellant", "appellants": "appellant", "cross-appellant": "appellant",
-    "appellee": "appellee", "appellees": "appellee", "cross-appellee": "appellee",
+    "plaintiff": "plaintiff",
+    "plaintiffs": "plaintiff",
+    "counter-plaintiff": "plaintiff",
+    "defendant": "defendant",
+    "defendants": "defendant",
+    "third-party defendant": "defendant",
+    "petitioner": "petitioner",
+    "petitioners": "petitioner",
+    "respondent": "respondent",
+    "respondents": "respondent",
+    "appellant": "appellant",
+    "appellants": "appellant",
+    "cross-appellant": "appellant",
+    "appellee": "appellee",
+    "appellees": "appellee",
+    "cross-appellee": "appellee",
 }
 _ROLE = r"(?:Plaintiffs?|Defendants?|Petitioners?|Respondents?|Appellants?|Appellees?|Cross-Appellants?|Cross-Appellees?)"
 _ROLE_CI = rf"(?=[A-Z])(?i:{_ROLE})"
@@ -519,12 +639,25 @@ US_STATES = frozenset(
     illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota
     mississippi missouri montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas utah
     vermont virginia washington wisconsin wyoming""".split()
-    + ["new hampshire", "new jersey", "new mexico", "new york", "north carolina", "north dakota",
-       "rhode island", "south carolina", "south dakota", "west virginia", "district of columbia"]
+    + [
+        "new hampshire",
+        "new jersey",
+        "new mexico",
+        "new york",
+        "north carolina",
+        "north dakota",
+        "rhode island",
+        "south carolina",
+        "south dakota",
+        "west virginia",
+        "district of columbia",
+    ]
 )
 
 
-_FIRM_SUFFIX_END = re.compile(r"(?:LLC|L\.L\.C\.|LLP|L\.L\.P\.|PLLC|Inc\.|Corp\.|Co\.|Ltd\.|P\.C\.|P\.A\.|N\.A\.|L\.P\.)$")
+_FIRM_SUFFIX_END = re.compile(
+    r"(?:LLC|L\.L\.C\.|LLP|L\.L\.P\.|PLLC|Inc\.|Corp\.|Co\.|Ltd\.|P\.C\.|P\.A\.|N\.A\.|L\.P\.)$"
+)
 
 
 def looks_like_org(text: str) -> bool:
@@ -655,9 +788,19 @@ def find_judges(text: str) -> list[Candidate]:
 # Tribunals courts-db does not know, and circuits named on their own
 
 _ORDINAL_CIRCUITS = {
-    "first": "ca1", "second": "ca2", "third": "ca3", "fourth": "ca4", "fifth": "ca5", "sixth": "ca6",
-    "seventh": "ca7", "eighth": "ca8", "ninth": "ca9", "tenth": "ca10", "eleventh": "ca11",
-    "d.c.": "cadc", "federal": "cafc",
+    "first": "ca1",
+    "second": "ca2",
+    "third": "ca3",
+    "fourth": "ca4",
+    "fifth": "ca5",
+    "sixth": "ca6",
+    "seventh": "ca7",
+    "eighth": "ca8",
+    "ninth": "ca9",
+    "tenth": "ca10",
+    "eleventh": "ca11",
+    "d.c.": "cadc",
+    "federal": "cafc",
 }
 _CIRCUIT = re.compile(
     r"\b(?P<ordinal>First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Eleventh|D\.C\.|Federal)"
@@ -666,7 +809,8 @@ _CIRCUIT = re.compile(
 _CAPS_WORD = r"[A-Z][\w'\u2019]*"
 _TRIBUNAL = re.compile(
     # "Workers' Compensation Appeals Board", "TENNESSEE\nWORKERS' COMPENSATION\nAPPEALS BOARD", "Appeals Board"
-    rf"(?:(?:{_CAPS_WORD})(?:[ \t]+|[ \t]*\n[ \t]*))" r"{0,4}(?:Appeals|APPEALS)[ \t]+(?:Board|BOARD)\b"
+    rf"(?:(?:{_CAPS_WORD})(?:[ \t]+|[ \t]*\n[ \t]*))"
+    r"{0,4}(?:Appeals|APPEALS)[ \t]+(?:Board|BOARD)\b"
     # "Court of Workers' Compensation Claims" (across a caption's ")" column once it is blanked)
     rf"|\b(?:Court|COURT)[ \t]+(?:of|OF)(?:[ \t]+|\s*\n\s*)(?:{_CAPS_WORD}(?:[ \t]+|\s*\n\s*)){{1,4}}(?:Claims|CLAIMS)\b"
 )
@@ -679,8 +823,16 @@ def find_tribunals(text: str) -> list[Candidate]:
     Compensation Claims": normalized as written, whitespace collapsed)."""
     out = []
     for m in _CIRCUIT.finditer(text):
-        out.append(Candidate(m.start(), m.end(), "COURT", _ORDINAL_CIRCUITS[m.group("ordinal").lower()],
-                             "rule:circuit", 0.85))
+        out.append(
+            Candidate(
+                m.start(),
+                m.end(),
+                "COURT",
+                _ORDINAL_CIRCUITS[m.group("ordinal").lower()],
+                "rule:circuit",
+                0.85,
+            )
+        )
     for m in _TRIBUNAL.finditer(text):
         start = m.start()
         words = list(re.finditer(r"\S+", m.group()))
@@ -689,9 +841,16 @@ def find_tribunals(text: str) -> list[Candidate]:
         if words:
             start = m.start() + words[0].start()
         last_break = text.rfind("\n", start, m.end())
-        if last_break != -1 and len(text[last_break:m.end()].split()) >= 4:
-            start = last_break + 1 + len(text[last_break + 1:m.end()]) - len(text[last_break + 1:m.end()].lstrip())
-        out.append(Candidate(start, m.end(), "COURT", collapse_ws(text[start:m.end()]), "rule:tribunal", 0.8))
+        if last_break != -1 and len(text[last_break : m.end()].split()) >= 4:
+            start = (
+                last_break
+                + 1
+                + len(text[last_break + 1 : m.end()])
+                - len(text[last_break + 1 : m.end()].lstrip())
+            )
+        out.append(
+            Candidate(start, m.end(), "COURT", collapse_ws(text[start : m.end()]), "rule:tribunal", 0.8)
+        )
     return out
 
 
@@ -755,8 +914,13 @@ def find_places(text: str) -> list[Candidate]:
 # --------------------------------------------------------------------------------------------
 # Captions laid out in columns
 
-_CAPS_NAME_LINE = re.compile(r"^[ \t]*(?P<name>[A-Z][A-Z.'\u2019&\-]*(?:[ \t]+[A-Z][A-Z.'\u2019&\-]*){1,7}),[ \t]*$", re.M)
-_ROLE_LINE = re.compile(rf"^[ \t]*(?P<role>{_ROLE_CI}(?:[ \t]*(?:[\u2014\u2013\-/]|and)[ \t]*{_ROLE_CI})*)[ \t]*[,.]?[ \t]*$", re.M)
+_CAPS_NAME_LINE = re.compile(
+    r"^[ \t]*(?P<name>[A-Z][A-Z.'\u2019&\-]*(?:[ \t]+[A-Z][A-Z.'\u2019&\-]*){1,7}),[ \t]*$", re.M
+)
+_ROLE_LINE = re.compile(
+    rf"^[ \t]*(?P<role>{_ROLE_CI}(?:[ \t]*(?:[\u2014\u2013\-/]|and)[ \t]*{_ROLE_CI})*)[ \t]*[,.]?[ \t]*$",
+    re.M,
+)
 
 
 def find_column_caption_parties(text: str) -> list[Candidate]:
@@ -764,24 +928,38 @@ def find_column_caption_parties(text: str) -> list[Candidate]:
     lines on, after the other column's lines ("No. ED108783", ")"), "Appellant," on its own."""
     out = []
     for m in _CAPS_NAME_LINE.finditer(text):
-        window = text[m.end():m.end() + 200]
+        window = text[m.end() : m.end() + 200]
         role = _ROLE_LINE.search(window)
         if role is None or _CAPS_NAME_LINE.search(window, 0, role.start()):
             continue
-        between = [line for line in window[:role.start()].split("\n") if line.strip() not in ("", ")")]
+        between = [line for line in window[: role.start()].split("\n") if line.strip() not in ("", ")")]
         if len(between) > 4:
             continue
         name = m.group("name")
         label = "ORG" if looks_like_org(name) or not looks_like_person(name) else "PERSON"
-        out.append(Candidate(m.start("name"), m.end("name"), label, "", "rule:caption", 0.85, RULE_TIER,
-                             party_role(role.group("role"))))
+        out.append(
+            Candidate(
+                m.start("name"),
+                m.end("name"),
+                label,
+                "",
+                "rule:caption",
+                0.85,
+                RULE_TIER,
+                party_role(role.group("role")),
+            )
+        )
     return out
 
 
 def party_role(phrase: str) -> str | None:
     """The role a caption states: "Plaintiff" -> "plaintiff"; "Plaintiff—Appellant" ->
     "plaintiff-appellant" (both kept, original role first, as relationships.py reads them)."""
-    words = [w.lower().replace(" ", "-") for w in re.split(r"[ \t]*(?:[\u2014\u2013\-/]|\band\b)[ \t]*", phrase) if w]
+    words = [
+        w.lower().replace(" ", "-")
+        for w in re.split(r"[ \t]*(?:[\u2014\u2013\-/]|\band\b)[ \t]*", phrase)
+        if w
+    ]
     roles = []
     for i, word in enumerate(words):
         if word == "cross" and i + 1 < len(words):  # "Cross-Appellant" was split at its hyphen

@@ -4,6 +4,7 @@ Every offset is a character offset into the *document text*: the pages' texts jo
 `PAGE_SEPARATOR`. A stage may only add information to a record, never change what an
 earlier stage measured, so that every finding can be traced back to its page and Bates number.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

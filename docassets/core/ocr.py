@@ -14,6 +14,7 @@ table scanned into a portrait page). Such a page is put through Tesseract's orie
 script detection (`--psm 0`), and if that finds it rotated, it is turned upright and read again;
 the reading with the higher confidence is kept.
 """
+
 from __future__ import annotations
 
 import os
@@ -146,7 +147,12 @@ def _run(args: list[str], timeout: float | None = None) -> subprocess.CompletedP
     try:
         return subprocess.run(
             [TESSERACT, *args],
-            capture_output=True, text=True, encoding="utf-8", errors="replace", env=env, check=False,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            env=env,
+            check=False,
             timeout=timeout,  # on expiry subprocess kills tesseract and waits for it
         )
     except FileNotFoundError as error:

@@ -40,6 +40,7 @@ exist, on disk, at any time. After each scanned page MuPDF's image cache is empt
 production of 330 dpi colour scans the whole process tree peaks well under 1 GB
 (`benchmarks/text_extraction.py`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -59,7 +60,6 @@ import pymupdf
 
 from docassets.core.bates import find_bates, find_stamp, stamp_spans
 from docassets.core.models import Page
-from docassets.settings import MAX_PAGE_MEGAPIXELS, OCR_TIMEOUT_SECONDS
 from docassets.core.ocr import (
     DEFAULT_ORIENTATION_BELOW,
     OcrResult,
@@ -67,6 +67,7 @@ from docassets.core.ocr import (
     ocr_image_file,
     write_page_image,
 )
+from docassets.settings import MAX_PAGE_MEGAPIXELS, OCR_TIMEOUT_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +84,7 @@ _BLANK_RUN = re.compile(r"\n\n\n+")  # not "\n{3,}": the regex engine searches a
 # in a line-break hyphen ("breach-", "presump\xad").
 _SURROUNDING_PUNCTUATION = "\"'“”‘’()[]{}<>.,;:!?*/"
 _LETTERS = "0-9A-Za-zÀ-ÖØ-öø-ÿ"
-_WORD_BODY = re.compile(
-    rf"[{_LETTERS}]+(?:[-–—'’./:,()\[\]&§$%@_\xad]+[{_LETTERS}]+)*[-–—\xad%)\]]?"
-)
+_WORD_BODY = re.compile(rf"[{_LETTERS}]+(?:[-–—'’./:,()\[\]&§$%@_\xad]+[{_LETTERS}]+)*[-–—\xad%)\]]?")
 _LETTER_RUN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+")
 _VOWEL = re.compile(r"[AEIOUYaeiouyÀ-ÖØ-öø-ÿ]")
 _SHORT_RUN = 4
@@ -109,18 +108,24 @@ _INNER_PUNCTUATION = "'./:,()[]"
 # punctuation), "p" (other ASCII), " " (ASCII whitespace, as `str.split` sees it) or "x" (part
 # of a non-ASCII character);
 _BYTE_CLASSES = bytes(
-    ord("x") if byte >= 0x80
-    else ord("a") if chr(byte).isalnum()
-    else ord("d") if chr(byte) in _INNER_PUNCTUATION
-    else ord(" ") if chr(byte).isspace()
+    ord("x")
+    if byte >= 0x80
+    else ord("a")
+    if chr(byte).isalnum()
+    else ord("d")
+    if chr(byte) in _INNER_PUNCTUATION
+    else ord(" ")
+    if chr(byte).isspace()
     else ord("p")
     for byte in range(256)
 )
 # and as "c" (ASCII consonant), "v" (other ASCII letter) or " ": a letter run without a vowel,
 # longer than `_SHORT_RUN`, shows as `_CONSONANT_RUN` after a " " or at the start.
 _LETTER_CLASSES = bytes(
-    ord("c") if chr(byte) in "BCDFGHJKLMNPQRSTVWXZbcdfghjklmnpqrstvwxz"
-    else ord("v") if chr(byte).isascii() and chr(byte).isalpha()
+    ord("c")
+    if chr(byte) in "BCDFGHJKLMNPQRSTVWXZbcdfghjklmnpqrstvwxz"
+    else ord("v")
+    if chr(byte).isascii() and chr(byte).isalpha()
     else ord(" ")
     for byte in range(256)
 )
@@ -329,7 +334,7 @@ def _without_furniture(text: str, bates: str | None) -> str:
         text = text[:start] + text[end:]
     if bates:
         cut = text.rfind(bates)
-        text = text[:cut] + text[cut + len(bates):]
+        text = text[:cut] + text[cut + len(bates) :]
     return text
 
 
@@ -365,7 +370,9 @@ def _open_checked(path: Path, name: str, *, every_page: bool) -> tuple[pymupdf.D
             ) from None
         # MuPDF's message names the file by its path, a temporary copy that means nothing to a user.
         cause = str(error).replace(str(path), name)
-        raise DocumentUnreadable(f"{name}: corrupt PDF that PyMuPDF cannot open ({cause}); upload an intact copy") from None
+        raise DocumentUnreadable(
+            f"{name}: corrupt PDF that PyMuPDF cannot open ({cause}); upload an intact copy"
+        ) from None
     try:
         # MuPDF opens a file with an empty user password by itself; needs_pass is then 0 and
         # only the metadata still says that the file is encrypted.
@@ -474,8 +481,10 @@ def _extract(
     def ready_pages() -> Iterator[Page]:
         while pending and (pending[0].page is not None or pending[0].future.done()):
             slot = pending.popleft()
-            yield slot.page if slot.page is not None else _page_from_ocr(
-                slot.layer, slot.future.result(), settings
+            yield (
+                slot.page
+                if slot.page is not None
+                else _page_from_ocr(slot.layer, slot.future.result(), settings)
             )
 
     with (
@@ -608,7 +617,9 @@ def _ocr(image: Path, number: int, name: str, settings: ExtractionSettings) -> O
     """Read a rendered page image in an OCR thread, then delete it."""
     try:
         result = ocr_image_file(
-            image, language=settings.language, orientation_below=settings.orientation_below,
+            image,
+            language=settings.language,
+            orientation_below=settings.orientation_below,
             timeout=settings.ocr_timeout_seconds,
         )
     except TesseractTimedOut:

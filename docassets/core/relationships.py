@@ -78,6 +78,7 @@ _SIGNATURE_NOISE = re.compile(
     r"/s/|\bby:|\besq\.?|\b(?:bar|sbn|state bar)\s*(?:no\.?|number|#)?\s*[\d-]+|[,.:()\[\]]", re.IGNORECASE
 )
 
+
 @dataclass
 class _Evidence:
     chunk_index: int | None
@@ -335,14 +336,14 @@ def _counsel_below(doc: _Document, start: int, end: int, limit: int) -> tuple[in
         text = doc.line_text(k)
         if k > last_line and not text.strip():
             break
-        hi = (doc.newlines[k] if k < len(doc.newlines) else len(doc.text))
+        hi = doc.newlines[k] if k < len(doc.newlines) else len(doc.text)
     return lo, min(hi, limit)
 
 
 def _counsel_starting_the_line(
     doc: _Document, mentions: list[Mention], pos: int
 ) -> tuple[list[Mention], float]:
-    """"Ray C. Mayo, Jr., for petitioners.": the name that starts the line of a bare ", for <role>"
+    """ "Ray C. Mayo, Jr., for petitioners.": the name that starts the line of a bare ", for <role>"
     phrase, and any mention before the phrase that the extractor marked as counsel."""
     line = doc.line(pos)
     line_start = doc.newlines[line - 1] + 1 if line > 0 else 0

@@ -252,17 +252,52 @@ _TRAILERS = (
 )
 # Bluebook T6 abbreviations in company and agency names, folded ("Nat'l" -> "natl"), written out
 _ABBREVIATED = {
-    "assn": "association", "asso": "association", "auto": "automobile", "bros": "brothers",
-    "cas": "casualty", "co": "company", "commn": "commission", "corp": "corporation",
-    "dept": "department", "dist": "district", "envtl": "environmental", "fed": "federal",
-    "gen": "general", "govt": "government", "hosp": "hospital", "indem": "indemnity",
-    "ins": "insurance", "intl": "international", "mfg": "manufacturing", "mgmt": "management",
-    "mut": "mutual", "natl": "national", "rr": "railroad", "ry": "railway", "sav": "savings",
-    "serv": "services", "svcs": "services", "sys": "systems", "univ": "university", "med": "medical",
-    "fin": "financial", "liab": "liability", "tel": "telephone", "transp": "transportation",
-    "prop": "property", "elec": "electric", "pharm": "pharmaceutical", "prods": "products",
-    "hous": "housing", "ctr": "center", "admin": "administration", "div": "division",
-    "cnty": "county", "twp": "township", "mktg": "marketing", "indus": "industries",
+    "assn": "association",
+    "asso": "association",
+    "auto": "automobile",
+    "bros": "brothers",
+    "cas": "casualty",
+    "co": "company",
+    "commn": "commission",
+    "corp": "corporation",
+    "dept": "department",
+    "dist": "district",
+    "envtl": "environmental",
+    "fed": "federal",
+    "gen": "general",
+    "govt": "government",
+    "hosp": "hospital",
+    "indem": "indemnity",
+    "ins": "insurance",
+    "intl": "international",
+    "mfg": "manufacturing",
+    "mgmt": "management",
+    "mut": "mutual",
+    "natl": "national",
+    "rr": "railroad",
+    "ry": "railway",
+    "sav": "savings",
+    "serv": "services",
+    "svcs": "services",
+    "sys": "systems",
+    "univ": "university",
+    "med": "medical",
+    "fin": "financial",
+    "liab": "liability",
+    "tel": "telephone",
+    "transp": "transportation",
+    "prop": "property",
+    "elec": "electric",
+    "pharm": "pharmaceutical",
+    "prods": "products",
+    "hous": "housing",
+    "ctr": "center",
+    "admin": "administration",
+    "div": "division",
+    "cnty": "county",
+    "twp": "township",
+    "mktg": "marketing",
+    "indus": "industries",
 }
 # a federal body is the same with or without "U.S." / "United States" before it
 _GOVERNMENT_NOUNS = frozenset(
@@ -280,16 +315,41 @@ _LONG_FORMS = ("corporation", "incorporated", "company", "limited", "association
 # Written-out legal forms of the main jurisdictions, which cleanco lists only abbreviated
 # ("AG", "N.V.", "K.K."); folded, as `_fold` writes them.
 _WRITTEN_OUT_FORMS = (
-    "aktiengesellschaft", "aktiebolag", "aktiebolaget", "aktieselskab", "aktieselskabet",
-    "gesellschaft mit beschrankter haftung", "kommanditgesellschaft auf aktien", "kommanditgesellschaft",
-    "offene handelsgesellschaft", "kabushiki kaisha", "kabushikigaisha", "kabushikikaisha", "yugen kaisha",
-    "godo kaisha", "naamloze vennootschap", "besloten vennootschap",
-    "besloten vennootschap met beperkte aansprakelijkheid", "societe anonyme",
-    "societe par actions simplifiee", "societe a responsabilite limitee", "societa per azioni",
-    "societa a responsabilita limitata", "sociedad anonima", "sociedad limitada", "sociedade anonima",
-    "public limited company", "limited liability company", "limited liability partnership",
-    "limited partnership", "osakeyhtio", "julkinen osakeyhtio", "company limited", "co limited",
-    "publ", "handelsbolag",
+    "aktiengesellschaft",
+    "aktiebolag",
+    "aktiebolaget",
+    "aktieselskab",
+    "aktieselskabet",
+    "gesellschaft mit beschrankter haftung",
+    "kommanditgesellschaft auf aktien",
+    "kommanditgesellschaft",
+    "offene handelsgesellschaft",
+    "kabushiki kaisha",
+    "kabushikigaisha",
+    "kabushikikaisha",
+    "yugen kaisha",
+    "godo kaisha",
+    "naamloze vennootschap",
+    "besloten vennootschap",
+    "besloten vennootschap met beperkte aansprakelijkheid",
+    "societe anonyme",
+    "societe par actions simplifiee",
+    "societe a responsabilite limitee",
+    "societa per azioni",
+    "societa a responsabilita limitata",
+    "sociedad anonima",
+    "sociedad limitada",
+    "sociedade anonima",
+    "public limited company",
+    "limited liability company",
+    "limited liability partnership",
+    "limited partnership",
+    "osakeyhtio",
+    "julkinen osakeyhtio",
+    "company limited",
+    "co limited",
+    "publ",
+    "handelsbolag",
 )
 # legal forms registries write before the name: "KABUSHIKI KAISHA TOSHIBA", "AB SKF"
 _LEADING_FORMS = frozenset(
@@ -683,7 +743,7 @@ def _cluster_courts(groups: list[_Group], indices: list[int], clusters: _Cluster
     for document in sorted(by_document):
         names = sorted(by_document[document], key=len)
         for n, short in enumerate(names):
-            longer = [k for k in names[n + 1:] if k.endswith(" " + short)]
+            longer = [k for k in names[n + 1 :] if k.endswith(" " + short)]
             if longer and all(longer[-1].endswith(" " + k) for k in longer[:-1]):
                 for k in longer[:-1]:
                     parent[root(k)] = root(longer[-1])
@@ -801,8 +861,10 @@ def _cluster_people(
                 if all(_person_compatible(n, m, settings) for m in strong_members[c])
                 and any(len(m.given) >= len(n.given) for m in strong_members[c])
             ]
-        if not fits and not n.given and not any(
-            m.surname == surname for c in in_document for m in strong_members[c]
+        if (
+            not fits
+            and not n.given
+            and not any(m.surname == surname for c in in_document for m in strong_members[c])
         ):
             # a lone word that is nobody's surname here is a given name: "Ruben" for "Ruben Diaz"
             fits = [
@@ -855,8 +917,9 @@ def _cluster_orgs(
         [weight[k] for k in distinct],
         settings.org_similarity,
         settings.max_block_size,
-        accept=lambda a, b: min(len(a), len(b)) >= min_len
-        and _identifying_tokens(a) == _identifying_tokens(b),
+        accept=lambda a, b: (
+            min(len(a), len(b)) >= min_len and _identifying_tokens(a) == _identifying_tokens(b)
+        ),
         also_similar=_word_matches(distinct, settings.max_block_size),
     )
     cluster_of_key: dict[str, int] = {}

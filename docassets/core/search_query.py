@@ -13,12 +13,15 @@ Words match whole words, ignoring case, with no stemming and no stop words on ei
 A word with punctuation inside ("co-occurrence", "12.50", "000512") is left to the engine's own
 tokenizer, which reads it as the phrase of its parts on both engines.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r'\s*(?:(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<minus>-(?=[^\s)]))|(?P<word>[^\s()"]+))')
+_TOKEN = re.compile(
+    r'\s*(?:(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<minus>-(?=[^\s)]))|(?P<word>[^\s()"]+))'
+)
 _PREFIX = re.compile(r"^\w+$")
 
 
@@ -105,7 +108,9 @@ class _Parser:
             if part is not None:
                 (negative if negated else positive).append(part)
         if negative and not positive:
-            raise QuerySyntaxError("a query cannot only exclude: add a term to search for, as in: acme -draft")
+            raise QuerySyntaxError(
+                "a query cannot only exclude: add a term to search for, as in: acme -draft"
+            )
         if not positive:
             return None
         return positive[0] if len(positive) == 1 and not negative else AllOf(tuple(positive), tuple(negative))
@@ -130,7 +135,9 @@ class _Parser:
         if value.endswith("*"):
             stem = value.rstrip("*")
             if not _PREFIX.match(stem):
-                raise QuerySyntaxError(f"{value}: a prefix is letters and digits before the '*', as in audit*")
+                raise QuerySyntaxError(
+                    f"{value}: a prefix is letters and digits before the '*', as in audit*"
+                )
             return Term(stem, prefix=True)
         return Term(value) if re.search(r"\w", value) else None  # lone punctuation matches nothing
 
@@ -157,4 +164,3 @@ def fts5_match(node: Node) -> str:
     for part in node.negative:
         expression = f"({expression} NOT {fts5_match(part)})"
     return expression
-

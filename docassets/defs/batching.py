@@ -9,6 +9,7 @@ spread over as many runs as the machine has cores (each run uses one core, OCR a
 holds more than `max_per_run` documents (a failure re-queues at most that many; see
 `failures.py`).
 """
+
 import hashlib
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -44,9 +45,13 @@ class PlannedRun:
     def run_request(self) -> dg.RunRequest:
         first, last = self.records[0], self.records[-1]
         owed = "|".join(f"{r.document_id}@{r.run_owed_at.isoformat()}" for r in self.records)
-        tags = {"dagster/priority": PRIORITY_TAG[first.priority], "docassets/project": first.project,
-                "docassets/documents": str(len(self.records)), LANE_TAG: self.lane,
-                **({"docassets/batch": first.batch_id} if first.batch_id else {})}
+        tags = {
+            "dagster/priority": PRIORITY_TAG[first.priority],
+            "docassets/project": first.project,
+            "docassets/documents": str(len(self.records)),
+            LANE_TAG: self.lane,
+            **({"docassets/batch": first.batch_id} if first.batch_id else {}),
+        }
         if len(self.records) == 1:
             return dg.RunRequest(partition_key=first.document_id, run_key=owed, tags=tags)
         # The run key identifies the runs owed: a repeated tick requests nothing twice.
@@ -57,7 +62,11 @@ class PlannedRun:
 
 
 def plan_runs(
-    owed: Sequence[DocumentRecord], existing: Sequence[str], *, max_per_run: int, spread: int,
+    owed: Sequence[DocumentRecord],
+    existing: Sequence[str],
+    *,
+    max_per_run: int,
+    spread: int,
     large_bytes: int | None = None,
 ) -> tuple[list[str], list[PlannedRun]]:
     """The partitions to add (in this order, after `existing`) and the runs that cover `owed`.
@@ -65,6 +74,7 @@ def plan_runs(
     `existing` is the current partition order. New documents are added grouped, so that each
     group's documents lie together. Documents of at least `large_bytes` run one per run.
     """
+
     def lane(record: DocumentRecord) -> str:
         return "large" if large_bytes is not None and record.size_bytes >= large_bytes else "small"
 
@@ -127,4 +137,4 @@ def run_documents(tags: Mapping[str, str], instance: dg.DagsterInstance) -> list
     if not (start and end):
         return []
     keys = list(instance.get_dynamic_partitions(documents.name))
-    return keys[keys.index(start):keys.index(end) + 1] if start in keys and end in keys else []
+    return keys[keys.index(start) : keys.index(end) + 1] if start in keys and end in keys else []

@@ -1,4 +1,5 @@
 """Asset check results for a run that covers several documents: one verdict, naming the failures."""
+
 from collections.abc import Mapping
 
 import dagster as dg
@@ -21,6 +22,7 @@ def documents_check(
         metadata={
             "documents_checked": checked,
             "documents_failing": len(failing),
-            "failures": "; ".join(f"{document}: {why}" for document, why in list(failing.items())[:EXAMPLES]) or "none",
+            "failures": "; ".join(f"{document}: {why}" for document, why in list(failing.items())[:EXAMPLES])
+            or "none",
         },
     )

@@ -1,4 +1,5 @@
 """The Definitions for one configuration: assets, checks, the document job, sensors, resources."""
+
 from __future__ import annotations
 
 import dagster as dg
@@ -17,8 +18,16 @@ from docassets.defs.sensors import project_automation, record_failed_documents, 
 from docassets.settings import Settings
 
 ASSETS = [
-    source_documents, ocr_text, chunks, entity_mentions, relationships, document_summary, search_index,
-    resolved_entities, document_duplicates, entity_graph,
+    source_documents,
+    ocr_text,
+    chunks,
+    entity_mentions,
+    relationships,
+    document_summary,
+    search_index,
+    resolved_entities,
+    document_duplicates,
+    entity_graph,
 ]
 
 

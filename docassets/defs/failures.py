@@ -4,6 +4,7 @@ A run covers one document or several. A document whose stage fails for a reason 
 cure fails the run once (no retry), naming the document; the run-failure sensor then queues the
 run's other documents again in a run without it (see `sensors.record_failed_documents`).
 """
+
 from __future__ import annotations
 
 import re
@@ -19,17 +20,25 @@ from docassets.storage.errors import is_transient
 from docassets.storage.registry import lookup
 from docassets.storage.tables import TableStore, as_utc
 
-
 # What Dagster says when a run's process died (see dagster._utils.get_run_crash_explanation) or
 # could not be monitored.
 _INFRASTRUCTURE = re.compile(r"terminated by signal|exited with code|out of memory|heartbeat", re.IGNORECASE)
 
 
-def record_failure(tables: TableStore, document_id: str, stage: str, error: str, *, retrying: bool = False) -> None:
+def record_failure(
+    tables: TableStore, document_id: str, stage: str, error: str, *, retrying: bool = False
+) -> None:
     tables.replace_rows(
         "document_failures",
-        [{"document_id": document_id, "stage": stage, "error": error, "failed_at": datetime.now(UTC),
-          "retrying": retrying}],
+        [
+            {
+                "document_id": document_id,
+                "stage": stage,
+                "error": error,
+                "failed_at": datetime.now(UTC),
+                "retrying": retrying,
+            }
+        ],
         where={"document_id": document_id},
     )
 
@@ -52,13 +61,20 @@ def run_failure_cause(instance: dg.DagsterInstance, run_id: str) -> tuple[str, s
     ("Run execution process ... was terminated by signal 9 (SIGKILL) ... out of memory", an exit
     code, a lost heartbeat), rather than "marked as failed from outside the execution context"."""
     records = instance.all_logs(run_id)
-    causes = [r.message for r in records if r.is_dagster_event
-              and r.dagster_event.event_type in (dg.DagsterEventType.ENGINE_EVENT, dg.DagsterEventType.RUN_FAILURE)
-              and _INFRASTRUCTURE.search(r.message or "")]
+    causes = [
+        r.message
+        for r in records
+        if r.is_dagster_event
+        and r.dagster_event.event_type in (dg.DagsterEventType.ENGINE_EVENT, dg.DagsterEventType.RUN_FAILURE)
+        and _INFRASTRUCTURE.search(r.message or "")
+    ]
     if not causes:
         return None
-    started = [r.step_key for r in records if r.is_dagster_event
-               and r.dagster_event.event_type == dg.DagsterEventType.STEP_START]
+    started = [
+        r.step_key
+        for r in records
+        if r.is_dagster_event and r.dagster_event.event_type == dg.DagsterEventType.STEP_START
+    ]
     return (started[-1] if started else "run"), causes[-1]
 
 
@@ -73,8 +89,14 @@ def blamed_documents(step_failures: Iterable[dg.DagsterEvent]) -> set[str]:
 
 
 def settle_failed_run(
-    tables: TableStore, document_ids: list[str], blamed: set[str], stage: str, error: str, since: datetime,
-    *, retrying: bool = False,
+    tables: TableStore,
+    document_ids: list[str],
+    blamed: set[str],
+    stage: str,
+    error: str,
+    since: datetime,
+    *,
+    retrying: bool = False,
 ) -> list[str]:
     """After a run of `document_ids` failed: record why, and return the documents owed another run.
 
@@ -112,18 +134,26 @@ class StageFailures:
         try:
             yield
         except Exception as error:
-            cause = str(error) if isinstance(error, DocumentUnreadable) else f"{type(error).__name__}: {error}"
+            cause = (
+                str(error) if isinstance(error, DocumentUnreadable) else f"{type(error).__name__}: {error}"
+            )
             described = self._named(document_id, cause)
             if is_transient(error):
                 attempt = self.context.retry_number + 1
-                record_failure(self.tables, document_id, self.stage, f"{described} (attempt {attempt})", retrying=True)
-                self.context.log.error(f"{self.stage} of {described}; attempt {attempt} failed, to be retried")
+                record_failure(
+                    self.tables, document_id, self.stage, f"{described} (attempt {attempt})", retrying=True
+                )
+                self.context.log.error(
+                    f"{self.stage} of {described}; attempt {attempt} failed, to be retried"
+                )
                 raise
             record_failure(self.tables, document_id, self.stage, described)
             self.context.log.error(f"{self.stage} failed for document {document_id}: {described}")
             self.failed[document_id] = described
 
-    def blocking_check(self, check_name: str, failing: Mapping[str, str], *, checked: int) -> dg.AssetCheckResult:
+    def blocking_check(
+        self, check_name: str, failing: Mapping[str, str], *, checked: int
+    ) -> dg.AssetCheckResult:
         """The verdict of a check that later stages rely on. A document failing it fails the stage with
         the check's reason (raised by `raise_if_any`), instead of blocking every document of the run."""
         for document_id, why in failing.items():

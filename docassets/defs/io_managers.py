@@ -37,13 +37,15 @@ class TableIOManager(dg.ConfigurableIOManager):
 
     database: dg.ResourceDependency[DatabaseResource]
 
-    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | Mapping[str, pd.DataFrame]) -> None:
+    def handle_output(
+        self, context: dg.OutputContext, obj: pd.DataFrame | Mapping[str, pd.DataFrame]
+    ) -> None:
         name = context.asset_key.path[-1]
         if context.has_asset_partitions:
             # per document: a DataFrame, row records (see `search_index`), or a mapping of table name to either
             rows: dict[str, list] = defaultdict(list)
             for value in _by_document(context, obj).values():
-                for table, part in (value.items() if isinstance(value, Mapping) else [(name, value)]):
+                for table, part in value.items() if isinstance(value, Mapping) else [(name, value)]:
                     rows[table] += part.to_dict(orient="records") if isinstance(part, pd.DataFrame) else part
             where = {"document_id": list(context.asset_partition_keys)}
         else:
@@ -77,7 +79,9 @@ class BlobIOManager(dg.ConfigurableIOManager):
     def _base(self, context: dg.OutputContext | dg.InputContext) -> str:
         return "/".join(context.asset_key.path)
 
-    def handle_output(self, context: dg.OutputContext, obj: Mapping[str, pd.DataFrame | Path | nx.MultiDiGraph]) -> None:
+    def handle_output(
+        self, context: dg.OutputContext, obj: Mapping[str, pd.DataFrame | Path | nx.MultiDiGraph]
+    ) -> None:
         store = self.blob_store.store()
         if not context.has_asset_partitions:
             for project, graph in obj.items():

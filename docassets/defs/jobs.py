@@ -4,12 +4,18 @@ stage, in one process.
 The in-process executor on purpose: the default multiprocess executor spends seconds per step
 starting interpreters, which would dominate a small document's run.
 """
+
 import dagster as dg
 
 from docassets.defs.partitions import documents
 
 DOCUMENT_STAGES = dg.AssetSelection.assets(
-    "source_documents", "ocr_text", "chunks", "entity_mentions", "relationships", "document_summary",
+    "source_documents",
+    "ocr_text",
+    "chunks",
+    "entity_mentions",
+    "relationships",
+    "document_summary",
     "search_index",
 )
 
@@ -20,6 +26,8 @@ process_document = dg.define_asset_job(
     executor_def=dg.in_process_executor,
     # Transient S3 or database errors are retried with backoff; unreadable documents fail at once
     # (their Failure forbids retries).
-    op_retry_policy=dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS),
+    op_retry_policy=dg.RetryPolicy(
+        max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+    ),
     description="Read, chunk and extract entities and relationships of documents.",
 )

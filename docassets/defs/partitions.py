@@ -1,4 +1,5 @@
 """Each document is one dynamic partition of `documents`; its key is the document id (a UUID)."""
+
 import warnings
 
 import dagster as dg

@@ -75,11 +75,22 @@ class PipelineSettings(dg.ConfigurableResource):
 
 @cache
 def _blob_store(
-    bucket: str | None, prefix: str, local_root: str, endpoint_url: str | None, region: str | None,
-    profile: str | None, max_attempts: int,
+    bucket: str | None,
+    prefix: str,
+    local_root: str,
+    endpoint_url: str | None,
+    region: str | None,
+    profile: str | None,
+    max_attempts: int,
 ) -> BlobStore:
-    return open_blob_store(bucket, prefix, Path(local_root), lambda: s3_client(
-        endpoint_url=endpoint_url, region=region, profile=profile, max_attempts=max_attempts))
+    return open_blob_store(
+        bucket,
+        prefix,
+        Path(local_root),
+        lambda: s3_client(
+            endpoint_url=endpoint_url, region=region, profile=profile, max_attempts=max_attempts
+        ),
+    )
 
 
 @cache

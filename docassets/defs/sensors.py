@@ -1,4 +1,5 @@
 """Uploads become partitions and runs; failed runs are recorded against their document."""
+
 import json
 import os
 from dataclasses import replace
@@ -18,11 +19,11 @@ from docassets.storage.registry import (
     UPLOAD_PREFIX,
     is_candidate,
     known_versions,
+    mark_runs_requested,
+    pending_runs,
     quarantine_many,
     record_for,
     register_many,
-    mark_runs_requested,
-    pending_runs,
     request_reruns,
 )
 
@@ -99,12 +100,16 @@ def upload_sensor(
     new = list_new_versions(context, store, tables, cursor, pipeline.max_document_mb * 2**20)
     owed = pending_runs(tables, RUNS_PER_TICK)
     added, runs = plan_runs(
-        owed, context.instance.get_dynamic_partitions(documents.name) if owed else [],
-        max_per_run=pipeline.documents_per_run, spread=os.cpu_count() or 1,
+        owed,
+        context.instance.get_dynamic_partitions(documents.name) if owed else [],
+        max_per_run=pipeline.documents_per_run,
+        spread=os.cpu_count() or 1,
         large_bytes=pipeline.large_document_mb * 2**20,
     )
     if new or owed:
-        context.log.info(f"registered {len(new)} new documents; requesting {len(runs)} runs for {len(owed)} documents")
+        context.log.info(
+            f"registered {len(new)} new documents; requesting {len(runs)} runs for {len(owed)} documents"
+        )
     cursor["requested"] = [(record.document_id, record.run_owed_at.isoformat()) for record in owed]
     return dg.SensorResult(
         run_requests=[run.run_request() for run in runs],
@@ -138,13 +143,19 @@ def record_failed_documents(context: dg.RunFailureSensorContext, database: Datab
     if killed:
         stage, error = killed
     requeued = settle_failed_run(
-        tables, document_ids, blamed_documents(step_failures), stage, error,
+        tables,
+        document_ids,
+        blamed_documents(step_failures),
+        stage,
+        error,
         since=datetime.fromtimestamp(stats.start_time or stats.enqueued_time or 0, UTC),
         retrying=not step_failures and _retried(context.instance, run),
     )
     if requeued:
         request_reruns(tables, requeued)
-        context.log.info(f"run {run.run_id} failed on some of its documents; {len(requeued)} others queued again")
+        context.log.info(
+            f"run {run.run_id} failed on some of its documents; {len(requeued)} others queued again"
+        )
 
 
 def _retried(instance: dg.DagsterInstance, run: dg.DagsterRun) -> bool:

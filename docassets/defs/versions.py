@@ -4,6 +4,7 @@ A stage's version is a hash of the source of the core modules whose rules it run
 entities, the spaCy model's name): editing a rule changes it, Dagster then shows the stage's
 materialized partitions as stale, and a backfill of the stale partitions brings them up to date.
 """
+
 import hashlib
 import inspect
 from types import ModuleType
@@ -33,7 +34,9 @@ def code_version(*modules: ModuleType, extra: str = "") -> str:
 
 TEXT_VERSION = code_version(pdf, ocr, bates)
 CHUNKS_VERSION = code_version(chunking)
-MENTIONS_VERSION = code_version(entities, legal_rules, defined_terms, chunking, bates, extra=entities.DEFAULT_MODEL)
+MENTIONS_VERSION = code_version(
+    entities, legal_rules, defined_terms, chunking, bates, extra=entities.DEFAULT_MODEL
+)
 RELATIONSHIPS_VERSION = code_version(relationships)
 RESOLUTION_VERSION = code_version(resolution)
 GRAPH_VERSION = code_version(graph)

@@ -3,6 +3,7 @@
 Both stores stream: uploads and downloads go file-to-object in chunks, so a 600 MB production
 never sits in memory. Listing is paged with `start_after` so a sensor can resume across ticks.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,7 +54,10 @@ class BlobStore(Protocol):
     location: str  # for people: "s3://bucket/prefix" or a folder path
 
     def put_file(
-        self, key: str, path: Path, metadata: Mapping[str, str] | None = None,
+        self,
+        key: str,
+        path: Path,
+        metadata: Mapping[str, str] | None = None,
         on_bytes: Callable[[int], None] | None = None,
     ) -> None: ...
     def put_bytes(self, key: str, data: bytes, metadata: Mapping[str, str] | None = None) -> None: ...
@@ -83,7 +87,10 @@ class LocalBlobStore:
         return path.with_name(f".{path.name}.meta.json")
 
     def put_file(
-        self, key: str, path: Path, metadata: Mapping[str, str] | None = None,
+        self,
+        key: str,
+        path: Path,
+        metadata: Mapping[str, str] | None = None,
         on_bytes: Callable[[int], None] | None = None,
     ) -> None:
         target = self._path(key)
@@ -185,7 +192,10 @@ class S3BlobStore:
         return self.prefix + key
 
     def put_file(
-        self, key: str, path: Path, metadata: Mapping[str, str] | None = None,
+        self,
+        key: str,
+        path: Path,
+        metadata: Mapping[str, str] | None = None,
         on_bytes: Callable[[int], None] | None = None,
     ) -> None:
         extra = {"Metadata": dict(metadata)} if metadata else None
@@ -194,7 +204,9 @@ class S3BlobStore:
         )
 
     def put_bytes(self, key: str, data: bytes, metadata: Mapping[str, str] | None = None) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, Metadata=dict(metadata or {}))
+        self.client.put_object(
+            Bucket=self.bucket, Key=self._key(key), Body=data, Metadata=dict(metadata or {})
+        )
 
     def get_bytes(self, key: str) -> bytes:
         return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
@@ -210,7 +222,9 @@ class S3BlobStore:
                 return None
             raise
         return BlobHead(
-            size=response["ContentLength"], etag=response["ETag"].strip('"'), metadata=response.get("Metadata", {})
+            size=response["ContentLength"],
+            etag=response["ETag"].strip('"'),
+            metadata=response.get("Metadata", {}),
         )
 
     def list(self, prefix: str, *, start_after: str = "", limit: int = 1000) -> list[BlobInfo]:
@@ -221,7 +235,7 @@ class S3BlobStore:
             MaxKeys=limit,
         )
         return [
-            BlobInfo(key=item["Key"][len(self.prefix):], size=item["Size"], etag=item["ETag"].strip('"'))
+            BlobInfo(key=item["Key"][len(self.prefix) :], size=item["Size"], etag=item["ETag"].strip('"'))
             for item in response.get("Contents", [])
         ]
 
@@ -246,7 +260,6 @@ class S3BlobStore:
                 f"DOCASSETS_S3_BUCKET={self.bucket}: cannot reach the S3 endpoint ({type(error).__name__}); "
                 "check AWS_ENDPOINT_URL and the network"
             ) from None
-
 
 
 @contextmanager

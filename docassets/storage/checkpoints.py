@@ -7,6 +7,7 @@ named by its first and last page. The version names the PDF (its sha256) and the
 settings, so pages read from another file or with other settings are never resumed. The blob IO
 manager removes a document's parts once its whole output is stored (`clear`).
 """
+
 from __future__ import annotations
 
 import io

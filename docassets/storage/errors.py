@@ -5,6 +5,7 @@ the S3 endpoint, throttling. Everything else (a document MuPDF cannot read, a bu
 value our code does not expect) fails the same way every time, so retrying it only repeats the
 work: hours of OCR, for a 300-page scanned production.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,10 +15,21 @@ import botocore.exceptions
 import sqlalchemy.exc
 
 # S3 error codes that mean "try again later", not "this request is wrong".
-_TRANSIENT_S3_CODES = frozenset({
-    "Throttling", "ThrottlingException", "SlowDown", "RequestTimeout", "RequestTimeTooSkewed",
-    "InternalError", "ServiceUnavailable", "503", "500", "502", "504",
-})
+_TRANSIENT_S3_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "SlowDown",
+        "RequestTimeout",
+        "RequestTimeTooSkewed",
+        "InternalError",
+        "ServiceUnavailable",
+        "503",
+        "500",
+        "502",
+        "504",
+    }
+)
 _SQLITE_BUSY = re.compile(r"locked|busy|disk I/O", re.IGNORECASE)
 _TRANSIENT_BOTOCORE = (
     botocore.exceptions.EndpointConnectionError,
@@ -44,7 +56,9 @@ def is_transient(error: BaseException) -> bool:
             return True
         if isinstance(cause, sqlalchemy.exc.OperationalError):
             # SQLite reports a missing table or column as "operational" too; only a lock passes.
-            return not isinstance(cause.orig, sqlite3.Error) or _SQLITE_BUSY.search(str(cause.orig)) is not None
+            return (
+                not isinstance(cause.orig, sqlite3.Error) or _SQLITE_BUSY.search(str(cause.orig)) is not None
+            )
     return False
 
 

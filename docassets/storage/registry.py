@@ -5,11 +5,12 @@ sha256, batch and priority as object metadata. Any other PDF dropped under `inbo
 deterministic id (UUID5 of bucket, key and ETag), so listing twice never registers a file twice,
 and an overwritten object (new ETag) is a new version to process.
 """
+
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -50,8 +51,14 @@ def file_sha256(path: Path) -> str:
 
 
 def upload_document(
-    blobs: BlobStore, path: Path, *, project: str, batch_id: str | None = None, priority: str = "normal",
-    sha256: str | None = None, on_bytes: Callable[[int], None] | None = None,
+    blobs: BlobStore,
+    path: Path,
+    *,
+    project: str,
+    batch_id: str | None = None,
+    priority: str = "normal",
+    sha256: str | None = None,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> str:
     """Store a local PDF as `documents/<uuid>.pdf` with its facts as object metadata."""
     if priority not in PRIORITIES:
@@ -85,13 +92,16 @@ def record_for(location: str, key: str, head: BlobHead) -> DocumentRecord:
         document_id = path.stem
     else:
         document_id = str(uuid.uuid5(_NAMESPACE, f"{location}\0{key}\0{head.etag}"))
-    inbox_folder = path.parent.relative_to(INBOX_PREFIX.rstrip("/")).as_posix() if key.startswith(INBOX_PREFIX) else ""
+    inbox_folder = (
+        path.parent.relative_to(INBOX_PREFIX.rstrip("/")).as_posix() if key.startswith(INBOX_PREFIX) else ""
+    )
     priority = metadata.get("priority", "normal")
     return DocumentRecord(
         document_id=document_id,
         blob_key=key,
         etag=head.etag,
-        project=metadata.get("project") or (inbox_folder if inbox_folder not in ("", ".") else DEFAULT_PROJECT),
+        project=metadata.get("project")
+        or (inbox_folder if inbox_folder not in ("", ".") else DEFAULT_PROJECT),
         file_name=metadata.get("file-name") or path.name,
         size_bytes=head.size,
         sha256=metadata.get("sha256"),
@@ -116,21 +126,33 @@ def register_many(
     requested_at = now if run_requested else None
     ids = [record.document_id for record in records]
     with tables.engine.begin() as connection:
-        known = dict(connection.execute(
-            sa.select(documents.c.document_id, documents.c.etag).where(documents.c.document_id.in_(ids))
-        ).all())
+        known = dict(
+            connection.execute(
+                sa.select(documents.c.document_id, documents.c.etag).where(documents.c.document_id.in_(ids))
+            ).all()
+        )
         fresh = [r for r in records if r.document_id not in known]
         changed = [r for r in records if r.document_id in known and known[r.document_id] != r.etag]
         if fresh:
-            connection.execute(documents.insert(), [
-                {**r.__dict__, "registered_at": now, "run_owed_at": now, "run_requested_at": requested_at}
-                for r in fresh
-            ])
+            connection.execute(
+                documents.insert(),
+                [
+                    {**r.__dict__, "registered_at": now, "run_owed_at": now, "run_requested_at": requested_at}
+                    for r in fresh
+                ],
+            )
         for record in changed:  # the same upload overwritten in place: a new version of the same document
             connection.execute(
-                documents.update().where(documents.c.document_id == record.document_id)
-                .values(**{**record.__dict__, "registered_at": now, "run_owed_at": now,
-                           "run_requested_at": requested_at})
+                documents.update()
+                .where(documents.c.document_id == record.document_id)
+                .values(
+                    **{
+                        **record.__dict__,
+                        "registered_at": now,
+                        "run_owed_at": now,
+                        "run_requested_at": requested_at,
+                    }
+                )
             )
     return fresh + changed
 
@@ -140,10 +162,19 @@ def quarantine_many(tables: TableStore, items: list[tuple[BlobInfo, str]]) -> No
     if items:
         now = datetime.now(UTC)
         with tables.engine.begin() as connection:
-            connection.execute(quarantine.insert(), [
-                {"blob_key": info.key, "etag": info.etag, "size_bytes": info.size, "reason": reason, "detected_at": now}
-                for info, reason in items
-            ])
+            connection.execute(
+                quarantine.insert(),
+                [
+                    {
+                        "blob_key": info.key,
+                        "etag": info.etag,
+                        "size_bytes": info.size,
+                        "reason": reason,
+                        "detected_at": now,
+                    }
+                    for info, reason in items
+                ],
+            )
 
 
 def known_versions(tables: TableStore, keys: list[str]) -> set[tuple[str, str]]:
@@ -167,8 +198,10 @@ def pending_runs(tables: TableStore, limit: int) -> list[DocumentRecord]:
     """The registered documents still owed a run, high priority first."""
     with tables.connect() as connection:
         rows = connection.execute(
-            sa.select(documents).where(documents.c.run_requested_at.is_(None))
-            .order_by(_PRIORITY_ORDER, documents.c.registered_at, documents.c.document_id).limit(limit)
+            sa.select(documents)
+            .where(documents.c.run_requested_at.is_(None))
+            .order_by(_PRIORITY_ORDER, documents.c.registered_at, documents.c.document_id)
+            .limit(limit)
         ).all()
     return [_record(row) for row in rows]
 
@@ -181,23 +214,35 @@ def mark_runs_requested(tables: TableStore, owed: list[tuple[str, str]]) -> None
         for document_id, owed_at in owed:
             connection.execute(
                 documents.update()
-                .where(documents.c.document_id == document_id,
-                       documents.c.run_owed_at == datetime.fromisoformat(owed_at))
+                .where(
+                    documents.c.document_id == document_id,
+                    documents.c.run_owed_at == datetime.fromisoformat(owed_at),
+                )
                 .values(run_requested_at=now)
             )
 
 
 def request_reruns(
-    tables: TableStore, document_ids: list[str], *, batch_id: str | None = None, priority: str | None = None,
+    tables: TableStore,
+    document_ids: list[str],
+    *,
+    batch_id: str | None = None,
+    priority: str | None = None,
     run_requested: bool = False,
 ) -> None:
     """Owe these documents a new run (their rows are replaced when it completes); with
     `run_requested` the caller runs it itself, so the sensor does not."""
     now = datetime.now(UTC)
-    values = {"run_requested_at": now if run_requested else None, "run_owed_at": now,
-              **({"batch_id": batch_id} if batch_id else {}), **({"priority": priority} if priority else {})}
+    values = {
+        "run_requested_at": now if run_requested else None,
+        "run_owed_at": now,
+        **({"batch_id": batch_id} if batch_id else {}),
+        **({"priority": priority} if priority else {}),
+    }
     with tables.engine.begin() as connection:
-        connection.execute(documents.update().where(documents.c.document_id.in_(document_ids)).values(**values))
+        connection.execute(
+            documents.update().where(documents.c.document_id.in_(document_ids)).values(**values)
+        )
 
 
 def find_duplicate(tables: TableStore, project: str, sha256: str) -> str | None:
@@ -205,7 +250,9 @@ def find_duplicate(tables: TableStore, project: str, sha256: str) -> str | None:
     with tables.connect() as connection:
         for table in (documents, source_documents):
             found = connection.execute(
-                sa.select(table.c.document_id).where(table.c.project == project, table.c.sha256 == sha256).limit(1)
+                sa.select(table.c.document_id)
+                .where(table.c.project == project, table.c.sha256 == sha256)
+                .limit(1)
             ).scalar()
             if found:
                 return found

@@ -3,6 +3,7 @@
 A stage's rows for one document are replaced in a single transaction (delete, then insert), so a
 retry or a re-materialization never leaves duplicates or a half-written document behind.
 """
+
 from __future__ import annotations
 
 import math
@@ -238,7 +239,9 @@ def declared_by_ddl(name: str | None) -> bool:
 for _dialect, _statements in SEARCH_DDL.items():
     for _statement in _statements:
         sa.event.listen(search_index, "after_create", sa.DDL(_statement).execute_if(dialect=_dialect))
-sa.event.listen(search_index, "before_drop", sa.DDL("DROP TABLE IF EXISTS search_index_fts").execute_if(dialect="sqlite"))
+sa.event.listen(
+    search_index, "before_drop", sa.DDL("DROP TABLE IF EXISTS search_index_fts").execute_if(dialect="sqlite")
+)
 
 
 document_duplicates = sa.Table(
@@ -346,7 +349,9 @@ class TableStore:
                 written[name] = len(records)
         return written
 
-    def read_frame(self, name: str, where: Mapping[str, Any] | None = None, order_by: str | None = None) -> pd.DataFrame:
+    def read_frame(
+        self, name: str, where: Mapping[str, Any] | None = None, order_by: str | None = None
+    ) -> pd.DataFrame:
         table = self.table(name)
         query = sa.select(table).where(*_conditions(table, where))
         if order_by:
@@ -397,7 +402,9 @@ def as_utc(moment: datetime | None) -> datetime | None:
 def _conditions(table: sa.Table, where: Mapping[str, Any] | None) -> list:
     """`column == value` per item; a list, tuple or set of values means `column IN (...)`."""
     return [
-        table.c[column].in_(value) if isinstance(value, (list, tuple, set, frozenset)) else table.c[column] == value
+        table.c[column].in_(value)
+        if isinstance(value, (list, tuple, set, frozenset))
+        else table.c[column] == value
         for column, value in (where or {}).items()
     ]
 

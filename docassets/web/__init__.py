@@ -3,6 +3,7 @@
 The same search as `docassets search` (syntax, filters, citations) over the same tables, and each
 hit's page rendered from the stored PDF beside it. Only GET routes; nothing is written.
 """
+
 from __future__ import annotations
 
 from functools import partial
@@ -42,10 +43,14 @@ def _projects(tables: TableStore) -> list[str]:
 
 def _entity_names(tables: TableStore, project: str) -> list[str]:
     entities = t.resolved_entities
-    return list(tables.frame(
-        sa.select(entities.c.canonical_name).where(entities.c.project == project)
-        .order_by(entities.c.mention_count.desc()).limit(ENTITY_CHOICES)
-    ).canonical_name)
+    return list(
+        tables.frame(
+            sa.select(entities.c.canonical_name)
+            .where(entities.c.project == project)
+            .order_by(entities.c.mention_count.desc())
+            .limit(ENTITY_CHOICES)
+        ).canonical_name
+    )
 
 
 def search_page(request: Request, tables: TableStore) -> Response:
@@ -53,7 +58,9 @@ def search_page(request: Request, tables: TableStore) -> Response:
     projects = _projects(tables)
     project = params.get("project") or (projects[0] if projects else "")
     query = params.get("q", "").strip()
-    entities = [name for name in (params.get("entity", "").strip(), params.get("entity2", "").strip()) if name]
+    entities = [
+        name for name in (params.get("entity", "").strip(), params.get("entity2", "").strip()) if name
+    ]
     together = "sentence" if params.get("same") == "sentence" else "page"
     hits, error = [], None
     if query and project:
@@ -61,11 +68,21 @@ def search_page(request: Request, tables: TableStore) -> Response:
             hits = search(tables, project, query, entities=entities, together=together, limit=50)
         except (QuerySyntaxError, EntityNotFound) as problem:
             error = str(problem)
-    return TEMPLATES.TemplateResponse(request, "search.html", {
-        "projects": projects, "project": project, "query": query, "entities": entities, "together": together,
-        "entity_names": _entity_names(tables, project) if project else [], "hits": hits, "error": error,
-        "highlighted": highlighted,
-    })
+    return TEMPLATES.TemplateResponse(
+        request,
+        "search.html",
+        {
+            "projects": projects,
+            "project": project,
+            "query": query,
+            "entities": entities,
+            "together": together,
+            "entity_names": _entity_names(tables, project) if project else [],
+            "hits": hits,
+            "error": error,
+            "highlighted": highlighted,
+        },
+    )
 
 
 def page_image(request: Request, tables: TableStore, store: BlobStore) -> Response:
@@ -85,7 +102,13 @@ def page_image(request: Request, tables: TableStore, store: BlobStore) -> Respon
 def create_app(settings: Settings) -> Starlette:
     tables = open_tables(settings.database_url)
     store = blob_store_for(settings)
-    return Starlette(routes=[
-        Route("/", partial(search_page, tables=tables), name="search"),
-        Route("/page/{document_id}/{page:int}.png", partial(page_image, tables=tables, store=store), name="page"),
-    ])
+    return Starlette(
+        routes=[
+            Route("/", partial(search_page, tables=tables), name="search"),
+            Route(
+                "/page/{document_id}/{page:int}.png",
+                partial(page_image, tables=tables, store=store),
+                name="page",
+            ),
+        ]
+    )

@@ -1,4 +1,5 @@
 """Bates numbers and CM/ECF stamps, on plain strings, on the samples and on a generated production."""
+
 from pathlib import Path
 
 import pymupdf
@@ -119,7 +120,7 @@ def test_opinions_without_a_cm_ecf_header_have_no_stamp(sample):
 def test_other_courts_header_styles_are_stamps(stamp):
     text = f"ORDER\nThe motion is granted.\n{stamp}\n"
     assert find_stamp(text) == stamp
-    (start, end), = stamp_spans(text)
+    ((start, end),) = stamp_spans(text)
     assert text[start:end] == stamp
 
 
@@ -148,9 +149,13 @@ def test_names_without_a_forward_bates_range_give_none(name):
 
 def test_gaps_name_the_numbers_either_side_of_each_break():
     numbers = [
-        "WOMBAT 000454", "WOMBAT 000455", "WOMBAT 000457",  # 000456 missing
-        "WOMBAT 000458", "WOMBAT 000458",  # repeated
-        "ABC 000001", "ABC 000002",  # a new series is not a gap
+        "WOMBAT 000454",
+        "WOMBAT 000455",
+        "WOMBAT 000457",  # 000456 missing
+        "WOMBAT 000458",
+        "WOMBAT 000458",  # repeated
+        "ABC 000001",
+        "ABC 000002",  # a new series is not a gap
     ]
     assert bates_gaps(numbers) == [
         ("WOMBAT 000455", "WOMBAT 000457"),

@@ -1,4 +1,5 @@
 """Sentence splitting and chunking, on legal prose and on real text-layer opinions."""
+
 import re
 from pathlib import Path
 
@@ -48,19 +49,30 @@ def opinion_pages() -> list[Page]:
         ),
         (
             "Acme Inc. and Beta Corp. appealed in No. 21-1298. See 42 U.S.C. § 1983. Id. at 5. It failed.",
-            ["Acme Inc. and Beta Corp. appealed in No. 21-1298.", "See 42 U.S.C. § 1983.", "Id. at 5.",
-             "It failed."],
+            [
+                "Acme Inc. and Beta Corp. appealed in No. 21-1298.",
+                "See 42 U.S.C. § 1983.",
+                "Id. at 5.",
+                "It failed.",
+            ],
         ),
         (
             "Dismissal under Fed. R. Civ. P. 12(b)(6) was proper. Judge J. Smith, joined by Carlos F. "
             "Lucero, dissented. Was it error? Yes!",
-            ["Dismissal under Fed. R. Civ. P. 12(b)(6) was proper.",
-             "Judge J. Smith, joined by Carlos F. Lucero, dissented.", "Was it error?", "Yes!"],
+            [
+                "Dismissal under Fed. R. Civ. P. 12(b)(6) was proper.",
+                "Judge J. Smith, joined by Carlos F. Lucero, dissented.",
+                "Was it error?",
+                "Yes!",
+            ],
         ),
         (
             "The court cited Tex. Ins. Code Ann. § 541.061 and e.g. St. Paul. He said “no.” Then left.",
-            ["The court cited Tex. Ins. Code Ann. § 541.061 and e.g. St. Paul.", "He said “no.”",
-             "Then left."],
+            [
+                "The court cited Tex. Ins. Code Ann. § 541.061 and e.g. St. Paul.",
+                "He said “no.”",
+                "Then left.",
+            ],
         ),
         (
             "Compare Nos. 19031-13 and 11905-14 with Art. III, pp. 4-5. The answer was no. So be it.",
@@ -130,11 +142,11 @@ def test_every_sentence_of_a_real_opinion_is_covered_exactly_once(opinion_pages)
 def test_running_headers_page_numbers_and_stamps_of_a_real_opinion_stay_out_of_sentences(opinion_pages):
     text = document_text(opinion_pages)
     noise = layout_noise(opinion_pages)
-    found = {(n.kind, text[n.start:n.end]) for n in noise}
+    found = {(n.kind, text[n.start : n.end]) for n in noise}
     # pages 2-10 are headed "No. 21-50498" and their number; page 1's "No. 21-50498" is the caption's docket
     assert sum(1 for n in noise if n.kind == "running_header") == 9
     assert ("running_header", "No. 21-50498") in found
-    assert {text[n.start:n.end] for n in noise if n.kind == "page_number"} == {str(k) for k in range(2, 11)}
+    assert {text[n.start : n.end] for n in noise if n.kind == "page_number"} == {str(k) for k in range(2, 11)}
     assert sum(1 for n in noise if n.kind == "stamp") == 10
     page_one = page_spans(opinion_pages)[0]
     assert not any(page_one[0] <= n.start < page_one[1] for n in noise if n.kind == "running_header")
@@ -207,18 +219,18 @@ def test_pleading_paper_line_numbers_footers_and_page_numbers_stay_out_of_senten
     kinds = {n.kind for n in noise}
     assert kinds == {"line_number", "running_header", "page_number"}
     assert sum(1 for n in noise if n.kind == "line_number") == 3 * 28
-    assert [text[n.start:n.end] for n in noise if n.kind == "running_header"] == [PLEADING_FOOTER] * 3
+    assert [text[n.start : n.end] for n in noise if n.kind == "running_header"] == [PLEADING_FOOTER] * 3
 
     found = [" ".join(" ".join(text[s:e] for s, e in parts).split()) for parts in sentence_parts(text, noise)]
     assert found == expected_pleading_sentences()
     # the sentence running from page 1 onto page 2 comes in two parts, around footer, page number and margin
-    parts = next(p for p in sentence_parts(text, noise) if "none of them" in text[p[0][0]:p[0][1]])
+    parts = next(p for p in sentence_parts(text, noise) if "none of them" in text[p[0][0] : p[0][1]])
     assert [text[s:e].split()[-1] for s, e in parts] == ["them", "ended."]
 
     chunks = chunk_pages(pages, max_tokens=100, overlap=10)
     assert coverage_gaps(chunks, text) == []
     for chunk in chunks:
-        assert chunk.text == text[chunk.char_start:chunk.char_end]
+        assert chunk.text == text[chunk.char_start : chunk.char_end]
         assert chunk.token_count == len(TOKEN.findall(chunk.text)) <= 100
         assert not re.match(r"\d|-", chunk.text) and not re.search(r"\n\d+$", chunk.text)
     # the sentence running from page 1 onto page 2 is whole in one chunk, noise and all
@@ -235,12 +247,17 @@ def test_line_numbers_written_at_the_start_of_each_line_are_cut_out_of_sentences
     assert sum(1 for n in noise if n.kind == "line_number") == 28
     found = [" ".join(" ".join(text[s:e] for s, e in parts).split()) for parts in sentence_parts(text)]
     assert len(sentence_parts(text)[0]) == 3  # one part per line of the sentence
-    assert found[0] == "Plaintiff Jane Roe alleges that on March 3, 2021 the defendant Acme Widgets, Inc. " \
-                       "breached the written contract it signed with her in Oakland, California."
+    assert (
+        found[0] == "Plaintiff Jane Roe alleges that on March 3, 2021 the defendant Acme Widgets, Inc. "
+        "breached the written contract it signed with her in Oakland, California."
+    )
     assert not any(re.search(r"(?:^|\s)\d{1,2}(?:\s|$)", s.replace("March 3, 2021", "")) for s in found)
     assert all(not re.match(r"\d", text[s:e]) for s, e in split_sentences(text))
-    assert found[2] == "The contract required delivery of four hundred widgets by April 1, 2021, and the defendant " \
-                       "delivered none of them"  # page 1 ends here: the sort=True text of one page
+    assert (
+        found[2]
+        == "The contract required delivery of four hundred widgets by April 1, 2021, and the defendant "
+        "delivered none of them"
+    )  # page 1 ends here: the sort=True text of one page
 
 
 def test_page_number_lines_and_star_paging_are_noise_but_numbered_paragraphs_are_not():
@@ -248,12 +265,18 @@ def test_page_number_lines_and_star_paging_are_noise_but_numbered_paragraphs_are
         "- 3 -\n[*3] The court held that\nPage 3 of 9\nthe motion fails.\n3 of 9\n"
         "1. The first claim is dismissed.\n2 The tax year 2008 is open.\nII. Analysis"
     )
-    assert [(n.kind, text[n.start:n.end]) for n in line_noise(text)] == [
-        ("page_number", "- 3 -"), ("star_page", "[*3]"), ("page_number", "Page 3 of 9"), ("page_number", "3 of 9"),
+    assert [(n.kind, text[n.start : n.end]) for n in line_noise(text)] == [
+        ("page_number", "- 3 -"),
+        ("star_page", "[*3]"),
+        ("page_number", "Page 3 of 9"),
+        ("page_number", "3 of 9"),
     ]
     assert sentences(text) == [
-        "The court held that", "the motion fails.", "1. The first claim is dismissed.",
-        "2 The tax year 2008 is open.", "II. Analysis",
+        "The court held that",
+        "the motion fails.",
+        "1. The first claim is dismissed.",
+        "2 The tax year 2008 is open.",
+        "II. Analysis",
     ]
 
 
@@ -267,7 +290,7 @@ def test_chunks_of_a_real_opinion_reproduce_the_text_within_the_token_budget(opi
     sentence_starts = {start for start, _ in split_sentences(text, layout_noise(opinion_pages))}
     spans = page_spans(opinion_pages)
     for chunk in chunks:
-        assert chunk.text == text[chunk.char_start:chunk.char_end]
+        assert chunk.text == text[chunk.char_start : chunk.char_end]
         assert chunk.token_count == len(TOKEN.findall(chunk.text)) <= 120
         assert chunk.char_start in sentence_starts
         start_span = spans[chunk.page_start - 1]
@@ -287,7 +310,7 @@ def test_consecutive_chunks_share_about_the_overlap_in_whole_sentences(opinion_p
         assert previous.char_start < chunk.char_start  # always progresses
         if chunk.char_start < previous.char_end:
             overlapping += 1
-            shared = text[chunk.char_start:previous.char_end]
+            shared = text[chunk.char_start : previous.char_end]
             assert 0 < len(TOKEN.findall(shared)) < 40
             assert previous.text.endswith(shared)
     assert overlapping > len(chunks) // 2
@@ -303,7 +326,7 @@ def test_a_sentence_longer_than_the_budget_is_split_at_token_boundaries():
     text = document_text(pages)
     assert [chunk.token_count for chunk in chunks] == [3, 100, 100, 52]
     assert chunks[1].text.startswith("Word0 ") and chunks[2].text.startswith("Word100 ")
-    assert all(chunk.text == text[chunk.char_start:chunk.char_end] for chunk in chunks)
+    assert all(chunk.text == text[chunk.char_start : chunk.char_end] for chunk in chunks)
     assert coverage_gaps(chunks, text) == []
 
 

@@ -1,4 +1,5 @@
 """Defined terms: finding definitions, their referents, and the mentions later uses make."""
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,7 @@ def mention(text: str, name: str, label: str, method: str = "spacy", occurrence:
 
 
 AGREEMENT = (
-    'This Agreement is made by Acme Holdings, Inc., a Delaware corporation (the \u201cCompany\u201d), and '
+    "This Agreement is made by Acme Holdings, Inc., a Delaware corporation (the \u201cCompany\u201d), and "
     'John Q. Smith ("Executive"). The Company shall employ Executive. "Good Reason" shall mean a '
     "material reduction of salary. Executive may resign for Good Reason. The Company's Board approved it."
 )
@@ -34,9 +35,13 @@ def test_a_definition_links_later_uses_to_its_referent_with_exact_offsets():
     by_term = {t.term: t for t in terms}
     assert set(by_term) == {"Company", "Executive", "Good Reason"}
     company = by_term["Company"]
-    assert (company.referent, company.label, company.normalized) == ("Acme Holdings, Inc.", "ORG", "Acme Holdings, Inc.")
-    assert AGREEMENT[company.start:company.end] == "Company" and company.page_number == 1
-    assert AGREEMENT[company.referent_start:company.referent_end] == "Acme Holdings, Inc."
+    assert (company.referent, company.label, company.normalized) == (
+        "Acme Holdings, Inc.",
+        "ORG",
+        "Acme Holdings, Inc.",
+    )
+    assert AGREEMENT[company.start : company.end] == "Company" and company.page_number == 1
+    assert AGREEMENT[company.referent_start : company.referent_end] == "Acme Holdings, Inc."
     assert by_term["Executive"].label == "PERSON" and by_term["Executive"].normalized == "John Q. Smith"
     assert by_term["Good Reason"].referent is None and not by_term["Good Reason"].names_entity
 
@@ -48,17 +53,23 @@ def test_a_definition_links_later_uses_to_its_referent_with_exact_offsets():
         ("Executive", "PERSON", "John Q. Smith"),
         ("Company", "ORG", "Acme Holdings, Inc."),
     ]
-    assert all(AGREEMENT[m.start:m.end] == m.text for m in uses)
+    assert all(AGREEMENT[m.start : m.end] == m.text for m in uses)
     assert not [m for m in linked if m.text == "Good Reason"], "a term naming no entity is no mention"
     assert {t.term: t.uses for t in counted} == {"Company": 2, "Executive": 2, "Good Reason": 0}
 
 
-@pytest.mark.parametrize("text, term, referent", [
-    ('Lessor leases to Mary Jones, hereinafter "Lessee", the premises.', "Lessee", "Mary Jones"),
-    ("Bank of America, N.A. (\u201cBuyer\u201d) agrees.", "Buyer", "Bank of America, N.A."),
-    ('the Securities Exchange Act of 1934, as amended (the "Exchange Act"), applies', "Exchange Act",
-     "Securities Exchange Act of 1934"),
-])
+@pytest.mark.parametrize(
+    "text, term, referent",
+    [
+        ('Lessor leases to Mary Jones, hereinafter "Lessee", the premises.', "Lessee", "Mary Jones"),
+        ("Bank of America, N.A. (\u201cBuyer\u201d) agrees.", "Buyer", "Bank of America, N.A."),
+        (
+            'the Securities Exchange Act of 1934, as amended (the "Exchange Act"), applies',
+            "Exchange Act",
+            "Securities Exchange Act of 1934",
+        ),
+    ],
+)
 def test_definitions_in_parentheses_or_after_hereinafter_find_their_referent(text, term, referent):
     label = "STATUTE" if "Act" in referent else "ORG" if "Bank" in referent else "PERSON"
     terms = find_defined_terms(text, [mention(text, referent, label, method="rule:x")])
@@ -67,8 +78,11 @@ def test_definitions_in_parentheses_or_after_hereinafter_find_their_referent(tex
 
 def test_a_collective_definition_names_the_group_and_links_no_single_entity():
     text = 'John Doe and Acme Corp. (collectively, the "Defendants") moved to dismiss. The Defendants lost.'
-    mentions = [mention(text, "John Doe", "PERSON"), mention(text, "Acme Corp.", "ORG"),
-                mention(text, "Defendants", "ORG", occurrence=1)]
+    mentions = [
+        mention(text, "John Doe", "PERSON"),
+        mention(text, "Acme Corp.", "ORG"),
+        mention(text, "Defendants", "ORG", occurrence=1),
+    ]
     [term] = find_defined_terms(text, mentions)
     assert (term.term, term.referent, term.label) == ("Defendants", "John Doe and Acme Corp.", None)
     linked, _ = apply_defined_terms(text, mentions, [term])
@@ -76,8 +90,10 @@ def test_a_collective_definition_names_the_group_and_links_no_single_entity():
 
 
 def test_terms_that_name_no_entity_are_not_entities_in_extraction():
-    text = ('On the date hereof (the "Effective Date"), the holders of Common Stock (the "Common Stock") met. '
-            "After the Effective Date, Common Stock was issued to Marcus Webb.")
+    text = (
+        'On the date hereof (the "Effective Date"), the holders of Common Stock (the "Common Stock") met. '
+        "After the Effective Date, Common Stock was issued to Marcus Webb."
+    )
     mentions = extract_entities(text)
     names = {m.text for m in mentions if m.label in ("PERSON", "ORG", "LOCATION")}
     assert "Effective Date" not in names and "Common Stock" not in names
@@ -85,9 +101,11 @@ def test_terms_that_name_no_entity_are_not_entities_in_extraction():
 
 
 def test_extraction_links_the_company_to_the_party_it_defines():
-    text = ("STOCK PURCHASE AGREEMENT between Northwind Traders, Inc., a Delaware corporation "
-            '(the "Company"), and Contoso Capital LLC (the "Buyer").\n'
-            "The Company shall deliver the shares to the Buyer on the Closing Date.")
+    text = (
+        "STOCK PURCHASE AGREEMENT between Northwind Traders, Inc., a Delaware corporation "
+        '(the "Company"), and Contoso Capital LLC (the "Buyer").\n'
+        "The Company shall deliver the shares to the Buyer on the Closing Date."
+    )
     mentions = extract_entities(text)
     uses = {(m.text, m.label, m.normalized) for m in mentions if m.method.startswith("rule:defined_")}
     assert ("Company", "ORG", "Northwind Traders, Inc.") in uses
@@ -95,10 +113,15 @@ def test_extraction_links_the_company_to_the_party_it_defines():
 
 
 def test_a_short_name_in_parentheses_is_defined_without_quotes_and_its_uses_are_names():
-    text = ("Sun Communities Operating Limited Partnership (SCOLP) and Nuveen Core Equity Alpha Fund (Core Equity) "
-            "filed. SCOLP owns homes; Core Equity holds shares. Acme Corp. (the Company) agreed; the Company pays.")
-    mentions = [mention(text, "Sun Communities Operating Limited Partnership", "ORG"),
-                mention(text, "Nuveen Core Equity Alpha Fund", "ORG"), mention(text, "Acme Corp.", "ORG")]
+    text = (
+        "Sun Communities Operating Limited Partnership (SCOLP) and Nuveen Core Equity Alpha Fund (Core Equity) "
+        "filed. SCOLP owns homes; Core Equity holds shares. Acme Corp. (the Company) agreed; the Company pays."
+    )
+    mentions = [
+        mention(text, "Sun Communities Operating Limited Partnership", "ORG"),
+        mention(text, "Nuveen Core Equity Alpha Fund", "ORG"),
+        mention(text, "Acme Corp.", "ORG"),
+    ]
     terms = {t.term: t for t in find_defined_terms(text, mentions)}
     assert {t: (d.referent, d.descriptive) for t, d in terms.items()} == {
         "SCOLP": ("Sun Communities Operating Limited Partnership", False),
@@ -107,7 +130,10 @@ def test_a_short_name_in_parentheses_is_defined_without_quotes_and_its_uses_are_
     }
     linked, _ = apply_defined_terms(text, mentions, list(terms.values()))
     assert [(m.text, m.method) for m in linked if m.method.startswith("rule:defined_")] == [
-        ("SCOLP", "rule:defined_name"), ("Core Equity", "rule:defined_name"), ("Company", "rule:defined_term")]
+        ("SCOLP", "rule:defined_name"),
+        ("Core Equity", "rule:defined_name"),
+        ("Company", "rule:defined_term"),
+    ]
 
 
 def test_a_parenthesis_that_is_no_short_name_defines_nothing():
@@ -119,8 +145,12 @@ def test_a_parenthesis_that_is_no_short_name_defines_nothing():
 def test_an_acronym_defines_the_words_whose_initials_spell_it_when_no_mention_ends_there():
     text = "Hallmark Cards owns Hallmark Entertainment Investments Co. ( HEIC ). Later HEIC merged."
     terms = find_defined_terms(text, [mention(text, "Hallmark Cards", "ORG")])
-    assert [(t.term, t.referent, t.label) for t in terms] == [("HEIC", "Hallmark Entertainment Investments Co.", "ORG")]
+    assert [(t.term, t.referent, t.label) for t in terms] == [
+        ("HEIC", "Hallmark Entertainment Investments Co.", "ORG")
+    ]
     linked, _ = apply_defined_terms(text, [mention(text, "Hallmark Cards", "ORG")], terms)
     assert [(m.text, m.method) for m in linked] == [
-        ("Hallmark Cards", "spacy"), ("Hallmark Entertainment Investments Co.", "rule:defined_referent"),
-        ("HEIC", "rule:defined_name")]
+        ("Hallmark Cards", "spacy"),
+        ("Hallmark Entertainment Investments Co.", "rule:defined_referent"),
+        ("HEIC", "rule:defined_name"),
+    ]

@@ -1,4 +1,5 @@
 """Entity extraction on real court documents and on short strings, one rule at a time."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -18,14 +19,31 @@ from docassets.core.legal_rules import MODEL_TIER, RULE_TIER, Candidate, collaps
 from docassets.core.models import PAGE_SEPARATOR, Page
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-LABELS = {"PERSON", "ORG", "LOCATION", "DATE", "MONEY", "COURT", "CASE_NUMBER", "CITATION", "STATUTE", "BATES"}
+LABELS = {
+    "PERSON",
+    "ORG",
+    "LOCATION",
+    "DATE",
+    "MONEY",
+    "COURT",
+    "CASE_NUMBER",
+    "CITATION",
+    "STATUTE",
+    "BATES",
+}
 PARTY_ROLES = {"plaintiff", "defendant", "petitioner", "respondent", "appellant", "appellee"}
-ROLES = {None, "counsel", "judge"} | PARTY_ROLES | {f"{a}-{b}" for a in PARTY_ROLES for b in PARTY_ROLES if a != b}
+ROLES = (
+    {None, "counsel", "judge"}
+    | PARTY_ROLES
+    | {f"{a}-{b}" for a in PARTY_ROLES for b in PARTY_ROLES if a != b}
+)
 
 
 def pdf_pages(name: str, limit: int | None = None) -> list[Page]:
     with pymupdf.open(SAMPLES / name) as doc:
-        return [Page(i + 1, page.get_text(), "text") for i, page in enumerate(doc) if limit is None or i < limit]
+        return [
+            Page(i + 1, page.get_text(), "text") for i, page in enumerate(doc) if limit is None or i < limit
+        ]
 
 
 def document_text(pages: list[Page]) -> str:
@@ -34,7 +52,8 @@ def document_text(pages: list[Page]) -> str:
 
 def find(mentions, label, text=None, normalized=None):
     return [
-        m for m in mentions
+        m
+        for m in mentions
         if m.label == label
         and (text is None or collapse_ws(m.text) == text)
         and (normalized is None or m.normalized == normalized)
@@ -45,7 +64,7 @@ def assert_well_formed(mentions, text):
     """The invariants every later stage relies on."""
     assert mentions == sorted(mentions, key=lambda m: (m.start, m.end))
     for m in mentions:
-        assert text[m.start:m.end] == m.text, m
+        assert text[m.start : m.end] == m.text, m
         assert m.label in LABELS, m
         assert m.text == m.text.strip() and m.text, m
         assert 0.0 <= m.confidence <= 1.0 and m.method, m
@@ -80,6 +99,7 @@ def scotus(extractor):
 # ------------------------------------------------------------------------------------------
 # Real documents
 
+
 def test_fifth_circuit_caption_gives_court_dockets_parties_and_panel(ca5):
     pages, mentions = ca5
     first = [m for m in mentions if m.page_number == 1]
@@ -91,7 +111,9 @@ def test_fifth_circuit_caption_gives_court_dockets_parties_and_panel(ca5):
     assert st_pierre.role == "plaintiff-appellant"
     standard = find(first, "ORG", "Standard Insurance Company")
     assert standard[0].role == "defendant-appellee"
-    dearborn = find(first, "ORG", "Dearborn National Life Insurance Company", "Dearborn National Life Insurance Company")
+    dearborn = find(
+        first, "ORG", "Dearborn National Life Insurance Company", "Dearborn National Life Insurance Company"
+    )
     assert dearborn[0].role == "defendant-appellee"
     judges = {m.text: m.role for m in first if m.method == "rule:judges"}
     assert judges == {"Barksdale": "judge", "Stewart": "judge", "Dennis": "judge"}
@@ -118,7 +140,7 @@ def test_every_page_mention_carries_its_page_and_document_offsets(ca5):
     for m in mentions:
         page = pages[m.page_number - 1]
         local = m.start - starts[m.page_number - 1]
-        assert page.text[local:local + len(m.text)] == m.text
+        assert page.text[local : local + len(m.text)] == m.text
     assert {m.page_number for m in mentions} == {p.number for p in pages}
 
 
@@ -128,10 +150,15 @@ def test_colorado_complaint_caption_and_counsel(extractor):
     assert_well_formed(mentions, document_text(pages))
     assert find(mentions, "COURT", "UNITED STATES DISTRICT COURT FOR THE DISTRICT OF COLORADO", "cod")
     (berkshire,) = find(mentions, "ORG", "BERKSHIRE LIFE INSURANCE COMPANY OF AMERICA")
-    assert (berkshire.role, berkshire.normalized) == ("plaintiff", "Berkshire Life Insurance Company of America")
+    assert (berkshire.role, berkshire.normalized) == (
+        "plaintiff",
+        "Berkshire Life Insurance Company of America",
+    )
     schubert = find(mentions, "PERSON", "ANNA SCHUBERT")
     assert schubert[0].role == "defendant" and schubert[0].normalized == "Anna Schubert"
-    assert find(mentions, "PERSON", "Anna Schubert")[0].role == "defendant"  # "against Defendant Anna Schubert"
+    assert (
+        find(mentions, "PERSON", "Anna Schubert")[0].role == "defendant"
+    )  # "against Defendant Anna Schubert"
     counsel = {m.text for m in mentions if m.role == "counsel"}
     assert {"Franz Hardy", "Christine M. Kroupa", "Gordon Rees Scully Mansukhani, LLP"} <= counsel
     # the CM/ECF stamp's docket; the caption's unfilled "1:21-cv-______" is no case number
@@ -144,7 +171,9 @@ def test_supreme_court_opinion_citations_docket_and_author(scotus):
     cited = {m.normalized for m in find(mentions, "CITATION")}
     assert {"200 U.S. 321", "482 U.S. 124", "521 U.S. 1", "460 U.S. 605"} <= cited
     short = [m for m in find(mentions, "CITATION") if m.text.startswith("Id.")]
-    assert short and all(m.normalized in cited and m.normalized != "Id." for m in short), "named by their antecedent"
+    assert short and all(m.normalized in cited and m.normalized != "Id." for m in short), (
+        "named by their antecedent"
+    )
     assert all(m.method == "eyecite" for m in find(mentions, "CITATION"))
     assert {m.normalized for m in find(mentions, "CASE_NUMBER")} == {"11-889"}
     assert find(mentions, "COURT", "SUPREME COURT OF THE UNITED STATES", "scotus")
@@ -214,6 +243,7 @@ def test_all_text_layer_samples_keep_the_invariants(extractor):
 # ------------------------------------------------------------------------------------------
 # API contracts
 
+
 def test_extract_entities_equals_a_one_page_document(extractor):
     text = pdf_pages("ca10-filing-010110462922.pdf")[0].text
     one_page = extractor.extract_pages([Page(number=1, text=text, method="text")])
@@ -225,9 +255,13 @@ def test_extract_entities_equals_a_one_page_document(extractor):
 
 def test_page_bates_and_numbers_flow_into_mentions(extractor):
     pages = [
-        Page(1, "Plaintiff JOHN SMITH sued ACME Corporation on March 3, 2020.", "text", bates="WOMBAT 000454"),
+        Page(
+            1, "Plaintiff JOHN SMITH sued ACME Corporation on March 3, 2020.", "text", bates="WOMBAT 000454"
+        ),
         Page(2, "", "empty"),
-        Page(3, "The district court awarded $12,500.50 on April 1, 2021.", "ocr", 91.0, bates="WOMBAT 000456"),
+        Page(
+            3, "The district court awarded $12,500.50 on April 1, 2021.", "ocr", 91.0, bates="WOMBAT 000456"
+        ),
     ]
     mentions = extractor.extract_pages(pages)
     text = document_text(pages)
@@ -267,31 +301,70 @@ def test_overlap_rule_prefers_rules_then_length_whatever_the_input_order():
 # ------------------------------------------------------------------------------------------
 # One rule at a time
 
+
 @pytest.mark.parametrize(
     "text, label, span, normalized",
     [
-        ("Appeal from the United States District Court for the Western District of Texas.", "COURT",
-         "United States District Court for the Western District of Texas", "txwd"),
-        ("Before the Supreme Court of the United States today.", "COURT", "Supreme Court of the United States", "scotus"),
+        (
+            "Appeal from the United States District Court for the Western District of Texas.",
+            "COURT",
+            "United States District Court for the Western District of Texas",
+            "txwd",
+        ),
+        (
+            "Before the Supreme Court of the United States today.",
+            "COURT",
+            "Supreme Court of the United States",
+            "scotus",
+        ),
         ("The Ninth Circuit Court of Appeals reversed.", "COURT", "Ninth Circuit Court of Appeals", "ca9"),
         ("Filed in Case No. 1:24-cv-01234 last year.", "CASE_NUMBER", "1:24-cv-01234", "1:24-CV-01234"),
         ("Petition, No. 11-889, was granted.", "CASE_NUMBER", "11-889", "11-889"),
         ("Order in No. C 08-02214 SBA denied.", "CASE_NUMBER", "C 08-02214 SBA", "C 08-02214 SBA"),
         ("USDC No. 3:20-CV-257", "CASE_NUMBER", "3:20-CV-257", "3:20-CV-257"),
         ("No. 21\u201350498", "CASE_NUMBER", "21\u201350498", "21-50498"),
-        ("See Shelby County v. Holder, 570 U. S. 529, 540 (2013).", "CITATION", "570 U. S. 529", "570 U.S. 529"),
+        (
+            "See Shelby County v. Holder, 570 U. S. 529, 540 (2013).",
+            "CITATION",
+            "570 U. S. 529",
+            "570 U.S. 529",
+        ),
         ("Iqbal, 556 U.S. at 678.", "CITATION", "556 U.S. at 678", "556 U.S. at 678"),
-        ("Smith v. Jones, 123 F.3d 900 (5th Cir. 1997). Id. at 903.", "CITATION", "Id. at 903", "123 F.3d 900"),
+        (
+            "Smith v. Jones, 123 F.3d 900 (5th Cir. 1997). Id. at 903.",
+            "CITATION",
+            "Id. at 903",
+            "123 F.3d 900",
+        ),
         ("Filed: 10-31-17 Pg: 1 of 1", "DATE", "10-31-17", "2017-10-31"),
         ("Entered this 13th day\nof September, 2019.", "DATE", "13th day\nof September, 2019", "2019-09-13"),
         ("Produced at DEF_00012 and later.", "BATES", "DEF_00012", "DEF_00012"),
         ("Claims under 42 U.S.C. § 1983 fail.", "STATUTE", "42 U.S.C. § 1983", "42 U.S.C. § 1983"),
-        ("Dismissed under Fed. R. Civ. P. 12(b)(6).", "STATUTE", "Fed. R. Civ. P. 12(b)(6)", "Fed. R. Civ. P. 12(b)(6)"),
-        ("Tenn. Code Ann. § 50-6-239 applies.", "STATUTE", "Tenn. Code Ann. § 50-6-239", "Tenn. Code Ann. § 50-6-239"),
-        ("Under the Securities Exchange Act of 1934, he sued.", "STATUTE", "Securities Exchange Act of 1934",
-         "Securities Exchange Act of 1934"),
+        (
+            "Dismissed under Fed. R. Civ. P. 12(b)(6).",
+            "STATUTE",
+            "Fed. R. Civ. P. 12(b)(6)",
+            "Fed. R. Civ. P. 12(b)(6)",
+        ),
+        (
+            "Tenn. Code Ann. § 50-6-239 applies.",
+            "STATUTE",
+            "Tenn. Code Ann. § 50-6-239",
+            "Tenn. Code Ann. § 50-6-239",
+        ),
+        (
+            "Under the Securities Exchange Act of 1934, he sued.",
+            "STATUTE",
+            "Securities Exchange Act of 1934",
+            "Securities Exchange Act of 1934",
+        ),
         ("It violates the Exchange Act.", "STATUTE", "Exchange Act", "Exchange Act"),
-        ("Income is taxed under the Internal Revenue Code.", "STATUTE", "Internal Revenue Code", "Internal Revenue Code"),
+        (
+            "Income is taxed under the Internal Revenue Code.",
+            "STATUTE",
+            "Internal Revenue Code",
+            "Internal Revenue Code",
+        ),
         ("See Pub. L. No. 111-203, 124 Stat. 1376.", "STATUTE", "Pub. L. No. 111-203", "Pub. L. No. 111-203"),
         ("Produced at WOMBAT 000454.", "BATES", "WOMBAT 000454", "WOMBAT 000454"),
         ("A judgment of $1,250,000.00 was entered.", "MONEY", "$1,250,000.00", "1250000.00"),
@@ -301,7 +374,12 @@ def test_overlap_rule_prefers_rules_then_length_whatever_the_input_order():
         ("Filed 04/16/21 at noon.", "DATE", "04/16/21", "2021-04-16"),
         ("Signed on 3 March 2020.", "DATE", "3 March 2020", "2020-03-03"),
         ("In June 2009, it began.", "DATE", "June 2009", "2009-06"),
-        ("Order dated 29/12/2004 was set aside.", "DATE", "29/12/2004", "2004-12-29"),  # day first: no month 29
+        (
+            "Order dated 29/12/2004 was set aside.",
+            "DATE",
+            "29/12/2004",
+            "2004-12-29",
+        ),  # day first: no month 29
         ("Judgment of 22.05.2018 was upheld.", "DATE", "22.05.2018", "2018-05-22"),
         ("Relief under Section 13(1)(e) was sought.", "STATUTE", "Section 13(1)(e)", "Section 13(1)(e)"),
         ("In OS No. 155/05 the suit was decreed.", "CASE_NUMBER", "155/05", "155/05"),
@@ -339,24 +417,32 @@ def test_compound_caption_role_keeps_both_roles_and_relationships_read_both():
     from docassets.core.chunking import chunk_pages
     from docassets.core.relationships import find_relationships
 
-    text = ("No. 21-50498\n\nVanessa St. Pierre,\n\nPlaintiff\u2014Appellant,\n\nversus\n\n"
-            "Standard Insurance Company,\n\nDefendant\u2014Appellee.\n\nJane Roe, Cross-Appellant.\n")
+    text = (
+        "No. 21-50498\n\nVanessa St. Pierre,\n\nPlaintiff\u2014Appellant,\n\nversus\n\n"
+        "Standard Insurance Company,\n\nDefendant\u2014Appellee.\n\nJane Roe, Cross-Appellant.\n"
+    )
     mentions = extract_entities(text)
     assert find(mentions, "PERSON", "Vanessa St. Pierre")[0].role == "plaintiff-appellant"
     assert find(mentions, "ORG", "Standard Insurance Company")[0].role == "defendant-appellee"
     assert find(mentions, "PERSON", "Jane Roe")[0].role == "appellant"
     chunks = chunk_pages([Page(1, text, "text")])
     edges = {(r.type, r.source.normalized) for r in find_relationships("doc", text, chunks, mentions)}
-    assert {("PLAINTIFF_IN", "Vanessa St. Pierre"), ("APPELLANT_IN", "Vanessa St. Pierre"),
-            ("DEFENDANT_IN", "Standard Insurance Company"), ("APPELLEE_IN", "Standard Insurance Company")} <= edges
+    assert {
+        ("PLAINTIFF_IN", "Vanessa St. Pierre"),
+        ("APPELLANT_IN", "Vanessa St. Pierre"),
+        ("DEFENDANT_IN", "Standard Insurance Company"),
+        ("APPELLEE_IN", "Standard Insurance Company"),
+    } <= edges
 
 
 def test_table_caption_columns_do_not_break_names_courts_or_roles():
     """Missouri and Tennessee captions print their two columns side by side, split by ")"."""
-    missouri = ("NICHOLE MARIE JAGELS,\n\n)\nNo. ED108783\n\n)\nAppellant,\n\n)\nAppeal from the Circuit Court of\n"
-                "vs.\n\n)\nNo. 1711-CC00064\n\nSTATE OF MISSOURI,\n\n)\nHonorable Deborah J. Alessi\n\n)\n"
-                "Respondent.\n\n)\nFiled:  January 19, 2021\n\nIntroduction\n\nAppellant Nichole M. Jagels appeals. The "
-                "court found that Jagels\u2019 pleas were knowing.")
+    missouri = (
+        "NICHOLE MARIE JAGELS,\n\n)\nNo. ED108783\n\n)\nAppellant,\n\n)\nAppeal from the Circuit Court of\n"
+        "vs.\n\n)\nNo. 1711-CC00064\n\nSTATE OF MISSOURI,\n\n)\nHonorable Deborah J. Alessi\n\n)\n"
+        "Respondent.\n\n)\nFiled:  January 19, 2021\n\nIntroduction\n\nAppellant Nichole M. Jagels appeals. The "
+        "court found that Jagels\u2019 pleas were knowing."
+    )
     mentions = extract_entities(missouri)
     assert find(mentions, "PERSON", "NICHOLE MARIE JAGELS")[0].role == "appellant"
     assert find(mentions, "ORG", "STATE OF MISSOURI")[0].role == "respondent"
@@ -369,15 +455,25 @@ def test_table_caption_columns_do_not_break_names_courts_or_roles():
 
 
 def test_service_list_addresses_give_firms_streets_cities_and_states_not_floor_junk():
-    text = ("Jonathan S. Abady\nEmery Celli Brinckerhoff Abady Ward & Maazel\n600 Fifth Avenue\n10th Floor\n"
-            "New York, NY 10020\n\nKathryn M. Barber\nMcGuireWoods\n800 East Canal Street\nGateway Plaza\n"
-            "Richmond, VA 23219\n")
+    text = (
+        "Jonathan S. Abady\nEmery Celli Brinckerhoff Abady Ward & Maazel\n600 Fifth Avenue\n10th Floor\n"
+        "New York, NY 10020\n\nKathryn M. Barber\nMcGuireWoods\n800 East Canal Street\nGateway Plaza\n"
+        "Richmond, VA 23219\n"
+    )
     mentions = extract_entities(text)
     got = {(m.label, m.text) for m in mentions}
-    assert {("ORG", "Emery Celli Brinckerhoff Abady Ward & Maazel"), ("ORG", "McGuireWoods"),
-            ("LOCATION", "Fifth Avenue"), ("LOCATION", "New York"), ("LOCATION", "NY"),
-            ("LOCATION", "East Canal Street"), ("LOCATION", "Gateway Plaza"), ("LOCATION", "Richmond"),
-            ("PERSON", "Jonathan S. Abady"), ("PERSON", "Kathryn M. Barber")} <= got
+    assert {
+        ("ORG", "Emery Celli Brinckerhoff Abady Ward & Maazel"),
+        ("ORG", "McGuireWoods"),
+        ("LOCATION", "Fifth Avenue"),
+        ("LOCATION", "New York"),
+        ("LOCATION", "NY"),
+        ("LOCATION", "East Canal Street"),
+        ("LOCATION", "Gateway Plaza"),
+        ("LOCATION", "Richmond"),
+        ("PERSON", "Jonathan S. Abady"),
+        ("PERSON", "Kathryn M. Barber"),
+    } <= got
     assert not [m for m in mentions if "Floor" in m.text or m.label == "DATE"]
 
 
@@ -387,7 +483,11 @@ def test_short_court_names_and_firm_names_by_rule():
         "appealed. Mr. Bordelon owned Many LLC and H Corp. from May to December 2015."
     )
     assert [(m.text, m.normalized) for m in find(mentions, "COURT")] == [("Tenth Circuit", "ca10")]
-    assert [collapse_ws(m.text) for m in find(mentions, "ORG")] == ["Create and Construct, LLC", "Many LLC", "H Corp."]
+    assert [collapse_ws(m.text) for m in find(mentions, "ORG")] == [
+        "Create and Construct, LLC",
+        "Many LLC",
+        "H Corp.",
+    ]
     assert find(mentions, "DATE", "May to December 2015", "2015-05/2015-12")
 
 
@@ -399,7 +499,7 @@ def test_running_heads_and_page_numbers_give_no_mentions_but_stamps_do(ca5, extr
     text = document_text(pages)
     for page in pages[1:]:
         dockets = [m for m in mentions if m.page_number == page.number and m.label == "CASE_NUMBER"]
-        assert [text[m.start - 6:m.start] for m in dockets] == ["Case: "], page.number
+        assert [text[m.start - 6 : m.start] for m in dockets] == ["Case: "], page.number
         assert find([m for m in mentions if m.page_number == page.number], "DATE", normalized="2022-03-16")
     assert [m.text for m in mentions if m.page_number == 1 and m.label == "CASE_NUMBER"][0] == "21-50498"
 
@@ -407,9 +507,17 @@ def test_running_heads_and_page_numbers_give_no_mentions_but_stamps_do(ca5, extr
 @pytest.mark.parametrize(
     "text, name, role",
     [
-        ("Petitioner Tarrant Regional Water District filed suit.", "Tarrant Regional Water District", "petitioner"),
+        (
+            "Petitioner Tarrant Regional Water District filed suit.",
+            "Tarrant Regional Water District",
+            "petitioner",
+        ),
         ("Mary Major, Attorney for Plaintiff", "Mary Major", "counsel"),
-        ("Presiding Judge Marshall L. Davidson, III, delivered the opinion.", "Marshall L. Davidson, III", "judge"),
+        (
+            "Presiding Judge Marshall L. Davidson, III, delivered the opinion.",
+            "Marshall L. Davidson, III",
+            "judge",
+        ),
         ("Kenneth M. Switzer, Chief Judge", "Kenneth M. Switzer", "judge"),
         ("The Honorable Deborah J. Alessi presided.", "Deborah J. Alessi", "judge"),
     ],
@@ -442,39 +550,52 @@ def test_person_spans_and_names_drop_titles_and_caps():
 
 
 def test_leading_article_and_trailing_punctuation_are_not_in_spans():
-    mentions = extract_entities("The claim was filed by the Federal Trade Commission, and the Exchange Act applies.")
+    mentions = extract_entities(
+        "The claim was filed by the Federal Trade Commission, and the Exchange Act applies."
+    )
     assert [m.text for m in find(mentions, "ORG")] == ["Federal Trade Commission"]
     assert [m.text for m in find(mentions, "STATUTE")] == ["Exchange Act"]
 
 
 def test_short_citations_are_named_by_their_antecedent_in_the_document():
-    text = ("See Bell Atlantic Corp. v. Twombly, 550 U.S. 544, 555 (2007). Id. at 556. The rule is plain. "
-            "Twombly, 550 U.S. at 570.")
+    text = (
+        "See Bell Atlantic Corp. v. Twombly, 550 U.S. 544, 555 (2007). Id. at 556. The rule is plain. "
+        "Twombly, 550 U.S. at 570."
+    )
     citations = [(m.text, m.normalized) for m in extract_entities(text) if m.label == "CITATION"]
-    assert citations == [("550 U.S. 544", "550 U.S. 544"), ("Id. at 556", "550 U.S. 544"),
-                         ("550 U.S. at 570", "550 U.S. 544")]
-    assert not [m for m in extract_entities("Id. at 5. That settles it.") if m.label == "CITATION"], \
+    assert citations == [
+        ("550 U.S. 544", "550 U.S. 544"),
+        ("Id. at 556", "550 U.S. 544"),
+        ("550 U.S. at 570", "550 U.S. 544"),
+    ]
+    assert not [m for m in extract_entities("Id. at 5. That settles it.") if m.label == "CITATION"], (
         "an Id. without antecedent would join every document that writes one"
+    )
 
 
-@pytest.mark.parametrize("text, span, label", [
-    ("The plan is registered in the U.S. and is governed by New York law.", "U.S.", "LOCATION"),
-    ("Bank of America, N.A. is the trustee.", "Bank of America, N.A.", "ORG"),
-    ("The shares are exempt under Section 4(a)(2) of the Securities Act.", "Section 4(a)(2)", "STATUTE"),
-    ("Distribution fees are paid under Rule 12b-1 of the 1940 Act.", "Rule 12b-1", "STATUTE"),
-    ("The issuer must comply with Regulation S-K and Regulation AB.", "Regulation S-K", "STATUTE"),
-    ("The issuer must comply with Regulation S-K and Regulation AB.", "Regulation AB", "STATUTE"),
-    ("See Item 7A of Form 10-K for market risk.", "Item 7A", "STATUTE"),
-    ("The statements conform to U.S. GAAP as applied.", "U.S. GAAP", "STATUTE"),
-    ("Reports are filed under the 1934 Act each year.", "1934 Act", "STATUTE"),
-])
+@pytest.mark.parametrize(
+    "text, span, label",
+    [
+        ("The plan is registered in the U.S. and is governed by New York law.", "U.S.", "LOCATION"),
+        ("Bank of America, N.A. is the trustee.", "Bank of America, N.A.", "ORG"),
+        ("The shares are exempt under Section 4(a)(2) of the Securities Act.", "Section 4(a)(2)", "STATUTE"),
+        ("Distribution fees are paid under Rule 12b-1 of the 1940 Act.", "Rule 12b-1", "STATUTE"),
+        ("The issuer must comply with Regulation S-K and Regulation AB.", "Regulation S-K", "STATUTE"),
+        ("The issuer must comply with Regulation S-K and Regulation AB.", "Regulation AB", "STATUTE"),
+        ("See Item 7A of Form 10-K for market risk.", "Item 7A", "STATUTE"),
+        ("The statements conform to U.S. GAAP as applied.", "U.S. GAAP", "STATUTE"),
+        ("Reports are filed under the 1934 Act each year.", "1934 Act", "STATUTE"),
+    ],
+)
 def test_spans_follow_a_lawyers_conventions(text, span, label):
     assert (span, label) in {(m.text, m.label) for m in extract_entities(text)}
 
 
 def test_role_words_and_common_nouns_alone_are_no_entities():
-    text = ("The Fund and the Board approved it. The board of the fund met twice. The Executive and the "
-            "Company signed. Ruben Diaz works for Create and Construct, LLC.")
+    text = (
+        "The Fund and the Board approved it. The board of the fund met twice. The Executive and the "
+        "Company signed. Ruben Diaz works for Create and Construct, LLC."
+    )
     names = {m.text for m in extract_entities(text) if m.label in ("PERSON", "ORG", "LOCATION")}
     assert not names & {"Fund", "Board", "Executive", "Company"}
     assert {"Ruben Diaz", "Create and Construct, LLC"} <= names

@@ -1,4 +1,5 @@
 """Rendering a page and reading it with the real Tesseract."""
+
 import io
 from pathlib import Path
 

@@ -1,6 +1,7 @@
 """Resource limits and plain causes when reading PDFs: oversized pages are refused before they are
 rendered, a Tesseract process that runs too long is stopped, a cut-off file is called truncated;
 all as `DocumentUnreadable`, which a run does not retry."""
+
 import resource
 import tempfile
 from pathlib import Path
@@ -8,7 +9,13 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from docassets.core.pdf import DocumentUnreadable, ExtractionSettings, OcrTimedOut, PageTooLarge, extract_pages
+from docassets.core.pdf import (
+    DocumentUnreadable,
+    ExtractionSettings,
+    OcrTimedOut,
+    PageTooLarge,
+    extract_pages,
+)
 
 from ..conftest import sample
 
@@ -43,16 +50,26 @@ def test_a_giant_page_is_refused_before_it_is_rendered(tmp_path):
 
 
 def test_the_page_limit_is_configurable():
-    below_a_letter_page = ExtractionSettings(workers=1, max_page_megapixels=8)  # a letter page at 300 dpi is 8.4
+    below_a_letter_page = ExtractionSettings(
+        workers=1, max_page_megapixels=8
+    )  # a letter page at 300 dpi is 8.4
     with pytest.raises(PageTooLarge) as refused:
-        next(extract_pages(sample("tn-workers-comp-order-scan.pdf"), name="order-scan.pdf", settings=below_a_letter_page))
-    assert str(refused.value).startswith("order-scan.pdf: page 1 is 618 x 796 points (8.6 x 11.1 in), 9 megapixels")
+        next(
+            extract_pages(
+                sample("tn-workers-comp-order-scan.pdf"), name="order-scan.pdf", settings=below_a_letter_page
+            )
+        )
+    assert str(refused.value).startswith(
+        "order-scan.pdf: page 1 is 618 x 796 points (8.6 x 11.1 in), 9 megapixels"
+    )
 
 
 def test_a_giant_page_with_a_text_layer_needs_no_rendering(tmp_path):
     path = tmp_path / "banner.pdf"
     with pymupdf.open() as pdf:
-        pdf.new_page(width=SIDE, height=SIDE).insert_text((72, 144), "IN THE UNITED STATES DISTRICT COURT " * 3)
+        pdf.new_page(width=SIDE, height=SIDE).insert_text(
+            (72, 144), "IN THE UNITED STATES DISTRICT COURT " * 3
+        )
         pdf.save(path)
     [page] = extract_pages(path, name="banner.pdf", settings=ExtractionSettings(workers=1))
     assert page.method == "text" and "DISTRICT COURT" in page.text
@@ -63,7 +80,9 @@ def test_tesseract_is_stopped_at_the_timeout_and_leaves_no_page_images(tmp_path,
     hurried = ExtractionSettings(workers=1, ocr_timeout_seconds=0.05)
     with pytest.raises(OcrTimedOut) as stopped:
         list(extract_pages(sample("tn-workers-comp-order-scan.pdf"), name="order-scan.pdf", settings=hurried))
-    assert str(stopped.value).startswith("order-scan.pdf: page 1: Tesseract did not finish reading it within 0.05 s")
+    assert str(stopped.value).startswith(
+        "order-scan.pdf: page 1: Tesseract did not finish reading it within 0.05 s"
+    )
     assert isinstance(stopped.value, DocumentUnreadable)
     assert list(tmp_path.iterdir()) == []  # the rendered page image is gone
 

@@ -1,4 +1,5 @@
 """Validating PDFs and reading their pages from the text layer or by OCR, on the real samples."""
+
 import hashlib
 import itertools
 import os
@@ -12,11 +13,11 @@ from docassets.core.models import Page
 from docassets.core.pdf import (
     DocumentUnreadable,
     ExtractionSettings,
-    extract_pages,
     _bounds,
     _Layer,
     _token_counts,
     _visible_chars,
+    extract_pages,
     garbage_ratio,
     inspect_pdf,
 )
@@ -52,8 +53,12 @@ def mixed_pdf(tmp_path_factory) -> Path:
 def mixed_in_process(mixed_pdf) -> tuple[list[Page], list[tuple[int, int]]]:
     progress: list[tuple[int, int]] = []
     pages = list(
-        extract_pages(mixed_pdf, name="mixed.pdf", settings=IN_PROCESS,
-                      on_progress=lambda done, total: progress.append((done, total)))
+        extract_pages(
+            mixed_pdf,
+            name="mixed.pdf",
+            settings=IN_PROCESS,
+            on_progress=lambda done, total: progress.append((done, total)),
+        )
     )
     return pages, progress
 
@@ -215,8 +220,12 @@ def test_page_numbers_run_in_order_and_progress_counts_every_page(mixed_in_proce
 def test_parallel_ocr_gives_the_same_pages_as_in_process_ocr(mixed_pdf, mixed_in_process):
     progress: list[tuple[int, int]] = []
     pages = list(
-        extract_pages(mixed_pdf, name="mixed.pdf", settings=ExtractionSettings(workers=2),
-                      on_progress=lambda done, total: progress.append((done, total)))
+        extract_pages(
+            mixed_pdf,
+            name="mixed.pdf",
+            settings=ExtractionSettings(workers=2),
+            on_progress=lambda done, total: progress.append((done, total)),
+        )
     )
     assert pages == mixed_in_process[0]
     assert progress == [(1, 4), (2, 4), (3, 4), (4, 4)]
@@ -321,14 +330,65 @@ def test_cheap_bounds_decide_every_page_as_exact_counts_would():
     counting words, garbage and visible characters exactly (random legal-ish texts, soups,
     non-ASCII and odd whitespace, near every threshold)."""
     rng = random.Random(11)
-    words = ["the", "Court", "held", "downstream", "NTSB", "PRWBX", "Bcdfg", "rhythm", "a", "12", "1,000",
-             "Court.", "(b)", "U.S.", "12(b)(6)", "Ass'n", "[i]f", "3:21", "F.2d", "naïve", "Łukasz", "½"]
-    odd = ["-", ".", "()", "'", "/", "—", "“the", "Tarrant’s", "$15,000", "§5", "&", "a;b", "x+y", "###", "...",
-           "中文", "a--", "\x1cx", "ǆǆǆǆǆ", "bcdfgé", "bcdfg1", "(bcdfg)", "___", "a_b", "x=y", "İstanbul", "xbcdfgx"]
+    words = [
+        "the",
+        "Court",
+        "held",
+        "downstream",
+        "NTSB",
+        "PRWBX",
+        "Bcdfg",
+        "rhythm",
+        "a",
+        "12",
+        "1,000",
+        "Court.",
+        "(b)",
+        "U.S.",
+        "12(b)(6)",
+        "Ass'n",
+        "[i]f",
+        "3:21",
+        "F.2d",
+        "naïve",
+        "Łukasz",
+        "½",
+    ]
+    odd = [
+        "-",
+        ".",
+        "()",
+        "'",
+        "/",
+        "—",
+        "“the",
+        "Tarrant’s",
+        "$15,000",
+        "§5",
+        "&",
+        "a;b",
+        "x+y",
+        "###",
+        "...",
+        "中文",
+        "a--",
+        "\x1cx",
+        "ǆǆǆǆǆ",
+        "bcdfgé",
+        "bcdfg1",
+        "(bcdfg)",
+        "___",
+        "a_b",
+        "x=y",
+        "İstanbul",
+        "xbcdfgx",
+    ]
     spaces = [" ", " ", "\n", "\t", "\xa0", "\u2009", "\u3000", "\n\n", "\x1c", "\x85", "\u2028", "\r\n"]
     for _ in range(20_000):
         share = rng.choice([0.0, 0.05, 0.2, 0.3, 0.4, 0.6, 1.0])
-        tokens = [rng.choice(odd) if rng.random() < share else rng.choice(words) for _ in range(rng.randint(0, 40))]
+        tokens = [
+            rng.choice(odd) if rng.random() < share else rng.choice(words) for _ in range(rng.randint(0, 40))
+        ]
         text = rng.choice(["", " ", "("]) + "".join(token + rng.choice(spaces) for token in tokens)
         word_count, garbage = _token_counts(text)
         visible = _visible_chars(text)

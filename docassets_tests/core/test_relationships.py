@@ -301,8 +301,12 @@ def test_fifth_circuit_compound_roles_give_both_edges_and_prose_on_behalf_of_giv
         m("21-50498", "CASE_NUMBER"),
         m("Vanessa St. Pierre", "PERSON", role="plaintiff—appellant"),
         m("Standard Insurance Company", "ORG", role="defendants—appellees"),
-        m("Dearborn National Life \nInsurance Company", "ORG", "Dearborn National Life Insurance Company",
-          role="defendant-appellee"),
+        m(
+            "Dearborn National Life \nInsurance Company",
+            "ORG",
+            "Dearborn National Life Insurance Company",
+            role="defendant-appellee",
+        ),
         m("Barksdale", "PERSON", role="judge"),
         m("Stewart", "PERSON", role="judge"),
         m("Dennis", "PERSON", role="judge"),
@@ -401,8 +405,12 @@ def test_a_heading_attorneys_for_plaintiff_takes_the_names_below_it():
     text = COMPLAINT_HEADING
     m = lambda *a, **k: mention(text, *a, **k)  # noqa: E731
     mentions = [
-        m("BERKSHIRE LIFE INSURANCE COMPANY OF AMERICA", "ORG", "Berkshire Life Insurance Company of America",
-          role="plaintiff"),
+        m(
+            "BERKSHIRE LIFE INSURANCE COMPANY OF AMERICA",
+            "ORG",
+            "Berkshire Life Insurance Company of America",
+            role="plaintiff",
+        ),
         m("ANNA SCHUBERT", "PERSON", "Anna Schubert", role="defendant"),
         m("Franz Hardy", "PERSON", role="counsel"),
         m("Christine M. Kroupa", "PERSON", role="counsel"),

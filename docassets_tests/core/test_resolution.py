@@ -449,8 +449,13 @@ def test_a_limited_partnership_is_not_its_corporate_namesake():
 
 def test_a_given_name_that_nameparser_calls_a_title_is_still_a_given_name():
     ids = resolve_names(
-        [("Rock Bordelon", "PERSON"), ("BORDELON, ROCK", "PERSON"), ("Torie Bordelon", "PERSON"),
-         ("Christopher M. Wo1pert", "PERSON"), ("Christopher M. Wolpert", "PERSON")]
+        [
+            ("Rock Bordelon", "PERSON"),
+            ("BORDELON, ROCK", "PERSON"),
+            ("Torie Bordelon", "PERSON"),
+            ("Christopher M. Wo1pert", "PERSON"),
+            ("Christopher M. Wolpert", "PERSON"),
+        ]
     )
     assert ids[0] == ids[1] != ids[2]
     assert ids[3] == ids[4]
@@ -578,8 +583,11 @@ def test_one_tribunal_written_several_ways_is_one_court_and_another_tribunal_sta
         records(
             "opinion",
             ("COURT", "WORKERS’ COMPENSATION APPEALS BOARD", "Workers’ Compensation Appeals Board"),
-            ("COURT", "TENNESSEE WORKERS' COMPENSATION APPEALS BOARD",
-             "Tennessee Workers' Compensation Appeals Board"),
+            (
+                "COURT",
+                "TENNESSEE WORKERS' COMPENSATION APPEALS BOARD",
+                "Tennessee Workers' Compensation Appeals Board",
+            ),
             ("COURT", "Appeals Board"),
             ("COURT", "Court of Workers’ Compensation Claims"),
         )
@@ -588,8 +596,13 @@ def test_one_tribunal_written_several_ways_is_one_court_and_another_tribunal_sta
             ("COURT", "Court of Workers' Compensation Claims"),
             ("COURT", "Workers' Compensation Appeals Board"),
         )
-        + records("other", ("COURT", "Appeals Board"), ("COURT", "Missouri Court of Appeals"),
-                  ("COURT", "Court of Appeals"), ("COURT", "Tennessee Court of Appeals")),
+        + records(
+            "other",
+            ("COURT", "Appeals Board"),
+            ("COURT", "Missouri Court of Appeals"),
+            ("COURT", "Court of Appeals"),
+            ("COURT", "Tennessee Court of Appeals"),
+        ),
         project="wombat",
     )
     board = result.links["opinion-m0"]
@@ -610,8 +623,12 @@ def test_a_defined_term_joins_its_referent_across_documents_and_keeps_the_defini
         + records("complaint", ("ORG", "ACME HOLDINGS INC"), ("ORG", "Acme Holdings, Inc."))
         + records("other-10k", ("ORG", "the Company"))  # no definition here: another company
     )
-    definition = _definition("10k", "the Company", "Acme Holdings, Inc.",
-                             sentence='Acme Holdings, Inc. (the "Company") is a Delaware corporation.')
+    definition = _definition(
+        "10k",
+        "the Company",
+        "Acme Holdings, Inc.",
+        sentence='Acme Holdings, Inc. (the "Company") is a Delaware corporation.',
+    )
     result = resolve_mentions(mentions, project="wombat", aliases=[definition])
     acme = result.links["10k-m0"]
     assert result.links["10k-m1"] == result.links["10k-m2"] == result.links["complaint-m0"] == acme
@@ -635,9 +652,11 @@ def test_a_term_defined_only_in_another_document_or_twice_differently_is_left_as
         records("a", ("ORG", "Acme Holdings, Inc."), ("ORG", "Beta Corp."), ("ORG", "the Company"))
         + records("b", ("ORG", "the Company")),
         project="wombat",
-        aliases=[_definition("a", "the Company", "Acme Holdings, Inc."),
-                 _definition("a", "the Company", "Beta Corp."),
-                 _definition("c", "the Company", "Acme Holdings, Inc.")],
+        aliases=[
+            _definition("a", "the Company", "Acme Holdings, Inc."),
+            _definition("a", "the Company", "Beta Corp."),
+            _definition("c", "the Company", "Acme Holdings, Inc."),
+        ],
     )
     assert result.links["a-m2"] not in (result.links["a-m0"], result.links["a-m1"])
     assert result.links["b-m0"] != result.links["a-m0"]
@@ -645,14 +664,23 @@ def test_a_term_defined_only_in_another_document_or_twice_differently_is_left_as
 
 def test_an_acronym_a_document_defines_joins_its_long_form_there_and_where_it_is_used_alone():
     result = resolve_mentions(
-        records("rule", ("ORG", "Financial Industry Regulatory Authority"), ("ORG", "FINRA"),
-                ("ORG", "Securities and Exchange Commission"), ("ORG", "SEC"))
+        records(
+            "rule",
+            ("ORG", "Financial Industry Regulatory Authority"),
+            ("ORG", "FINRA"),
+            ("ORG", "Securities and Exchange Commission"),
+            ("ORG", "SEC"),
+        )
         + records("letter", ("ORG", "FINRA"), ("ORG", "SEC"))
         + records("email", ("ORG", "FINRA")),
         project="wombat",
         aliases=[
-            _definition("rule", "FINRA", "Financial Industry Regulatory Authority",
-                        sentence='the Financial Industry Regulatory Authority ("FINRA")'),
+            _definition(
+                "rule",
+                "FINRA",
+                "Financial Industry Regulatory Authority",
+                sentence='the Financial Industry Regulatory Authority ("FINRA")',
+            ),
             _definition("rule", "the SEC", "Securities and Exchange Commission"),
         ],
     )

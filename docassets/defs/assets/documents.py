@@ -17,8 +17,14 @@ from docassets.storage.registry import DocumentRecord, lookup
     group_name="documents",
     kinds={"pdf", "sql"},
     io_manager_key="table_io_manager",
-    check_specs=[dg.AssetCheckSpec("matches_upload", asset="source_documents", blocking=True,
-                                   description="The stored file is the one uploaded: same size and sha256.")],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "matches_upload",
+            asset="source_documents",
+            blocking=True,
+            description="The stored file is the one uploaded: same size and sha256.",
+        )
+    ],
 )
 def source_documents(
     context: dg.AssetExecutionContext,
@@ -39,14 +45,25 @@ def source_documents(
             record = lookup(tables, document_id)
             frames[document_id] = frame = _validated(blob_store, record, pipeline.max_document_mb)
             row = frame.iloc[0]
-            context.add_asset_metadata({
-                "file_name": record.file_name, "project": record.project, "pages": int(row.page_count),
-                "size_mb": round(int(row.size_bytes) / 2**20, 2), "sha256": row.sha256,
-                "encrypted": bool(row.encrypted),
-            }, partition_key=document_id)
-            differing = [name for name, expected, actual in [
-                ("size", record.size_bytes, int(row.size_bytes)), ("sha256", record.sha256 or row.sha256, row.sha256),
-            ] if expected != actual]
+            context.add_asset_metadata(
+                {
+                    "file_name": record.file_name,
+                    "project": record.project,
+                    "pages": int(row.page_count),
+                    "size_mb": round(int(row.size_bytes) / 2**20, 2),
+                    "sha256": row.sha256,
+                    "encrypted": bool(row.encrypted),
+                },
+                partition_key=document_id,
+            )
+            differing = [
+                name
+                for name, expected, actual in [
+                    ("size", record.size_bytes, int(row.size_bytes)),
+                    ("sha256", record.sha256 or row.sha256, row.sha256),
+                ]
+                if expected != actual
+            ]
             if differing:
                 mismatches[document_id] = " and ".join(differing) + " differ from the upload"
     failures.raise_if_any()
@@ -66,8 +83,17 @@ def _validated(blob_store: BlobStoreResource, record: DocumentRecord, max_mb: in
         )
     with local_copy(blob_store.store(), record.blob_key) as path:
         info = inspect_pdf(path, name=record.file_name)
-    return pd.DataFrame([{
-        "document_id": record.document_id, "project": record.project, "file_name": record.file_name,
-        "blob_key": record.blob_key, "size_bytes": info.size, "sha256": info.sha256,
-        "page_count": info.page_count, "encrypted": info.encrypted,
-    }])
+    return pd.DataFrame(
+        [
+            {
+                "document_id": record.document_id,
+                "project": record.project,
+                "file_name": record.file_name,
+                "blob_key": record.blob_key,
+                "size_bytes": info.size,
+                "sha256": info.sha256,
+                "page_count": info.page_count,
+                "encrypted": info.encrypted,
+            }
+        ]
+    )

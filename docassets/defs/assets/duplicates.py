@@ -48,13 +48,21 @@ def _pages(store: BlobStore, document_id: str):
     deps=[ocr_text],
     automation_condition=PROJECT_AUTOMATION,
     check_specs=[
-        dg.AssetCheckSpec("duplicate_groups_consistent", asset="document_duplicates", blocking=True,
-                          description="Every pivot is a document of the member's project that is no member of "
-                                      "its own kind; similarities lie in [0, 1]."),
+        dg.AssetCheckSpec(
+            "duplicate_groups_consistent",
+            asset="document_duplicates",
+            blocking=True,
+            description="Every pivot is a document of the member's project that is no member of "
+            "its own kind; similarities lie in [0, 1].",
+        ),
     ],
 )
-def document_duplicates(context: dg.AssetExecutionContext, database: DatabaseResource,
-                        blob_store: BlobStoreResource, pipeline: PipelineSettings):
+def document_duplicates(
+    context: dg.AssetExecutionContext,
+    database: DatabaseResource,
+    blob_store: BlobStoreResource,
+    pipeline: PipelineSettings,
+):
     """Per project: exact duplicates (same words once Bates numbers, stamps and OCR noise are set
     aside) and near-duplicates (MinHash LSH over word shingles), each grouped around a pivot."""
     tables, store, settings = database.tables(), blob_store.store(), pipeline.duplicates()
@@ -65,34 +73,55 @@ def document_duplicates(context: dg.AssetExecutionContext, database: DatabaseRes
         pages = ((document_id, _pages(store, document_id)) for document_id in document_ids)
         groups = finder.groups(fingerprints(pages, settings, workers=workers))
         groups_by_kind.update(g.kind for g in groups)
-        rows += [{"project": project, "document_id": link.document_id, "kind": link.kind,
-                  "pivot_document_id": link.pivot_document_id, "similarity": link.similarity}
-                 for link in duplicate_links(groups)]
-        context.log.info(f"{project}: {len(document_ids)} documents, "
-                         f"{sum(g.kind == 'exact' for g in groups)} exact and {sum(g.kind == 'near' for g in groups)} near groups")
+        rows += [
+            {
+                "project": project,
+                "document_id": link.document_id,
+                "kind": link.kind,
+                "pivot_document_id": link.pivot_document_id,
+                "similarity": link.similarity,
+            }
+            for link in duplicate_links(groups)
+        ]
+        context.log.info(
+            f"{project}: {len(document_ids)} documents, "
+            f"{sum(g.kind == 'exact' for g in groups)} exact and {sum(g.kind == 'near' for g in groups)} near groups"
+        )
     frame = pd.DataFrame(rows, columns=[c.name for c in t.document_duplicates.columns])
-    yield dg.Output(frame, metadata={
-        "exact_groups": groups_by_kind["exact"],
-        "near_groups": groups_by_kind["near"],
-        "exact_copies": int((frame.kind == "exact").sum()),
-        "near_duplicates": int((frame.kind == "near").sum()),
-        "preview": dg.MetadataValue.md(frame.head(10).to_markdown(index=False) if len(frame) else "No duplicates."),
-    })
+    yield dg.Output(
+        frame,
+        metadata={
+            "exact_groups": groups_by_kind["exact"],
+            "near_groups": groups_by_kind["near"],
+            "exact_copies": int((frame.kind == "exact").sum()),
+            "near_duplicates": int((frame.kind == "near").sum()),
+            "preview": dg.MetadataValue.md(
+                frame.head(10).to_markdown(index=False) if len(frame) else "No duplicates."
+            ),
+        },
+    )
     problems = inconsistent_links(frame, tables)
-    yield dg.AssetCheckResult(check_name="duplicate_groups_consistent", passed=not problems,
-                              metadata={"problems": len(problems), "first": "; ".join(problems[:5])})
+    yield dg.AssetCheckResult(
+        check_name="duplicate_groups_consistent",
+        passed=not problems,
+        metadata={"problems": len(problems), "first": "; ".join(problems[:5])},
+    )
 
 
 def inconsistent_links(frame: pd.DataFrame, tables: t.TableStore) -> list[str]:
     """What breaks the table's contract: a pivot outside the member's project, a pivot that is
     itself a member of the same kind (a chain), a document grouped with itself, a similarity off [0, 1]."""
-    project_of = {row.document_id: row.project for row in tables.stream(
-        sa.select(t.source_documents.c.document_id, t.source_documents.c.project))}
+    project_of = {
+        row.document_id: row.project
+        for row in tables.stream(sa.select(t.source_documents.c.document_id, t.source_documents.c.project))
+    }
     members = set(zip(frame.document_id, frame.kind, strict=True))
     problems = []
     for row in frame.itertuples():
         if project_of.get(row.pivot_document_id) != row.project:
-            problems.append(f"{row.document_id}: pivot {row.pivot_document_id} is not a document of {row.project}")
+            problems.append(
+                f"{row.document_id}: pivot {row.pivot_document_id} is not a document of {row.project}"
+            )
         if (row.pivot_document_id, row.kind) in members or row.pivot_document_id == row.document_id:
             problems.append(f"{row.document_id}: {row.kind} pivot {row.pivot_document_id} is itself a member")
         if not 0.0 <= row.similarity <= 1.0:

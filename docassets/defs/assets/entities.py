@@ -45,10 +45,17 @@ def chunk_of(mentions: list[Mention], chunks: list[Chunk]) -> list[int | None]:
     io_manager_key="table_io_manager",
     code_version=MENTIONS_VERSION,
     check_specs=[
-        dg.AssetCheckSpec("offsets_reproduce_text", asset="entity_mentions", blocking=True,
-                          description="The document text at every mention's offsets equals its text."),
-        dg.AssetCheckSpec("mentions_in_chunks", asset="entity_mentions",
-                          description="Every mention lies inside a chunk, so it can be cited."),
+        dg.AssetCheckSpec(
+            "offsets_reproduce_text",
+            asset="entity_mentions",
+            blocking=True,
+            description="The document text at every mention's offsets equals its text.",
+        ),
+        dg.AssetCheckSpec(
+            "mentions_in_chunks",
+            asset="entity_mentions",
+            description="Every mention lies inside a chunk, so it can be cited.",
+        ),
     ],
 )
 def entity_mentions(
@@ -67,29 +74,41 @@ def entity_mentions(
             pages = pages_from_frame(page_frame)
             extraction = extractor.extract_document(pages)
             mentions = extraction.mentions
-            frame = mentions_frame(document_id, mentions, chunk_of(mentions, chunks_from_frame(chunks[document_id])))
+            frame = mentions_frame(
+                document_id, mentions, chunk_of(mentions, chunks_from_frame(chunks[document_id]))
+            )
             terms = defined_terms_frame(document_id, extraction.defined_terms)
             frames[document_id] = {"entity_mentions": frame, "defined_terms": terms}
-            context.add_asset_metadata({
-                "mentions": len(frame),
-                "by_label": dg.MetadataValue.json({label: int(n) for label, n in frame.label.value_counts().items()}),
-                "preview": dg.MetadataValue.md(
-                    frame.head(10)[["label", "text", "normalized", "page_number", "role"]].to_markdown(index=False)
-                ),
-                "defined_terms": dg.MetadataValue.md(
-                    terms[["term", "referent", "label", "page_number", "uses"]].to_markdown(index=False)
-                    if len(terms) else "No defined terms."
-                ),
-            }, partition_key=document_id)
+            context.add_asset_metadata(
+                {
+                    "mentions": len(frame),
+                    "by_label": dg.MetadataValue.json(
+                        {label: int(n) for label, n in frame.label.value_counts().items()}
+                    ),
+                    "preview": dg.MetadataValue.md(
+                        frame.head(10)[["label", "text", "normalized", "page_number", "role"]].to_markdown(
+                            index=False
+                        )
+                    ),
+                    "defined_terms": dg.MetadataValue.md(
+                        terms[["term", "referent", "label", "page_number", "uses"]].to_markdown(index=False)
+                        if len(terms)
+                        else "No defined terms."
+                    ),
+                },
+                partition_key=document_id,
+            )
             text = document_text(pages)
-            if wrong := [m.text for m in mentions if text[m.start:m.end] != m.text]:
+            if wrong := [m.text for m in mentions if text[m.start : m.end] != m.text]:
                 wrong_offsets[document_id] = f"{len(wrong)} mentions, e.g. " + ", ".join(wrong[:3])
             if unplaced := int(frame.chunk_index.isna().sum()):
                 outside[document_id] = f"{unplaced} mentions outside every chunk"
     failures.raise_if_any()
     yield dg.Output(frames)
     yield failures.blocking_check("offsets_reproduce_text", wrong_offsets, checked=len(frames))
-    yield documents_check("mentions_in_chunks", outside, checked=len(frames), severity=dg.AssetCheckSeverity.WARN)
+    yield documents_check(
+        "mentions_in_chunks", outside, checked=len(frames), severity=dg.AssetCheckSeverity.WARN
+    )
     failures.raise_if_any()
 
 
@@ -100,8 +119,14 @@ def entity_mentions(
     kinds={"python", "sql"},
     io_manager_key="table_io_manager",
     code_version=RELATIONSHIPS_VERSION,
-    check_specs=[dg.AssetCheckSpec("endpoints_are_mentions", asset="relationships", blocking=True,
-                                   description="Every edge joins the document or entities mentioned in it.")],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "endpoints_are_mentions",
+            asset="relationships",
+            blocking=True,
+            description="Every edge joins the document or entities mentioned in it.",
+        )
+    ],
 )
 def relationships(
     context: dg.AssetExecutionContext,
@@ -117,19 +142,29 @@ def relationships(
         with failures.document(document_id):
             mentions = mentions_from_frame(entity_mentions[document_id])
             found = find_relationships(
-                document_id, document_text(pages_from_frame(page_frame)), chunks_from_frame(chunks[document_id]),
+                document_id,
+                document_text(pages_from_frame(page_frame)),
+                chunks_from_frame(chunks[document_id]),
                 mentions,
             )
             frame = frames[document_id] = relationships_frame(document_id, found)
-            context.add_asset_metadata({
-                "relationships": len(frame),
-                "by_type": dg.MetadataValue.json({t: int(n) for t, n in frame.type.value_counts().items()}),
-                "preview": dg.MetadataValue.md(
-                    frame[frame.type != "MENTIONS"].head(10)[["type", "source_name", "target_name", "confidence"]]
-                    .to_markdown(index=False)
-                ),
-            }, partition_key=document_id)
-            known = {EntityKey(m.label, m.normalized) for m in mentions} | {EntityKey("DOCUMENT", document_id)}
+            context.add_asset_metadata(
+                {
+                    "relationships": len(frame),
+                    "by_type": dg.MetadataValue.json(
+                        {t: int(n) for t, n in frame.type.value_counts().items()}
+                    ),
+                    "preview": dg.MetadataValue.md(
+                        frame[frame.type != "MENTIONS"]
+                        .head(10)[["type", "source_name", "target_name", "confidence"]]
+                        .to_markdown(index=False)
+                    ),
+                },
+                partition_key=document_id,
+            )
+            known = {EntityKey(m.label, m.normalized) for m in mentions} | {
+                EntityKey("DOCUMENT", document_id)
+            }
             if unknown := relationship_keys(frame) - known:
                 unknown_endpoints[document_id] = ", ".join(map(str, list(unknown)[:5]))
     failures.raise_if_any()

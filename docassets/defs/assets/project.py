@@ -38,9 +38,11 @@ from docassets.storage import tables as t
 # Eager (after upstream updates), except that neither a document whose run failed, and so has no
 # rows, nor one whose run is still going (a 300-page OCR) holds the project back: both are left out
 # (see above) and the project is brought up to date again when they complete.
-PROJECT_AUTOMATION = dg.AutomationCondition.eager().without(
-    ~dg.AutomationCondition.any_deps_missing()
-).without(~dg.AutomationCondition.any_deps_in_progress())
+PROJECT_AUTOMATION = (
+    dg.AutomationCondition.eager()
+    .without(~dg.AutomationCondition.any_deps_missing())
+    .without(~dg.AutomationCondition.any_deps_in_progress())
+)
 # Output metadata of resolved_entities: documents completed up to this moment were resolved.
 RESOLVED_AS_OF = "documents_completed_before"
 
@@ -54,15 +56,23 @@ def completed_documents(as_of: datetime | None = None) -> sa.Select:
 
 def _project_mentions(tables: t.TableStore, as_of: datetime) -> dict[str, list[MentionRecord]]:
     query = (
-        sa.select(t.source_documents.c.project, t.entity_mentions.c.mention_id, t.entity_mentions.c.document_id,
-                  t.entity_mentions.c.label, t.entity_mentions.c.text, t.entity_mentions.c.normalized)
+        sa.select(
+            t.source_documents.c.project,
+            t.entity_mentions.c.mention_id,
+            t.entity_mentions.c.document_id,
+            t.entity_mentions.c.label,
+            t.entity_mentions.c.text,
+            t.entity_mentions.c.normalized,
+        )
         .join(t.source_documents, t.source_documents.c.document_id == t.entity_mentions.c.document_id)
         .where(t.entity_mentions.c.document_id.in_(completed_documents(as_of)))
         .order_by(t.source_documents.c.project, t.entity_mentions.c.mention_id)
     )
     by_project: dict[str, list[MentionRecord]] = defaultdict(list)
     for row in tables.stream(query):
-        by_project[row.project].append(MentionRecord(row.mention_id, row.document_id, row.label, row.text, row.normalized))
+        by_project[row.project].append(
+            MentionRecord(row.mention_id, row.document_id, row.label, row.text, row.normalized)
+        )
     return by_project
 
 
@@ -71,11 +81,27 @@ def _project_definitions(tables: t.TableStore, as_of: datetime) -> dict[str, lis
     (from the referent to the term, as the chunk holding both writes them) as the evidence."""
     terms, chunks = t.defined_terms, t.chunks
     query = (
-        sa.select(t.source_documents.c.project, terms.c.document_id, terms.c.term, terms.c.referent, terms.c.label,
-                  terms.c.page_number, terms.c.referent_start, terms.c["end"], chunks.c.text, chunks.c.char_start)
+        sa.select(
+            t.source_documents.c.project,
+            terms.c.document_id,
+            terms.c.term,
+            terms.c.referent,
+            terms.c.label,
+            terms.c.page_number,
+            terms.c.referent_start,
+            terms.c["end"],
+            chunks.c.text,
+            chunks.c.char_start,
+        )
         .join(t.source_documents, t.source_documents.c.document_id == terms.c.document_id)
-        .join(chunks, sa.and_(chunks.c.document_id == terms.c.document_id,
-                              chunks.c.char_start <= terms.c.referent_start, chunks.c.char_end >= terms.c["end"]))
+        .join(
+            chunks,
+            sa.and_(
+                chunks.c.document_id == terms.c.document_id,
+                chunks.c.char_start <= terms.c.referent_start,
+                chunks.c.char_end >= terms.c["end"],
+            ),
+        )
         .where(terms.c.referent.is_not(None), terms.c.document_id.in_(completed_documents(as_of)))
         .order_by(terms.c.document_id, terms.c.term_index, chunks.c.chunk_index)
     )
@@ -85,7 +111,7 @@ def _project_definitions(tables: t.TableStore, as_of: datetime) -> dict[str, lis
         if (row.document_id, row.term) in seen:  # overlapping chunks: the first one that holds it
             continue
         seen.add((row.document_id, row.term))
-        evidence = row.text[row.referent_start - row.char_start:row.end - row.char_start]
+        evidence = row.text[row.referent_start - row.char_start : row.end - row.char_start]
         by_project[row.project].append(
             AliasEvidence(row.document_id, row.term, row.referent, row.label, evidence, row.page_number)
         )
@@ -105,13 +131,23 @@ def _previous_links(tables: t.TableStore) -> dict[str, str]:
     deps=[entity_mentions],
     automation_condition=PROJECT_AUTOMATION,
     check_specs=[
-        dg.AssetCheckSpec("every_mention_linked_once", asset="resolved_entities", blocking=True,
-                          description="Each mention of every document links to exactly one canonical entity."),
-        dg.AssetCheckSpec("every_entity_mentioned", asset="resolved_entities", blocking=True,
-                          description="No canonical entity exists without a mention."),
+        dg.AssetCheckSpec(
+            "every_mention_linked_once",
+            asset="resolved_entities",
+            blocking=True,
+            description="Each mention of every document links to exactly one canonical entity.",
+        ),
+        dg.AssetCheckSpec(
+            "every_entity_mentioned",
+            asset="resolved_entities",
+            blocking=True,
+            description="No canonical entity exists without a mention.",
+        ),
     ],
 )
-def resolved_entities(context: dg.AssetExecutionContext, database: DatabaseResource, pipeline: PipelineSettings):
+def resolved_entities(
+    context: dg.AssetExecutionContext, database: DatabaseResource, pipeline: PipelineSettings
+):
     """Canonical entities per project, stable ids across recomputation, and each mention's link to one of them."""
     tables = database.tables()
     as_of = datetime.now(UTC)
@@ -119,56 +155,96 @@ def resolved_entities(context: dg.AssetExecutionContext, database: DatabaseResou
     entity_rows, link_rows, merged, split = [], [], [], []
     definitions = _project_definitions(tables, as_of)
     for project, records in _project_mentions(tables, as_of).items():
-        resolution = resolve_mentions(records, project=project, previous=previous, settings=pipeline.resolution(),
-                                      aliases=definitions.get(project, ()))
+        resolution = resolve_mentions(
+            records,
+            project=project,
+            previous=previous,
+            settings=pipeline.resolution(),
+            aliases=definitions.get(project, ()),
+        )
         entity_rows += [
-            {"project": project, "entity_id": e.entity_id, "label": e.label, "canonical_name": e.canonical_name,
-             "aliases": list(e.aliases), "mention_count": e.mention_count, "document_count": e.document_count,
-             "definitions": [{"document_id": d.document_id, "alias": d.alias, "evidence": d.evidence,
-                              "page_number": d.page_number} for d in e.definitions]}
+            {
+                "project": project,
+                "entity_id": e.entity_id,
+                "label": e.label,
+                "canonical_name": e.canonical_name,
+                "aliases": list(e.aliases),
+                "mention_count": e.mention_count,
+                "document_count": e.document_count,
+                "definitions": [
+                    {
+                        "document_id": d.document_id,
+                        "alias": d.alias,
+                        "evidence": d.evidence,
+                        "page_number": d.page_number,
+                    }
+                    for d in e.definitions
+                ],
+            }
             for e in resolution.entities
         ]
         documents_of = {r.mention_id: r.document_id for r in records}
         link_rows += [
-            {"project": project, "mention_id": mention, "document_id": documents_of[mention], "entity_id": entity}
+            {
+                "project": project,
+                "mention_id": mention,
+                "document_id": documents_of[mention],
+                "entity_id": entity,
+            }
             for mention, entity in resolution.links.items()
         ]
         merged += resolution.merged
         split += resolution.split
     entities = pd.DataFrame(entity_rows, columns=[c.name for c in t.resolved_entities.columns])
     links = pd.DataFrame(link_rows, columns=[c.name for c in t.entity_links.columns])
-    top = entities[entities.label.isin(SHOWN_LABELS)].sort_values(
-        ["document_count", "mention_count"], ascending=False).head(10)
-    top = top.assign(canonical_name=[display_name(label, name) for label, name in zip(top.label, top.canonical_name)])
-    yield dg.Output({"resolved_entities": entities, "entity_links": links}, metadata={
-        RESOLVED_AS_OF: dg.MetadataValue.timestamp(as_of),
-        "entities": len(entities),
-        "mentions_linked": len(links),
-        "projects": int(entities.project.nunique()),
-        "merges": len(merged),
-        "splits": len(split),
-        "merged_and_split": dg.MetadataValue.md(_id_changes(merged, split, entities)),
-        "by_label": dg.MetadataValue.json({k: int(v) for k, v in entities.label.value_counts().items()}),
-        "most_documents": dg.MetadataValue.md(
-            top[["label", "canonical_name", "document_count", "mention_count"]].to_markdown(index=False)
-        ),
-    })
+    top = (
+        entities[entities.label.isin(SHOWN_LABELS)]
+        .sort_values(["document_count", "mention_count"], ascending=False)
+        .head(10)
+    )
+    top = top.assign(
+        canonical_name=[display_name(label, name) for label, name in zip(top.label, top.canonical_name)]
+    )
+    yield dg.Output(
+        {"resolved_entities": entities, "entity_links": links},
+        metadata={
+            RESOLVED_AS_OF: dg.MetadataValue.timestamp(as_of),
+            "entities": len(entities),
+            "mentions_linked": len(links),
+            "projects": int(entities.project.nunique()),
+            "merges": len(merged),
+            "splits": len(split),
+            "merged_and_split": dg.MetadataValue.md(_id_changes(merged, split, entities)),
+            "by_label": dg.MetadataValue.json({k: int(v) for k, v in entities.label.value_counts().items()}),
+            "most_documents": dg.MetadataValue.md(
+                top[["label", "canonical_name", "document_count", "mention_count"]].to_markdown(index=False)
+            ),
+        },
+    )
     resolved = t.entity_mentions.c.document_id.in_(completed_documents(as_of))
     mentions_total = tables.scalar(sa.select(sa.func.count()).select_from(t.entity_mentions).where(resolved))
     unlinked = tables.scalar(
-        sa.select(sa.func.count()).select_from(t.entity_mentions.outerjoin(
-            t.entity_links, t.entity_links.c.mention_id == t.entity_mentions.c.mention_id))
+        sa.select(sa.func.count())
+        .select_from(
+            t.entity_mentions.outerjoin(
+                t.entity_links, t.entity_links.c.mention_id == t.entity_mentions.c.mention_id
+            )
+        )
         .where(resolved, t.entity_links.c.entity_id.is_(None))
     )
     # (A document reprocessed since `as_of` is no longer completed, so its new mentions are not counted.)
     yield dg.AssetCheckResult(
-        check_name="every_mention_linked_once", passed=unlinked == 0 and links.mention_id.is_unique,
+        check_name="every_mention_linked_once",
+        passed=unlinked == 0 and links.mention_id.is_unique,
         metadata={"mentions": mentions_total, "links": len(links), "unlinked": unlinked},
     )
     mentioned = set(links.entity_id)
     orphans = [e for e in entities.entity_id if e not in mentioned]
-    yield dg.AssetCheckResult(check_name="every_entity_mentioned", passed=not orphans,
-                              metadata={"entities_without_mentions": len(orphans)})
+    yield dg.AssetCheckResult(
+        check_name="every_entity_mentioned",
+        passed=not orphans,
+        metadata={"entities_without_mentions": len(orphans)},
+    )
 
 
 def _resolved_as_of(context: dg.AssetExecutionContext) -> datetime | None:
@@ -186,7 +262,9 @@ def _id_changes(merged: list[tuple[str, ...]], split: list[str], entities: pd.Da
     name_of = dict(zip(entities.entity_id, entities.canonical_name, strict=True))
     lines = ["| change | entity ids | now named |", "|---|---|---|"]
     lines += [f"| merged | {', '.join(ids)} | {name_of.get(ids[0], '?')} |" for ids in merged]
-    lines += [f"| split | {entity_id} | {name_of.get(entity_id, '?')} (the largest part) |" for entity_id in split]
+    lines += [
+        f"| split | {entity_id} | {name_of.get(entity_id, '?')} (the largest part) |" for entity_id in split
+    ]
     return "\n".join(lines)
 
 
@@ -214,8 +292,14 @@ def _node(document_id: str, label: str, name: str, entity_of_key: dict) -> str |
     io_manager_key="blob_io_manager",
     deps=[relationships, resolved_entities, "document_duplicates"],
     automation_condition=PROJECT_AUTOMATION,
-    check_specs=[dg.AssetCheckSpec("every_edge_resolved", asset="entity_graph", blocking=True,
-                                   description="Every relationship's endpoints became graph nodes.")],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "every_edge_resolved",
+            asset="entity_graph",
+            blocking=True,
+            description="Every relationship's endpoints became graph nodes.",
+        )
+    ],
 )
 def entity_graph(context: dg.AssetExecutionContext, database: DatabaseResource):
     """One networkx MultiDiGraph per project of documents, canonical entities and their relationships,
@@ -229,19 +313,31 @@ def entity_graph(context: dg.AssetExecutionContext, database: DatabaseResource):
     project_of: dict[str, str] = {}
     documents: dict[str, list[tuple[str, str]]] = defaultdict(list)
     sources = t.source_documents
-    for row in tables.stream(sa.select(sources.c.document_id, sources.c.file_name, sources.c.project)
-                             .where(sources.c.document_id.in_(completed_documents(as_of)))):
+    for row in tables.stream(
+        sa.select(sources.c.document_id, sources.c.file_name, sources.c.project).where(
+            sources.c.document_id.in_(completed_documents(as_of))
+        )
+    ):
         project_of[row.document_id] = row.project
         documents[row.project].append((row.document_id, row.file_name))
     entities: dict[str, list[Entity]] = defaultdict(list)
     for row in tables.stream(sa.select(t.resolved_entities)):
         aliases = row.aliases if isinstance(row.aliases, list) else json.loads(row.aliases)
-        entities[row.project].append(Entity(row.entity_id, row.label, row.canonical_name, tuple(aliases),
-                                            row.mention_count, row.document_count))
+        entities[row.project].append(
+            Entity(
+                row.entity_id,
+                row.label,
+                row.canonical_name,
+                tuple(aliases),
+                row.mention_count,
+                row.document_count,
+            )
+        )
     edges: dict[str, list[GraphEdge]] = defaultdict(list)
     unresolved = 0
-    for row in tables.stream(sa.select(t.relationships)
-                             .where(t.relationships.c.document_id.in_(completed_documents(as_of)))):
+    for row in tables.stream(
+        sa.select(t.relationships).where(t.relationships.c.document_id.in_(completed_documents(as_of)))
+    ):
         if row.source_label in PROVENANCE_LABELS or row.target_label in PROVENANCE_LABELS:
             continue  # from rules older than this code version: Bates numbers are no nodes
         source = _node(row.document_id, row.source_label, row.source_name, entity_of_key)
@@ -249,11 +345,25 @@ def entity_graph(context: dg.AssetExecutionContext, database: DatabaseResource):
         if source is None or target is None or row.document_id not in project_of:
             unresolved += 1
             continue
-        edges[project_of[row.document_id]].append(GraphEdge(
-            source, target, row.type, row.document_id, row.chunk_index, row.sentence, row.confidence, row.count))
+        edges[project_of[row.document_id]].append(
+            GraphEdge(
+                source,
+                target,
+                row.type,
+                row.document_id,
+                row.chunk_index,
+                row.sentence,
+                row.confidence,
+                row.count,
+            )
+        )
     for row in tables.stream(sa.select(t.document_duplicates)):
-        edges[row.project].append(duplicate_edge(row.document_id, row.pivot_document_id, row.kind, row.similarity))
-    graphs = {project: build_graph(documents[project], entities[project], edges[project]) for project in documents}
+        edges[row.project].append(
+            duplicate_edge(row.document_id, row.pivot_document_id, row.kind, row.similarity)
+        )
+    graphs = {
+        project: build_graph(documents[project], entities[project], edges[project]) for project in documents
+    }
     edge_types = Counter(data["type"] for g in graphs.values() for *_, data in g.edges(keys=True, data=True))
     metadata = {
         "projects": len(graphs),
@@ -265,7 +375,9 @@ def entity_graph(context: dg.AssetExecutionContext, database: DatabaseResource):
         largest = max(graphs, key=lambda p: graphs[p].number_of_nodes())
         picture = base64.b64encode(draw_top_entities(graphs[largest])).decode()
         metadata["most_connected"] = dg.MetadataValue.md(
-            f"Project `{largest}`, most connected entities:\n\n![graph](data:image/png;base64,{picture})")
+            f"Project `{largest}`, most connected entities:\n\n![graph](data:image/png;base64,{picture})"
+        )
     yield dg.Output(graphs, metadata=metadata)
-    yield dg.AssetCheckResult(check_name="every_edge_resolved", passed=unresolved == 0,
-                              metadata={"unresolved_edges": unresolved})
+    yield dg.AssetCheckResult(
+        check_name="every_edge_resolved", passed=unresolved == 0, metadata={"unresolved_edges": unresolved}
+    )

@@ -15,8 +15,14 @@ from docassets.frames import search_index_rows
     group_name="search",
     kinds={"sql"},
     io_manager_key="table_io_manager",
-    check_specs=[dg.AssetCheckSpec("every_page_and_chunk_indexed", asset="search_index", blocking=True,
-                                   description="One index row per page and per chunk, each with its text.")],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "every_page_and_chunk_indexed",
+            asset="search_index",
+            blocking=True,
+            description="One index row per page and per chunk, each with its text.",
+        )
+    ],
 )
 def search_index(
     context: dg.AssetExecutionContext,
@@ -40,14 +46,19 @@ def search_index(
             )
             page_rows = [row for row in indexed if row["level"] == "page"]
             chunk_rows = len(indexed) - len(page_rows)
-            context.add_asset_metadata({
-                "pages": len(page_rows),
-                "chunks": chunk_rows,
-                "characters": sum(len(row["text"]) for row in page_rows),
-            }, partition_key=document_id)
+            context.add_asset_metadata(
+                {
+                    "pages": len(page_rows),
+                    "chunks": chunk_rows,
+                    "characters": sum(len(row["text"]) for row in page_rows),
+                },
+                partition_key=document_id,
+            )
             if (len(page_rows), chunk_rows) != (len(pages), len(document_chunks)):
-                missing[document_id] = (f"{len(page_rows)} page rows and {chunk_rows} chunk rows for "
-                                        f"{len(pages)} pages and {len(document_chunks)} chunks")
+                missing[document_id] = (
+                    f"{len(page_rows)} page rows and {chunk_rows} chunk rows for "
+                    f"{len(pages)} pages and {len(document_chunks)} chunks"
+                )
     failures.raise_if_any()
     yield dg.Output(rows)
     yield failures.blocking_check("every_page_and_chunk_indexed", missing, checked=len(rows))

@@ -18,8 +18,13 @@ from docassets.defs.resources import DatabaseResource
     kinds={"sql"},
     io_manager_key="table_io_manager",
     deps=["search_index"],  # completed means searchable too
-    check_specs=[dg.AssetCheckSpec("stages_agree", asset="document_summary",
-                                   description="Every page was read, and a document with text has chunks.")],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "stages_agree",
+            asset="document_summary",
+            description="Every page was read, and a document with text has chunks.",
+        )
+    ],
 )
 def document_summary(
     context: dg.AssetExecutionContext,

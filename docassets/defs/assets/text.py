@@ -38,12 +38,20 @@ PREVIEW_CHARS = 80  # of each page's text kept in memory for the asset's preview
     io_manager_key="blob_io_manager",
     code_version=TEXT_VERSION,
     check_specs=[
-        dg.AssetCheckSpec("every_page_accounted", asset="ocr_text", blocking=True,
-                          description="One record per page of the PDF, numbered 1..n."),
-        dg.AssetCheckSpec("pages_readable", asset="ocr_text",
-                          description="No page is left without text after OCR."),
-        dg.AssetCheckSpec("bates_consecutive", asset="ocr_text",
-                          description="Bates numbers of a production run without gaps."),
+        dg.AssetCheckSpec(
+            "every_page_accounted",
+            asset="ocr_text",
+            blocking=True,
+            description="One record per page of the PDF, numbered 1..n.",
+        ),
+        dg.AssetCheckSpec(
+            "pages_readable", asset="ocr_text", description="No page is left without text after OCR."
+        ),
+        dg.AssetCheckSpec(
+            "bates_consecutive",
+            asset="ocr_text",
+            description="Bates numbers of a production run without gaps.",
+        ),
     ],
 )
 def ocr_text(
@@ -59,8 +67,11 @@ def ocr_text(
     so a retried step or a re-executed run resumes after the last page saved. Only a short preview
     of each page stays in memory.
     """
-    settings = ExtractionSettings(workers=pipeline.ocr_workers, max_page_megapixels=pipeline.max_page_megapixels,
-                                  ocr_timeout_seconds=pipeline.ocr_timeout_seconds)
+    settings = ExtractionSettings(
+        workers=pipeline.ocr_workers,
+        max_page_megapixels=pipeline.max_page_megapixels,
+        ocr_timeout_seconds=pipeline.ocr_timeout_seconds,
+    )
     store, tables = blob_store.store(), database.tables()
     failures = StageFailures(context, tables, "ocr_text")
     files, unaccounted, unreadable, gaps = {}, {}, {}, {}
@@ -94,13 +105,20 @@ def ocr_text(
 def extraction_version(source, settings: ExtractionSettings) -> str:
     """What pages read earlier must share to be resumed: the same file, read the same way."""
     # how many workers read the pages, and the limits that refuse a page, do not change its text
-    how = {k: v for k, v in dataclasses.asdict(settings).items()
-           if k not in ("workers", "max_page_megapixels", "ocr_timeout_seconds")}
+    how = {
+        k: v
+        for k, v in dataclasses.asdict(settings).items()
+        if k not in ("workers", "max_page_megapixels", "ocr_timeout_seconds")
+    }
     return f"{source.sha256[:16]}-{hashlib.sha256(json.dumps(how, sort_keys=True).encode()).hexdigest()[:8]}"
 
 
 def _read_document(
-    context: dg.AssetExecutionContext, source, store: BlobStore, tables: TableStore, settings: ExtractionSettings,
+    context: dg.AssetExecutionContext,
+    source,
+    store: BlobStore,
+    tables: TableStore,
+    settings: ExtractionSettings,
     checkpoint_pages: int,
 ) -> tuple[Path, pd.DataFrame]:
     """Read one document into a local Parquet file (handed to the IO manager, which uploads and
@@ -113,18 +131,27 @@ def _read_document(
     os.close(handle)
     path, previews, characters, resumed = Path(name), [], 0, 0
     try:
-        with PagesParquetWriter(document_id, path, batch=checkpoint_pages, on_batch=checkpoints.save) as writer:
+        with PagesParquetWriter(
+            document_id, path, batch=checkpoint_pages, on_batch=checkpoints.save
+        ) as writer:
             for saved in checkpoints.saved():
                 writer.write_saved(saved)
                 resumed += len(saved)
                 characters += int(saved.text.str.len().sum())
                 previews += pages_from_frame(saved.assign(text=saved.text.str.slice(0, PREVIEW_CHARS)))
             if resumed:
-                context.log.info(f"{source.file_name}: resuming after page {resumed}, saved by an earlier attempt")
+                context.log.info(
+                    f"{source.file_name}: resuming after page {resumed}, saved by an earlier attempt"
+                )
             progress.start(resumed)
             with local_copy(store, source.blob_key) as pdf:
-                for page in extract_pages(pdf, name=source.file_name, settings=settings,
-                                          on_progress=progress.report, first_page=resumed + 1):
+                for page in extract_pages(
+                    pdf,
+                    name=source.file_name,
+                    settings=settings,
+                    on_progress=progress.report,
+                    first_page=resumed + 1,
+                ):
                     writer.write(page)
                     characters += len(page.text)
                     previews.append(dataclasses.replace(page, text=page.text[:PREVIEW_CHARS]))
@@ -136,19 +163,22 @@ def _read_document(
     methods = pages.method.value_counts().to_dict()
     ocr_pages = pages[pages.method == "ocr"]
     read_now = len(pages) - resumed
-    context.add_asset_metadata({
-        "pages": len(pages),
-        "text_layer_pages": methods.get("text", 0),
-        "ocr_pages": methods.get("ocr", 0),
-        "unreadable_pages": methods.get("empty", 0),
-        "mean_ocr_confidence": float(ocr_pages.ocr_confidence.mean()) if len(ocr_pages) else None,
-        "characters": characters,
-        "pages_resumed": resumed,
-        "pages_read": read_now,
-        "seconds": round(seconds, 2),
-        "pages_per_second": round(read_now / seconds, 2) if seconds else None,
-        "preview": dg.MetadataValue.md(_page_preview(pages)),
-    }, partition_key=document_id)
+    context.add_asset_metadata(
+        {
+            "pages": len(pages),
+            "text_layer_pages": methods.get("text", 0),
+            "ocr_pages": methods.get("ocr", 0),
+            "unreadable_pages": methods.get("empty", 0),
+            "mean_ocr_confidence": float(ocr_pages.ocr_confidence.mean()) if len(ocr_pages) else None,
+            "characters": characters,
+            "pages_resumed": resumed,
+            "pages_read": read_now,
+            "seconds": round(seconds, 2),
+            "pages_per_second": round(read_now / seconds, 2) if seconds else None,
+            "preview": dg.MetadataValue.md(_page_preview(pages)),
+        },
+        partition_key=document_id,
+    )
     return path, pages
 
 
@@ -157,8 +187,14 @@ class PageProgress:
     UI, and in the `document_progress` table that `docassets status` reads (with the pages per
     second measured in this attempt, for an honest estimate of the time left)."""
 
-    def __init__(self, context: dg.AssetExecutionContext, tables: TableStore, document_id: str, file_name: str,
-                 total: int):
+    def __init__(
+        self,
+        context: dg.AssetExecutionContext,
+        tables: TableStore,
+        document_id: str,
+        file_name: str,
+        total: int,
+    ):
         self.context, self.tables = context, tables
         self.document_id, self.file_name, self.total = document_id, file_name, total
         self.started = self.reported = time.perf_counter()
@@ -180,17 +216,30 @@ class PageProgress:
         seconds = self.elapsed()
         rate = (done - self.first) / seconds if seconds and done > self.first else None
         self.context.log.info(f"{self.file_name}: {done}/{total} pages read")
-        self.context.log_event(dg.AssetObservation(
-            asset_key="ocr_text", partition=self.document_id,
-            metadata={"pages_read": done, "pages_total": total, "seconds": round(seconds, 1)},
-        ))
+        self.context.log_event(
+            dg.AssetObservation(
+                asset_key="ocr_text",
+                partition=self.document_id,
+                metadata={"pages_read": done, "pages_total": total, "seconds": round(seconds, 1)},
+            )
+        )
         self._store(done, rate)
 
     def _store(self, done: int, rate: float | None) -> None:
-        self.tables.replace_rows("document_progress", [{
-            "document_id": self.document_id, "stage": "ocr_text", "pages_done": done, "pages_total": self.total,
-            "pages_per_second": rate, "updated_at": datetime.now(UTC),
-        }], where={"document_id": self.document_id})
+        self.tables.replace_rows(
+            "document_progress",
+            [
+                {
+                    "document_id": self.document_id,
+                    "stage": "ocr_text",
+                    "pages_done": done,
+                    "pages_total": self.total,
+                    "pages_per_second": rate,
+                    "updated_at": datetime.now(UTC),
+                }
+            ],
+            where={"document_id": self.document_id},
+        )
 
 
 def _page_preview(frame: pd.DataFrame) -> str:
@@ -205,8 +254,14 @@ def _page_preview(frame: pd.DataFrame) -> str:
     kinds={"python", "sql"},
     io_manager_key="table_io_manager",
     code_version=CHUNKS_VERSION,
-    check_specs=[dg.AssetCheckSpec("chunks_cover_text", asset="chunks", blocking=True,
-                                   description="Every non-blank character of the document is in a chunk.")],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "chunks_cover_text",
+            asset="chunks",
+            blocking=True,
+            description="Every non-blank character of the document is in a chunk.",
+        )
+    ],
 )
 def chunks(
     context: dg.AssetExecutionContext,
@@ -222,15 +277,21 @@ def chunks(
             pages = pages_from_frame(page_frame)
             result = chunk_pages(pages, max_tokens=pipeline.chunk_max_tokens, overlap=pipeline.chunk_overlap)
             frame = frames[document_id] = chunks_frame(document_id, result)
-            context.add_asset_metadata({
-                "chunks": len(frame),
-                "mean_tokens": float(frame.token_count.mean()) if len(frame) else 0.0,
-                "max_tokens": int(frame.token_count.max()) if len(frame) else 0,
-                "preview": dg.MetadataValue.md(
-                    frame.head(3).assign(text=frame.text.str.slice(0, 100).str.replace("\n", " "))
-                    [["chunk_index", "page_start", "page_end", "token_count", "text"]].to_markdown(index=False)
-                ),
-            }, partition_key=document_id)
+            context.add_asset_metadata(
+                {
+                    "chunks": len(frame),
+                    "mean_tokens": float(frame.token_count.mean()) if len(frame) else 0.0,
+                    "max_tokens": int(frame.token_count.max()) if len(frame) else 0,
+                    "preview": dg.MetadataValue.md(
+                        frame.head(3)
+                        .assign(text=frame.text.str.slice(0, 100).str.replace("\n", " "))[
+                            ["chunk_index", "page_start", "page_end", "token_count", "text"]
+                        ]
+                        .to_markdown(index=False)
+                    ),
+                },
+                partition_key=document_id,
+            )
             if gaps := coverage_gaps(result, document_text(pages)):
                 uncovered[document_id] = f"{len(gaps)} stretches of text in no chunk"
     failures.raise_if_any()
