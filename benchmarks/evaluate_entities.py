@@ -197,7 +197,8 @@ def evaluate_gold(extractor, split: str = "tune", show_errors: bool = True) -> d
         sum(n_gold[lb] for lb in HEADLINE),
     )
     print(
-        f"\n  micro F1 over {'/'.join(HEADLINE)}: {headline[2]:.3f} (P {headline[0]:.3f}, R {headline[1]:.3f})"
+        f"\n  micro F1 over {'/'.join(HEADLINE)}: {headline[2]:.3f}"
+        f" (P {headline[0]:.3f}, R {headline[1]:.3f})"
     )
     if show_errors and errors:
         print("\n  recall, precision and normalisation errors:")
@@ -217,7 +218,7 @@ def evaluate_inlegalner(extractor, limit: int | None) -> None:
     roles = defaultdict(lambda: [0, 0])
     start = time.perf_counter()
     pages = [Page(1, doc.text, "text") for doc in docs]
-    for doc, page in zip(docs, pages):
+    for doc, page in zip(docs, pages, strict=True):
         mentions = extractor.extract_pages([page])
         gold = [{"start": e.start_char, "end": e.end_char, "label": e.label_} for e in doc.ents]
         for g in gold:

@@ -9,7 +9,8 @@ Conventions of that gold set, mapped onto ours: BUSINESS and GOVERNMENT -> ORG, 
 PERSON, COURT as they are, LEGISLATION/ACT -> STATUTE; MISCELLANEOUS is not scored (a prediction
 with exactly its span is neither right nor wrong). Only PERSON, ORG, LOCATION, STATUTE and COURT
 predictions are scored, and not the uses of a defined term linked to its referent ("the Company"
--> Acme Holdings, Inc., method `rule:defined_term`): E-NER annotates the referent, never the term. Tags are IOB1 (a stray `P` or `I-LOC` is read as O / LOCATION).
+-> Acme Holdings, Inc., method `rule:defined_term`): E-NER annotates the referent, never the term.
+Tags are IOB1 (a stray `P` or `I-LOC` is read as O / LOCATION).
 
 Each filing is rebuilt as one document: the tokens of a sentence joined by single spaces, one
 sentence a line. Filings alternate between the tuning part (0, 2, 4, ...) and the held-out part

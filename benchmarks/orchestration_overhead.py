@@ -466,11 +466,13 @@ def main() -> None:
     )
     if direct.mentions:
         print(
-            f"same mentions as direct            {'yes' if not different else 'NO: ' + ', '.join(different[:5])}"
+            "same mentions as direct            "
+            f"{'yes' if not different else 'NO: ' + ', '.join(different[:5])}"
         )
     if in_process is not None:
         print(
-            f"\nDagster in one process, {len(sample)} docs: {in_process:.1f} s vs direct {direct_sample:.1f} s "
+            f"\nDagster in one process, {len(sample)} docs: {in_process:.1f} s"
+            f" vs direct {direct_sample:.1f} s "
             f"-> {(in_process - direct_sample) / len(sample):.2f} s/document of run bookkeeping"
         )
     print("\ncold start of a fresh interpreter (best of 2):")

@@ -1,13 +1,13 @@
 """The reliability table: each bad input, fault and load case, what happened, and how long it took.
 
     .venv/bin/python benchmarks/reliability.py                 # every case (~25 min); `make reliability`
-    .venv/bin/python benchmarks/reliability.py --fast          # bad inputs in one call (~1 min; run by the tests)
+    .venv/bin/python benchmarks/reliability.py --fast          # bad inputs in one call (~1 min; tests run it)
     .venv/bin/python benchmarks/reliability.py --write-readme  # and put the table in README.md
 
 Bad inputs go through `docassets.api.process` in the embedded default (what `docassets process`
-does): one file per call, each timed; with `--fast`, all in one call, sharing runs. Faults and load go through the `docassets`
-command and a real `dagster-daemon`. Each case states what must happen; the script prints the
-Markdown table and exits non-zero when any case did not go that way.
+does): one file per call, each timed; with `--fast`, all in one call, sharing runs. Faults and load
+go through the `docassets` command and a real `dagster-daemon`. Each case states what must happen;
+the script prints the Markdown table and exits non-zero when any case did not go that way.
 """
 
 from __future__ import annotations

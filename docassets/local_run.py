@@ -103,7 +103,8 @@ class LocalPipeline:
         return duplicate, "reprocessing"
 
     def run_document(self, document_id: str) -> bool:
-        """Materialize every per-document stage of one document; False when the run failed (the cause is recorded)."""
+        """Materialize every per-document stage of one document; False when the run failed (the cause is
+        recorded)."""
         return document_id not in self.run_documents([document_id])
 
     def run_documents(self, document_ids: Sequence[str]) -> set[str]:

@@ -262,7 +262,7 @@ def search(
         conditions.append(page_key.in_(_mentioned_pages(*dated)))
     if labels:
         conditions.append(
-            page_key.in_(_mentioned_pages(t.entity_mentions.c.label.in_([l.upper() for l in labels])))
+            page_key.in_(_mentioned_pages(t.entity_mentions.c.label.in_([label.upper() for label in labels])))
         )
     if collapse_duplicates and (duplicates := _duplicate_documents(tables, project)) is not None:
         conditions.append(index.c.document_id.not_in(duplicates))

@@ -86,7 +86,7 @@ def _edited(pages: tuple[Page, ...], seed: int) -> tuple[Page, ...]:
     for page in pages:
         words = re.findall(r"[A-Za-z]{4,}", page.text)
 
-        def swap_word(match: re.Match[str]) -> str:
+        def swap_word(match: re.Match[str], words: list[str] = words) -> str:
             return rng.choice(words) if rng.random() < 1 / 30 else match.group()
 
         def change_number(match: re.Match[str]) -> str:

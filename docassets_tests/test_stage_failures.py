@@ -97,7 +97,8 @@ def test_an_error_a_retry_cannot_cure_fails_once_and_is_recorded_with_its_cause(
 def test_one_document_that_cannot_be_rendered_fails_alone_and_the_others_complete(
     embedded_settings, tmp_path
 ):
-    """A 14,400-point page (over the page limit; MuPDF would refuse to render it) in a run with two good filings."""
+    """A 14,400-point page (over the page limit; MuPDF would refuse to render it) in a run with two good
+    filings."""
     huge = tmp_path / "oversized-map.pdf"
     with pymupdf.open() as document:
         page = document.new_page(width=14400, height=14400)

@@ -235,7 +235,7 @@ def page_noise(pages: Sequence[Page]) -> list[list[Noise]]:
 def layout_noise(pages: Sequence[Page]) -> list[Noise]:
     """`page_noise` with offsets into `document_text(pages)`."""
     out: list[Noise] = []
-    for (start, _), noise in zip(page_spans(pages), page_noise(pages)):
+    for (start, _), noise in zip(page_spans(pages), page_noise(pages), strict=True):
         out += [Noise(start + n.start, start + n.end, n.kind) for n in noise]
     return out
 

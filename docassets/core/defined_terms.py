@@ -50,22 +50,27 @@ _CLOSE_Q = "\"\u201d\u201c\u2019'"
 _TERM = r"[A-Z0-9][\w.&'\u2019\-]*(?:[ \t]+(?:[A-Z0-9][\w.&'\u2019\-]*|of|and|the|for|on|in|to|&)){0,6}"
 _QUOTED = re.compile(rf"[{_OPEN_Q}](?P<term>{_TERM}?)[,.]?[{_CLOSE_Q}]")
 _LEAD = (
-    r"(?:(?:together|collectively|jointly|each|individually|severally|hereinafter(?:[ \t]+referred[ \t]+to[ \t]+as)?"
-    r"|(?:referred[ \t]+to[ \t]+)?(?:herein[ \t]+)?as|herein)[ \t]*,?[ \t]*(?:with[ \t]+[^()]{1,40}?,[ \t]*)?)*"
+    r"(?:(?:together|collectively|jointly|each|individually|severally|"
+    r"hereinafter(?:[ \t]+referred[ \t]+to[ \t]+as)?"
+    r"|(?:referred[ \t]+to[ \t]+)?(?:herein[ \t]+)?as|herein)[ \t]*,?[ \t]*"
+    r"(?:with[ \t]+[^()]{1,40}?,[ \t]*)?)*"
     r"(?:(?:the|a|an|each[ \t]+a|each[ \t]+an|any)[ \t]+)?"
 )
 _PARENTHESIS = re.compile(rf"\([ \t]*(?P<lead>{_LEAD})(?P<body>[{_OPEN_Q}][^()]{{1,160}}?)\)")
 _HEREINAFTER = re.compile(
-    rf"\b(?:hereinafter|herein(?:after)?[ \t]+referred[ \t]+to[ \t]+as|referred[ \t]+to[ \t]+(?:herein[ \t]+)?as)"
+    rf"\b(?:hereinafter|herein(?:after)?[ \t]+referred[ \t]+to[ \t]+as"
+    rf"|referred[ \t]+to[ \t]+(?:herein[ \t]+)?as)"
     rf"[ \t]*,?[ \t]*(?:the[ \t]+)?(?=[{_OPEN_Q}])",
     re.I,
 )
 _MEANS = re.compile(
     rf"(?:^|(?<=[\s(]))(?P<quote>[{_OPEN_Q}](?P<term>{_TERM}?)[,.]?[{_CLOSE_Q}])[ \t]*"
-    r"(?:shall[ \t]+)?(?:means?|mean[ \t]+|ha(?:s|ve)[ \t]+the[ \t]+meanings?|includes?|refers?[ \t]+to|is[ \t]+defined)\b"
+    r"(?:shall[ \t]+)?(?:means?|mean[ \t]+|ha(?:s|ve)[ \t]+the[ \t]+meanings?"
+    r"|includes?|refers?[ \t]+to|is[ \t]+defined)\b"
 )
 _UNQUOTED = re.compile(
-    rf"\([ \t]*(?P<lead>{_LEAD})(?P<term>[A-Z][\w&.'\u2019/\-]*(?:[ \t]+[A-Z0-9][\w&.'\u2019/\-]*){{0,4}})[ \t]*\)"
+    rf"\([ \t]*(?P<lead>{_LEAD})(?P<term>[A-Z][\w&.'\u2019/\-]*"
+    rf"(?:[ \t]+[A-Z0-9][\w&.'\u2019/\-]*){{0,4}})[ \t]*\)"
 )
 _ARTICLE_LEAD = re.compile(r"\b(?:the|a|an)[ \t]*$", re.I)
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,7}")
@@ -74,7 +79,8 @@ _COLLECTIVE = re.compile(r"\b(?:together|collectively|jointly)\b", re.I)
 # Between a referent and its definition: nothing but punctuation, or an appositive.
 _DIRECT_GAP = re.compile(r"^[ \t\n,]*$")
 _APPOSITIVE_GAP = re.compile(
-    r"^,?[ \t\n]*(?:(?:an?|the)[ \t\n]+[^()\"\u201c\u201d;:.]{1,80}?|as[ \t\n]+amended|formerly[ \t\n]+[^()]{1,80}?)"
+    r"^,?[ \t\n]*(?:(?:an?|the)[ \t\n]+[^()\"\u201c\u201d;:.]{1,80}?"
+    r"|as[ \t\n]+amended|formerly[ \t\n]+[^()]{1,80}?)"
     r"[ \t\n,]*$"
 )
 _LIST_GAP = re.compile(r"^[ \t\n]*(?:,|and|or|&|,[ \t\n]*(?:and|or))[ \t\n]*$")
@@ -227,7 +233,8 @@ def _named_run(text: str, definition: _Definition) -> list[Mention]:
 
 
 def _short_name(term: str, name: str) -> bool:
-    """An acronym, or made of the name's own words: "SCCII", "Core Equity" of "Nuveen Core Equity Alpha Fund"."""
+    """An acronym, or made of the name's own words: "SCCII", "Core Equity" of "Nuveen Core Equity
+    Alpha Fund"."""
     words = {w.casefold() for w in _WORD.findall(term)}
     return (
         bool(_ACRONYM.fullmatch(term)) or bool(words) and words <= {w.casefold() for w in _WORD.findall(name)}

@@ -137,7 +137,8 @@ def shingles(words: Sequence[str], size: int) -> set[str]:
     """The set of `size`-word runs of the text; a text shorter than that is one shingle."""
     if len(words) < size:
         return {" ".join(words)} if words else set()
-    return set(map(" ".join, zip(*(words[i:] for i in range(size)))))
+    # the shifted copies are shorter: zip stops at the last full run
+    return set(map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
 
 
 def jaccard(a: set[str], b: set[str]) -> float:

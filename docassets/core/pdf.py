@@ -366,7 +366,8 @@ def _open_checked(path: Path, name: str, *, every_page: bool) -> tuple[pymupdf.D
     except RuntimeError as error:  # pymupdf.FileDataError and MuPDF's own errors
         if b"%%EOF" not in tail and _PDF_OBJECT.search(head):  # it began as a PDF and was cut short
             raise DocumentUnreadable(
-                f"{name}: truncated PDF (it ends before %%EOF and cannot be repaired); upload the complete file again"
+                f"{name}: truncated PDF (it ends before %%EOF and cannot be repaired);"
+                " upload the complete file again"
             ) from None
         # MuPDF's message names the file by its path, a temporary copy that means nothing to a user.
         cause = str(error).replace(str(path), name)
@@ -526,8 +527,10 @@ def _refuse_oversized(page: pymupdf.Page, name: str, settings: ExtractionSetting
     if megapixels > settings.max_page_megapixels:
         raise PageTooLarge(
             f"{name}: page {page.number + 1} is {width:,.0f} x {height:,.0f} points "
-            f"({width / 72:,.1f} x {height / 72:,.1f} in), {megapixels:,.0f} megapixels at {settings.dpi} dpi, over "
-            f"the {settings.max_page_megapixels:,.0f} megapixel page limit; split or scale the page down, or raise "
+            f"({width / 72:,.1f} x {height / 72:,.1f} in),"
+            f" {megapixels:,.0f} megapixels at {settings.dpi} dpi,"
+            f" over the {settings.max_page_megapixels:,.0f} megapixel page limit;"
+            " split or scale the page down, or raise "
             "DOCASSETS_MAX_PAGE_MEGAPIXELS"
         )
 
@@ -624,7 +627,8 @@ def _ocr(image: Path, number: int, name: str, settings: ExtractionSettings) -> O
         )
     except TesseractTimedOut:
         raise OcrTimedOut(
-            f"{name}: page {number}: Tesseract did not finish reading it within {settings.ocr_timeout_seconds:g} s; "
+            f"{name}: page {number}: Tesseract did not finish reading it"
+            f" within {settings.ocr_timeout_seconds:g} s; "
             "check the page, or raise DOCASSETS_OCR_TIMEOUT_SECONDS"
         ) from None
     finally:

@@ -213,8 +213,8 @@ def _given_name_agrees(x: str, y: str, settings: ResolutionSettings) -> bool:
 
 
 def _given_compatible(a: tuple[str, ...], b: tuple[str, ...], settings: ResolutionSettings) -> bool:
-    """Given names agree position by position."""
-    return all(_given_name_agrees(x, y, settings) for x, y in zip(a, b))
+    """Given names agree position by position; the shorter list's names are all that must agree."""
+    return all(_given_name_agrees(x, y, settings) for x, y in zip(a, b, strict=False))
 
 
 def _person_compatible(a: _PersonName, b: _PersonName, settings: ResolutionSettings) -> bool:
@@ -568,7 +568,7 @@ def _same_organisation_words(a: str, b: str) -> bool:
     if len(words_a) != len(words_b) or len(words_a) < 2:
         return False
     anchored = False
-    for x, y in zip(words_a, words_b):
+    for x, y in zip(words_a, words_b, strict=True):
         if x == y:
             anchored = anchored or (len(x) >= 3 and x not in _STOPWORDS)
         elif not _same_word(x, y):
@@ -656,7 +656,7 @@ def _centre_clusters(
             block_keys, block_keys, scorer=fuzz.ratio, score_cutoff=threshold, dtype=np.uint8, workers=1
         )
         rows, cols = np.nonzero(scores)
-        for r, c in zip(rows.tolist(), cols.tolist()):
+        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
             if r < c:
                 a, b = block[r], block[c]
                 if accept(keys[a], keys[b]):
@@ -1164,7 +1164,7 @@ def _resolve(
 
     entity_of: dict[int, str] = {}
     used: set[str] = set()
-    for (cid, old), n in sorted(
+    for (cid, old), _count in sorted(
         overlap.items(), key=lambda kv: (-kv[1], -previous_size[kv[0][1]], kv[0][1], info[kv[0][0]][2])
     ):
         if cid not in entity_of and old not in used:

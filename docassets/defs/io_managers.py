@@ -25,7 +25,8 @@ def _by_document(context: dg.OutputContext, obj: Mapping[str, object]) -> Mappin
     expected = set(context.asset_partition_keys)
     if set(obj) != expected:
         raise dg.DagsterInvariantViolationError(
-            f"{context.asset_key.to_user_string()} returned documents {sorted(obj)} for a run of {sorted(expected)}"
+            f"{context.asset_key.to_user_string()} returned documents {sorted(obj)}"
+            f" for a run of {sorted(expected)}"
         )
     return obj
 
@@ -42,7 +43,8 @@ class TableIOManager(dg.ConfigurableIOManager):
     ) -> None:
         name = context.asset_key.path[-1]
         if context.has_asset_partitions:
-            # per document: a DataFrame, row records (see `search_index`), or a mapping of table name to either
+            # per document: a DataFrame, row records (see `search_index`), or a mapping of table name
+            # to either
             rows: dict[str, list] = defaultdict(list)
             for value in _by_document(context, obj).values():
                 for table, part in value.items() if isinstance(value, Mapping) else [(name, value)]:

@@ -65,7 +65,10 @@ def _refusal(info: BlobInfo, max_bytes: int) -> str | None:
     if not is_candidate(info.key):
         return "not a PDF (only *.pdf files are processed)"
     if info.size > max_bytes:
-        return f"{info.size / 2**20:.0f} MB is over the {max_bytes / 2**20:.0f} MB limit (DOCASSETS_MAX_DOCUMENT_MB)"
+        return (
+            f"{info.size / 2**20:.0f} MB is over the {max_bytes / 2**20:.0f} MB limit"
+            " (DOCASSETS_MAX_DOCUMENT_MB)"
+        )
     if info.size == 0:
         return "empty file (0 bytes)"
     return None

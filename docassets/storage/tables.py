@@ -119,7 +119,8 @@ entity_mentions = sa.Table(
 )
 
 defined_terms = sa.Table(
-    "defined_terms",  # a document's definitions ("the Company" -> Acme Holdings, Inc.); written with its mentions
+    # a document's definitions ("the Company" -> Acme Holdings, Inc.); written with its mentions
+    "defined_terms",
     metadata,
     sa.Column("document_id", sa.String(36), primary_key=True),
     sa.Column("term_index", sa.Integer, primary_key=True),
@@ -216,12 +217,14 @@ SEARCH_DDL = {
         "CREATE INDEX search_index_text_vector ON search_index USING GIN (text_vector)",
     ],
     "sqlite": [
-        "CREATE VIRTUAL TABLE search_index_fts USING fts5(text, content='search_index', content_rowid='rowid',"
+        "CREATE VIRTUAL TABLE search_index_fts USING fts5(text, content='search_index',"
+        " content_rowid='rowid',"
         " tokenize='unicode61 remove_diacritics 0')",
         "CREATE TRIGGER search_index_fts_insert AFTER INSERT ON search_index BEGIN"
         " INSERT INTO search_index_fts(rowid, text) VALUES (new.rowid, new.text); END",
         "CREATE TRIGGER search_index_fts_delete AFTER DELETE ON search_index BEGIN"
-        " INSERT INTO search_index_fts(search_index_fts, rowid, text) VALUES ('delete', old.rowid, old.text); END",
+        " INSERT INTO search_index_fts(search_index_fts, rowid, text)"
+        " VALUES ('delete', old.rowid, old.text); END",
         "CREATE TRIGGER search_index_fts_update AFTER UPDATE ON search_index BEGIN"
         " INSERT INTO search_index_fts(search_index_fts, rowid, text) VALUES ('delete', old.rowid, old.text);"
         " INSERT INTO search_index_fts(rowid, text) VALUES (new.rowid, new.text); END",
@@ -245,7 +248,8 @@ sa.event.listen(
 
 
 document_duplicates = sa.Table(
-    "document_duplicates",  # a document's exact-group pivot and its near-group pivot (a pivot has no row of its kind)
+    # a document's exact-group pivot and its near-group pivot (a pivot has no row of its kind)
+    "document_duplicates",
     metadata,
     sa.Column("project", sa.Text, nullable=False, index=True),
     sa.Column("document_id", sa.String(36), primary_key=True),

@@ -394,7 +394,9 @@ def test_cheap_bounds_decide_every_page_as_exact_counts_would():
         visible = _visible_chars(text)
         ratio = garbage / (word_count + garbage) if word_count + garbage else 0.0
 
-        def layer() -> _Layer:  # a fresh one each time: exact counts are cached once worked out
+        def layer(
+            text: str = text,
+        ) -> _Layer:  # a fresh one each time: exact counts are cached once worked out
             return _Layer(number=1, text=text, stamp=None, bates=None, body=text, bounds=_bounds(text))
 
         assert layer().has_words() == (word_count > 0), repr(text)

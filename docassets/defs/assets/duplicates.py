@@ -85,7 +85,8 @@ def document_duplicates(
         ]
         context.log.info(
             f"{project}: {len(document_ids)} documents, "
-            f"{sum(g.kind == 'exact' for g in groups)} exact and {sum(g.kind == 'near' for g in groups)} near groups"
+            f"{sum(g.kind == 'exact' for g in groups)} exact"
+            f" and {sum(g.kind == 'near' for g in groups)} near groups"
         )
     frame = pd.DataFrame(rows, columns=[c.name for c in t.document_duplicates.columns])
     yield dg.Output(

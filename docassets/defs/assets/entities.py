@@ -64,8 +64,8 @@ def entity_mentions(
     chunks: dict[str, pd.DataFrame],
     database: DatabaseResource,
 ):
-    """People, organisations, places, dates, money, courts, case numbers, citations, statutes and Bates numbers;
-    with them, in the same transaction, the document's defined terms (table `defined_terms`)."""
+    """People, organisations, places, dates, money, courts, case numbers, citations, statutes and Bates
+    numbers; with them, in the same transaction, the document's defined terms (table `defined_terms`)."""
     extractor = EntityExtractor(load_pipeline())
     failures = StageFailures(context, database.tables(), "entity_mentions")
     frames, wrong_offsets, outside = {}, {}, {}

@@ -148,7 +148,8 @@ def _previous_links(tables: t.TableStore) -> dict[str, str]:
 def resolved_entities(
     context: dg.AssetExecutionContext, database: DatabaseResource, pipeline: PipelineSettings
 ):
-    """Canonical entities per project, stable ids across recomputation, and each mention's link to one of them."""
+    """Canonical entities per project, stable ids across recomputation, and each mention's link to one
+    of them."""
     tables = database.tables()
     as_of = datetime.now(UTC)
     previous = _previous_links(tables)
@@ -203,7 +204,9 @@ def resolved_entities(
         .head(10)
     )
     top = top.assign(
-        canonical_name=[display_name(label, name) for label, name in zip(top.label, top.canonical_name)]
+        canonical_name=[
+            display_name(label, name) for label, name in zip(top.label, top.canonical_name, strict=True)
+        ]
     )
     yield dg.Output(
         {"resolved_entities": entities, "entity_links": links},
