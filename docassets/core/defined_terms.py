@@ -285,6 +285,22 @@ def _term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![\w.\-&])(?:{alternatives})(?![\w\-]|[ \t]+[A-Z][a-z])")
 
 
+def _referent_mention(t: DefinedTerm, text: str, page_starts: Sequence[int]) -> Mention:
+    """The mention of the entity a term names (`names_entity`), read off the text."""
+    assert t.referent_start is not None and t.referent_end is not None
+    assert t.label is not None and t.normalized is not None
+    return Mention(
+        t.referent_start,
+        t.referent_end,
+        text[t.referent_start : t.referent_end],
+        t.label,
+        t.normalized,
+        REFERENT_METHOD,
+        USE_CONFIDENCE,
+        _page_of(page_starts, t.referent_start),
+    )
+
+
 def apply_defined_terms(
     text: str,
     mentions: Sequence[Mention],
@@ -321,20 +337,8 @@ def apply_defined_terms(
 
     # Referents read off the text (`_named_run`) replace the model's pieces of them.
     spans = {(m.start, m.end) for m in mentions}
-    referents = {
-        (t.referent_start, t.referent_end): Mention(
-            t.referent_start,
-            t.referent_end,
-            text[t.referent_start : t.referent_end],
-            t.label,
-            t.normalized,
-            REFERENT_METHOD,
-            USE_CONFIDENCE,
-            _page_of(page_starts, t.referent_start),
-        )
-        for t in terms
-        if t.names_entity and (t.referent_start, t.referent_end) not in spans
-    }
+    named = (_referent_mention(t, text, page_starts) for t in terms if t.names_entity)
+    referents = {(m.start, m.end): m for m in named if (m.start, m.end) not in spans}
     kept = [
         m
         for m in mentions
@@ -345,7 +349,7 @@ def apply_defined_terms(
     taken = sorted((m.start, m.end) for m in kept)
     starts = [s for s, _ in taken]
     linked = {t: d for t, d in by_term.items() if d.names_entity}
-    first = {}  # where each term is first defined: a descriptive term refers only after it
+    first: dict[str, int] = {}  # where each term is first defined: a descriptive term refers only after it
     for t in terms:
         first.setdefault(t.term, t.start)
     pattern = _term_pattern(list(linked))
@@ -355,12 +359,17 @@ def apply_defined_terms(
         d = linked[m.group()]
         if (d.descriptive and m.start() < first[d.term]) or any(s <= m.start() < e for s, e in quoted):
             continue  # a descriptive term before its definition, or the definition itself
-        if d.referent_start is not None and d.referent_start <= m.start() < d.referent_end:
+        if (
+            d.referent_start is not None
+            and d.referent_end is not None
+            and d.referent_start <= m.start() < d.referent_end
+        ):
             continue
         i = bisect.bisect_right(starts, m.start())
         if (i and taken[i - 1][1] > m.start()) or (i < len(taken) and taken[i][0] < m.end()):
             continue  # part of another mention ("Company" in "Acme Company, Inc.")
         page = _page_of(page_starts, m.start())
+        assert d.label is not None and d.normalized is not None  # `linked` holds terms that name an entity
         added.append(
             Mention(
                 start=m.start(),

