@@ -372,7 +372,7 @@ def search(query: str, project: str, as_json: bool, as_csv: bool, **filters) -> 
         click.echo(json.dumps([hit.as_dict() for hit in hits], indent=2))
     elif as_csv:
         columns = ["citation", "document_id", "file", "page", "bates", "chunk_index", "score", "snippet"]
-        writer = csv.DictWriter(click.get_text_stream("stdout"), fieldnames=columns, extrasaction="ignore")
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(hit.as_dict() for hit in hits)
     else:

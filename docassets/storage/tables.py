@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -236,7 +236,7 @@ SEARCH_DDL_OBJECTS = ("search_index_fts", "text_vector", "search_index_text_vect
 
 def declared_by_ddl(name: str | None) -> bool:
     """A table, column or index that SEARCH_DDL makes (FTS5 keeps shadow tables `search_index_fts_*`)."""
-    return bool(name) and name.startswith(SEARCH_DDL_OBJECTS)
+    return name is not None and name.startswith(SEARCH_DDL_OBJECTS)
 
 
 for _dialect, _statements in SEARCH_DDL.items():
@@ -395,6 +395,10 @@ def open_tables(url: str) -> TableStore:
     return store
 
 
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
 def as_utc(moment: datetime | None) -> datetime | None:
     """A stored timestamp as an aware UTC datetime: SQLite hands them back without their zone."""
     if moment is None:

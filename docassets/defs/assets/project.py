@@ -218,7 +218,9 @@ def resolved_entities(
             "merges": len(merged),
             "splits": len(split),
             "merged_and_split": dg.MetadataValue.md(_id_changes(merged, split, entities)),
-            "by_label": dg.MetadataValue.json({k: int(v) for k, v in entities.label.value_counts().items()}),
+            "by_label": dg.MetadataValue.json(
+                {str(k): int(v) for k, v in entities.label.value_counts().items()}
+            ),
             "most_documents": dg.MetadataValue.md(
                 top[["label", "canonical_name", "document_count", "mention_count"]].to_markdown(index=False)
             ),
@@ -357,7 +359,7 @@ def entity_graph(context: dg.AssetExecutionContext, database: DatabaseResource):
                 row.chunk_index,
                 row.sentence,
                 row.confidence,
-                row.count,
+                row._mapping["count"],  # `row.count` is also the name of Row's tuple method
             )
         )
     for row in tables.stream(sa.select(t.document_duplicates)):
