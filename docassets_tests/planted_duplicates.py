@@ -61,7 +61,7 @@ def _pages_of(source: Source) -> pymupdf.Document:
 
 
 def _stamp(doc: pymupdf.Document, prefix: str, start: int, legend: str | None = None) -> bytes:
-    for number, page in enumerate(doc, start=start):
+    for number, page in enumerate(doc.pages(), start=start):
         footer = page.rect.height - 22
         if legend:
             page.insert_text((36, footer), legend, fontsize=8)

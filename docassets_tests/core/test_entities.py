@@ -187,7 +187,7 @@ def test_supreme_court_opinion_citations_docket_and_author(scotus):
 
 def test_citation_spans_hold_no_model_labels(scotus):
     pages, mentions = scotus
-    citation_chars = set()
+    citation_chars: set[int] = set()
     for m in mentions:
         if m.label in ("CITATION", "STATUTE", "CASE_NUMBER"):
             citation_chars.update(range(m.start, m.end))
