@@ -111,8 +111,11 @@ def evaluate(extractor, filings: list[Filing], name: str, show_errors: bool, top
     from docassets.core.defined_terms import USE_METHOD
     from docassets.core.models import Page
 
-    tp, n_pred, n_gold = Counter(), Counter(), Counter()
-    false_pos, false_neg = Counter(), Counter()
+    tp: Counter[str] = Counter()
+    n_pred: Counter[str] = Counter()
+    n_gold: Counter[str] = Counter()
+    false_pos: Counter[tuple[str, str]] = Counter()
+    false_neg: Counter[tuple[str, str]] = Counter()
     started = time.perf_counter()
     for filing in filings:
         gold = {s for s in filing.spans if s[2] in SCORED}

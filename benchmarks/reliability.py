@@ -97,7 +97,7 @@ def processed_alone(bad: BadFile) -> Case:
     return Case(bad.name, run)
 
 
-def processed_together(bad_files: list[BadFile], folder: Path) -> list[tuple[Case, Outcome, float]]:
+def processed_together(bad_files: list[BadFile], folder: Path) -> list[tuple[Case, Outcome, str]]:
     """Every file in one `process` call, so bad documents share runs with good ones (with the
     shortest OCR timeout of them all: only the noise page needs OCR)."""
     from docassets import api
@@ -150,7 +150,12 @@ def corrupt(folder: Path) -> Path:
 def encrypted(folder: Path) -> Path:
     path = folder / "sealed.pdf"
     with pymupdf.open(SAMPLES / "ca10-filing-010110462922.pdf") as pdf:
-        pdf.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="sealed", owner_pw="court")
+        pdf.save(
+            path,
+            encryption=pymupdf.PDF_ENCRYPT_AES_256,  # type: ignore[attr-defined]  # set at import time
+            user_pw="sealed",
+            owner_pw="court",
+        )
     return path
 
 

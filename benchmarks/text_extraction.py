@@ -64,7 +64,7 @@ TEXT_LAYER = [
     ("judicial-disclosure-lucero.pdf", None),
 ]
 # Every scanned sample page: no text layer, or one holding only a CM/ECF header.
-SCANNED = [
+SCANNED: list[tuple[str, range | None]] = [
     ("tn-workers-comp-order-scan.pdf", None),
     ("judicial-disclosure-2014-scan.pdf", None),
     ("ca4-filing-17-scan.pdf", None),
@@ -118,7 +118,8 @@ def bench_text_layer(work: Path, rounds: int) -> list[list]:
 
     with pymupdf.open(path) as doc:
         count = doc.page_count
-    bare(), ours()  # warm the file cache and the imports
+    bare()  # warm the file cache and the imports
+    ours()
     bare_times, our_times = [], []
     for _ in range(rounds):  # interleaved, so that a busy moment hurts both alike
         bare_times.append(timed(bare))
@@ -234,7 +235,7 @@ def build_production(path: Path, pages: int, batch: int = 25) -> None:
         with pymupdf.open(SAMPLES / name) as doc:
             page = doc[number]
             sources.append((page.rect, page.get_pixmap(dpi=PRODUCTION_DPI, alpha=False)))
-    parts = []
+    parts: list[Path] = []
     for first in range(0, pages, batch):
         part = pymupdf.open()
         for index in range(first, min(first + batch, pages)):
@@ -334,6 +335,7 @@ def bench_memory(work: Path, pages: int) -> tuple[list[list], dict]:
         except psutil.NoSuchProcess:
             break
         time.sleep(0.05)
+    assert extracting.stdout is not None  # child() pipes it
     result = json.loads(extracting.stdout.read())
     result.update(build_seconds=build_seconds, size_mb=size_mb, tree_peak_mb=peak / 2**20, samples=samples)
     rows = [
@@ -378,7 +380,7 @@ def bench_quality(work: Path, last_page: int) -> tuple[list[list], dict]:
     rows = []
     totals = {False: [0, 0], True: [0, 0]}
     for truth, ocr in zip(reference, read, strict=True):
-        row = [truth.number, len(normalise(truth.text, False))]
+        row: list[int | str] = [truth.number, len(normalise(truth.text, False))]
         for fold in (False, True):
             want, got = normalise(truth.text, fold), normalise(ocr.text, fold)
             distance = Levenshtein.distance(got, want)
