@@ -121,7 +121,8 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [10_000, 20_000] if args.quick else [10_000, 50_000, 100_000]
     print(
-        f"| documents | words | planted | grouped | ours s ({args.workers} processes) | ms/document | growth | "
+        f"| documents | words | planted | grouped | ours s ({args.workers} processes) | "
+        "ms/document | growth | "
         "bare datasketch s (1 process) | ours / bare | load average |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

@@ -46,7 +46,12 @@ import argparse
 import json
 import time
 from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+
+if TYPE_CHECKING:
+    from docassets.core.models import Mention
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "docassets_tests" / "gold" / "entities.jsonl"
@@ -81,7 +86,16 @@ def prf(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def overlap_matches(gold: list[dict], pred: list, same_label) -> list[tuple[dict, object]]:
+class GoldSpan(TypedDict):
+    start: int
+    end: int
+    label: str
+
+
+_Gold = TypeVar("_Gold", bound=Mapping[str, Any])
+
+
+def overlap_matches(gold: Sequence[_Gold], pred: list[Mention], same_label) -> list[tuple[_Gold, Mention]]:
     """Greedy one-to-one pairing of overlapping gold and predicted spans with compatible labels."""
     used: set[int] = set()
     pairs = []
@@ -117,8 +131,12 @@ def evaluate_gold(extractor, split: str = "tune", show_errors: bool = True) -> d
     from docassets.core.models import Page
 
     records = load_gold(split)
-    strict_tp, over_tp, n_pred, n_gold = Counter(), Counter(), Counter(), Counter()
-    norm_ok, norm_n = Counter(), Counter()
+    strict_tp: Counter[str] = Counter()
+    over_tp: Counter[str] = Counter()
+    n_pred: Counter[str] = Counter()
+    n_gold: Counter[str] = Counter()
+    norm_ok: Counter[str] = Counter()
+    norm_n: Counter[str] = Counter()
     role_gold, role_found, role_pred, role_pred_ok = 0, 0, 0, 0
     errors: list[str] = []
     start = time.perf_counter()
@@ -197,7 +215,8 @@ def evaluate_gold(extractor, split: str = "tune", show_errors: bool = True) -> d
         sum(n_gold[lb] for lb in HEADLINE),
     )
     print(
-        f"\n  micro F1 over {'/'.join(HEADLINE)}: {headline[2]:.3f} (P {headline[0]:.3f}, R {headline[1]:.3f})"
+        f"\n  micro F1 over {'/'.join(HEADLINE)}: {headline[2]:.3f}"
+        f" (P {headline[0]:.3f}, R {headline[1]:.3f})"
     )
     if show_errors and errors:
         print("\n  recall, precision and normalisation errors:")
@@ -213,23 +232,25 @@ def evaluate_inlegalner(extractor, limit: int | None) -> None:
     from docassets.core.models import Page
 
     docs = list(DocBin().from_disk(INLEGALNER).get_docs(spacy.blank("en").vocab))[:limit]
-    tp, n_pred, n_gold = Counter(), Counter(), Counter()
-    roles = defaultdict(lambda: [0, 0])
+    tp: Counter[str] = Counter()
+    n_pred: Counter[str] = Counter()
+    n_gold: Counter[str] = Counter()
+    roles: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])  # label: [right role, gold]
     start = time.perf_counter()
     pages = [Page(1, doc.text, "text") for doc in docs]
-    for doc, page in zip(docs, pages):
+    for doc, page in zip(docs, pages, strict=True):
         mentions = extractor.extract_pages([page])
-        gold = [{"start": e.start_char, "end": e.end_char, "label": e.label_} for e in doc.ents]
+        gold = [GoldSpan(start=e.start_char, end=e.end_char, label=e.label_) for e in doc.ents]
         for g in gold:
             n_gold[g["label"]] += 1
         for m in mentions:
             n_pred[m.label] += 1
-        for g, p in overlap_matches(
+        for g, found in overlap_matches(
             gold, mentions, lambda g, p: p.label in INLEGALNER_MAP.get(g["label"], ())
         ):
             tp[g["label"]] += 1
             if g["label"] in INLEGALNER_ROLE:
-                roles[g["label"]][0] += p.role == INLEGALNER_ROLE[g["label"]]
+                roles[g["label"]][0] += found.role == INLEGALNER_ROLE[g["label"]]
         for g in gold:
             if g["label"] in INLEGALNER_ROLE:
                 roles[g["label"]][1] += 1

@@ -9,7 +9,8 @@ Conventions of that gold set, mapped onto ours: BUSINESS and GOVERNMENT -> ORG, 
 PERSON, COURT as they are, LEGISLATION/ACT -> STATUTE; MISCELLANEOUS is not scored (a prediction
 with exactly its span is neither right nor wrong). Only PERSON, ORG, LOCATION, STATUTE and COURT
 predictions are scored, and not the uses of a defined term linked to its referent ("the Company"
--> Acme Holdings, Inc., method `rule:defined_term`): E-NER annotates the referent, never the term. Tags are IOB1 (a stray `P` or `I-LOC` is read as O / LOCATION).
+-> Acme Holdings, Inc., method `rule:defined_term`): E-NER annotates the referent, never the term.
+Tags are IOB1 (a stray `P` or `I-LOC` is read as O / LOCATION).
 
 Each filing is rebuilt as one document: the tokens of a sentence joined by single spaces, one
 sentence a line. Filings alternate between the tuning part (0, 2, 4, ...) and the held-out part
@@ -110,8 +111,11 @@ def evaluate(extractor, filings: list[Filing], name: str, show_errors: bool, top
     from docassets.core.defined_terms import USE_METHOD
     from docassets.core.models import Page
 
-    tp, n_pred, n_gold = Counter(), Counter(), Counter()
-    false_pos, false_neg = Counter(), Counter()
+    tp: Counter[str] = Counter()
+    n_pred: Counter[str] = Counter()
+    n_gold: Counter[str] = Counter()
+    false_pos: Counter[tuple[str, str]] = Counter()
+    false_neg: Counter[tuple[str, str]] = Counter()
     started = time.perf_counter()
     for filing in filings:
         gold = {s for s in filing.spans if s[2] in SCORED}

@@ -57,10 +57,10 @@ def _f1(p: float, r: float) -> float:
 
 def bcubed(gold: list[str], predicted: list[int]) -> tuple[float, float, float]:
     """B-cubed precision, recall and F1 of one label's items."""
-    both = Counter(zip(gold, predicted))
+    both = Counter(zip(gold, predicted, strict=True))
     gold_size, predicted_size = Counter(gold), Counter(predicted)
-    p = sum(both[(g, c)] / predicted_size[c] for g, c in zip(gold, predicted)) / len(gold)
-    r = sum(both[(g, c)] / gold_size[g] for g, c in zip(gold, predicted)) / len(gold)
+    p = sum(both[(g, c)] / predicted_size[c] for g, c in zip(gold, predicted, strict=True)) / len(gold)
+    r = sum(both[(g, c)] / gold_size[g] for g, c in zip(gold, predicted, strict=True)) / len(gold)
     return p, r, _f1(p, r)
 
 

@@ -69,10 +69,8 @@ def main() -> None:
     shown = [e for e in resolution.entities if e.label in SHOWN]
     print("\nmost documents (resolved_entities metadata):")
     for e in sorted(shown, key=lambda e: (-e.document_count, -e.mention_count))[:10]:
-        print(
-            f"  {e.label:<11} {graph.nodes[e.entity_id]['name'] if e.entity_id in graph else e.canonical_name!r:<50} "
-            f"documents {e.document_count}, mentions {e.mention_count}"
-        )
+        name = graph.nodes[e.entity_id]["name"] if e.entity_id in graph else e.canonical_name
+        print(f"  {e.label:<11} {name!r:<50} documents {e.document_count}, mentions {e.mention_count}")
     entities = [
         n for n, data in graph.nodes(data=True) if data.get("kind") == "entity" and data["label"] in SHOWN
     ]

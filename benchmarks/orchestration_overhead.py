@@ -325,7 +325,7 @@ def _run_statistics(t0: float, last: float) -> tuple[dict[str, int], dict[str, f
         runs[record.dagster_run.job_name] += 1
     document_runs = [r for r in records if r.dagster_run.job_name == "process_document"]
     parts: dict[str, list[float]] = defaultdict(list)
-    intervals = []
+    intervals: list[tuple[float, float]] = []
     for record in document_runs:
         events: dict[str, float] = {}
         steps: dict[str, list[float]] = defaultdict(list)
@@ -342,13 +342,13 @@ def _run_statistics(t0: float, last: float) -> tuple[dict[str, int], dict[str, f
                 E.RUN_FAILURE,
             ):
                 events.setdefault(kind.value, entry.timestamp)
-            elif kind in (E.STEP_START, E.STEP_SUCCESS, E.STEP_FAILURE):
+            elif kind in (E.STEP_START, E.STEP_SUCCESS, E.STEP_FAILURE) and entry.step_key is not None:
                 steps[entry.step_key].append(entry.timestamp)
         created = record.create_timestamp.timestamp()
         starting = events.get("PIPELINE_STARTING", events.get("RUN_STARTING"))
         started = events.get("PIPELINE_START", events.get("RUN_START"))
         ended = events.get("PIPELINE_SUCCESS", events.get("RUN_SUCCESS", events.get("PIPELINE_FAILURE")))
-        if None in (starting, started, ended) or not steps:
+        if starting is None or started is None or ended is None or not steps:
             continue
         parts["submit to run created (sensor)"].append(created - t0)
         parts["queued (created to launched)"].append(starting - created)
@@ -421,6 +421,7 @@ def main() -> None:
         in_process = run_in_process(sample, tmp / "in-process", args.dagster_pg_url) if sample else None
         direct_sample = run_direct(sample, settings).seconds if sample else None
         if args.only_in_process:
+            assert in_process is not None and direct_sample is not None, "--only-in-process needs documents"
             print(
                 f"in process: {in_process:.1f} s, direct {direct_sample:.1f} s, "
                 f"{(in_process - direct_sample) / len(sample):.2f} s/document"
@@ -466,11 +467,13 @@ def main() -> None:
     )
     if direct.mentions:
         print(
-            f"same mentions as direct            {'yes' if not different else 'NO: ' + ', '.join(different[:5])}"
+            "same mentions as direct            "
+            f"{'yes' if not different else 'NO: ' + ', '.join(different[:5])}"
         )
-    if in_process is not None:
+    if in_process is not None and direct_sample is not None:
         print(
-            f"\nDagster in one process, {len(sample)} docs: {in_process:.1f} s vs direct {direct_sample:.1f} s "
+            f"\nDagster in one process, {len(sample)} docs: {in_process:.1f} s"
+            f" vs direct {direct_sample:.1f} s "
             f"-> {(in_process - direct_sample) / len(sample):.2f} s/document of run bookkeeping"
         )
     print("\ncold start of a fresh interpreter (best of 2):")

@@ -1,13 +1,13 @@
 """The reliability table: each bad input, fault and load case, what happened, and how long it took.
 
     .venv/bin/python benchmarks/reliability.py                 # every case (~25 min); `make reliability`
-    .venv/bin/python benchmarks/reliability.py --fast          # bad inputs in one call (~1 min; run by the tests)
+    .venv/bin/python benchmarks/reliability.py --fast          # bad inputs in one call (~1 min; tests run it)
     .venv/bin/python benchmarks/reliability.py --write-readme  # and put the table in README.md
 
 Bad inputs go through `docassets.api.process` in the embedded default (what `docassets process`
-does): one file per call, each timed; with `--fast`, all in one call, sharing runs. Faults and load go through the `docassets`
-command and a real `dagster-daemon`. Each case states what must happen; the script prints the
-Markdown table and exits non-zero when any case did not go that way.
+does): one file per call, each timed; with `--fast`, all in one call, sharing runs. Faults and load
+go through the `docassets` command and a real `dagster-daemon`. Each case states what must happen;
+the script prints the Markdown table and exits non-zero when any case did not go that way.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def processed_alone(bad: BadFile) -> Case:
     return Case(bad.name, run)
 
 
-def processed_together(bad_files: list[BadFile], folder: Path) -> list[tuple[Case, Outcome, float]]:
+def processed_together(bad_files: list[BadFile], folder: Path) -> list[tuple[Case, Outcome, str]]:
     """Every file in one `process` call, so bad documents share runs with good ones (with the
     shortest OCR timeout of them all: only the noise page needs OCR)."""
     from docassets import api
@@ -150,7 +150,12 @@ def corrupt(folder: Path) -> Path:
 def encrypted(folder: Path) -> Path:
     path = folder / "sealed.pdf"
     with pymupdf.open(SAMPLES / "ca10-filing-010110462922.pdf") as pdf:
-        pdf.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="sealed", owner_pw="court")
+        pdf.save(
+            path,
+            encryption=pymupdf.PDF_ENCRYPT_AES_256,  # type: ignore[attr-defined]  # set at import time
+            user_pw="sealed",
+            owner_pw="court",
+        )
     return path
 
 

@@ -1,6 +1,7 @@
 """Search speed: building the index, and query latency with an entity filter, on both engines.
 
-    .venv/bin/python benchmarks/search_speed.py          # quick (default): 20k pages on PostgreSQL, 10k on SQLite
+    .venv/bin/python benchmarks/search_speed.py          # quick (default): 20k pages on PostgreSQL,
+                                                         # 10k on SQLite
     .venv/bin/python benchmarks/search_speed.py --full   # 1,000,000 pages on PostgreSQL, 100,000 on SQLite
     .venv/bin/python benchmarks/search_speed.py --only build     # or --only latency
 
@@ -348,14 +349,17 @@ def main() -> None:
                 f"{engine:<10} index build, {build['rows']:,} rows ({BUILD_PAGES:,} pages + chunks): "
                 f"ours {build['ours']:,.0f} rows/s, bare executemany {build['bare']:,.0f} rows/s, "
                 f"ours/bare {build['ours'] / build['bare']:.2f}; bare without the full-text index "
-                f"{build['bare_unindexed']:,.0f} rows/s (indexing costs {1 - build['bare'] / build['bare_unindexed']:.0%})",
+                f"{build['bare_unindexed']:,.0f} rows/s"
+                f" (indexing costs {1 - build['bare'] / build['bare_unindexed']:.0%})",
                 flush=True,
             )
         for engine in ("postgresql", "sqlite") if ONLY in (None, "latency") else ():
             latency = measure_latency(engine, Path(folder))
             print(
-                f"{engine:<10} {latency['pages']:,} pages (loaded in {latency['load_s']:.0f} s): two-term query + "
-                f"entity filter, {QUERIES} queries: p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms, "
+                f"{engine:<10} {latency['pages']:,} pages (loaded in {latency['load_s']:.0f} s):"
+                " two-term query + "
+                f"entity filter, {QUERIES} queries: p50 {latency['p50']:.1f} ms,"
+                f" p95 {latency['p95']:.1f} ms, "
                 f"{latency['mean_hits']:.1f} hits on average",
                 flush=True,
             )

@@ -9,9 +9,10 @@ as a ratio to it:
    the same pages pre-rendered to 300 dpi PNG files, on one core (the whole process tree pinned to
    CPU 0) and on all cores (our worker pool versus one `tesseract` per core), plus our own
    all-cores / one-core speed-up;
-3. memory: peak RSS of the process tree (the run process and its `tesseract` children, sampled
-   every 50 ms with psutil) while the `ocr_text` asset reads a generated Bates-stamped production: real scanned sample pages re-embedded as 330 dpi colour
-   images, ~1.8 MB a page, with a "CONFIDENTIAL" legend and "WOMBAT 000001"... in the footer;
+3. memory: peak RSS of the process tree (the run process and its `tesseract` children, sampled every
+   50 ms with psutil) while the `ocr_text` asset reads a generated Bates-stamped production: real
+   scanned sample pages re-embedded as 330 dpi colour images, ~1.8 MB a page, with a "CONFIDENTIAL"
+   legend and "WOMBAT 000001"... in the footer;
 4. quality: character error rate of the OCR path on the Supreme Court opinion, whose pages are
    rendered to 300 dpi images to build an image-only twin, against the opinion's text layer.
 
@@ -63,7 +64,7 @@ TEXT_LAYER = [
     ("judicial-disclosure-lucero.pdf", None),
 ]
 # Every scanned sample page: no text layer, or one holding only a CM/ECF header.
-SCANNED = [
+SCANNED: list[tuple[str, range | None]] = [
     ("tn-workers-comp-order-scan.pdf", None),
     ("judicial-disclosure-2014-scan.pdf", None),
     ("ca4-filing-17-scan.pdf", None),
@@ -117,7 +118,8 @@ def bench_text_layer(work: Path, rounds: int) -> list[list]:
 
     with pymupdf.open(path) as doc:
         count = doc.page_count
-    bare(), ours()  # warm the file cache and the imports
+    bare()  # warm the file cache and the imports
+    ours()
     bare_times, our_times = [], []
     for _ in range(rounds):  # interleaved, so that a busy moment hurts both alike
         bare_times.append(timed(bare))
@@ -133,7 +135,8 @@ def bench_text_layer(work: Path, rounds: int) -> list[list]:
             f"{count / statistics.median(bare_times):.0f}",
             f"{count / statistics.median(our_times):.0f}",
             f"{paired:.2f}",
-            f"median of {rounds} paired rounds; best {our_best:.0f} vs {bare_best:.0f}: {our_best / bare_best:.2f}",
+            f"median of {rounds} paired rounds;"
+            f" best {our_best:.0f} vs {bare_best:.0f}: {our_best / bare_best:.2f}",
         ],
     ]
 
@@ -232,7 +235,7 @@ def build_production(path: Path, pages: int, batch: int = 25) -> None:
         with pymupdf.open(SAMPLES / name) as doc:
             page = doc[number]
             sources.append((page.rect, page.get_pixmap(dpi=PRODUCTION_DPI, alpha=False)))
-    parts = []
+    parts: list[Path] = []
     for first in range(0, pages, batch):
         part = pymupdf.open()
         for index in range(first, min(first + batch, pages)):
@@ -294,7 +297,7 @@ def extract_production(path: Path, workers: int) -> dict:
         "pages": len(frame),
         "seconds": seconds,
         "methods": {k: int(v) for k, v in frame.method.value_counts().items()},
-        "bates_correct": sum(found == wanted for found, wanted in zip(bates, expected)),
+        "bates_correct": sum(found == wanted for found, wanted in zip(bates, expected, strict=True)),
         "bates_gaps": len(bates_gaps(bates)),
         "text_chars": int(frame.text.str.len().sum()),
         "self_max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -332,6 +335,7 @@ def bench_memory(work: Path, pages: int) -> tuple[list[list], dict]:
         except psutil.NoSuchProcess:
             break
         time.sleep(0.05)
+    assert extracting.stdout is not None  # child() pipes it
     result = json.loads(extracting.stdout.read())
     result.update(build_seconds=build_seconds, size_mb=size_mb, tree_peak_mb=peak / 2**20, samples=samples)
     rows = [
@@ -375,8 +379,8 @@ def bench_quality(work: Path, last_page: int) -> tuple[list[list], dict]:
     assert {page.method for page in reference} == {"text"} and {page.method for page in read} == {"ocr"}
     rows = []
     totals = {False: [0, 0], True: [0, 0]}
-    for truth, ocr in zip(reference, read):
-        row = [truth.number, len(normalise(truth.text, False))]
+    for truth, ocr in zip(reference, read, strict=True):
+        row: list[int | str] = [truth.number, len(normalise(truth.text, False))]
         for fold in (False, True):
             want, got = normalise(truth.text, fold), normalise(ocr.text, fold)
             distance = Levenshtein.distance(got, want)
@@ -405,9 +409,10 @@ def main() -> None:
     pymupdf.TOOLS.mupdf_display_errors(False)  # "skipping bad link" while joining samples
     production_pages = options.production_pages or (40 if quick else 330)
     started = time.perf_counter()
+    tesseract = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split()[1]
     print(
         f"docassets text extraction benchmark ({'quick' if quick else 'full'}); {CPUS} CPUs, "
-        f"PyMuPDF {pymupdf.VersionBind}, {subprocess.run(['tesseract', '--version'], capture_output=True, text=True).stdout.split()[1]} tesseract\n"
+        f"PyMuPDF {pymupdf.VersionBind}, {tesseract} tesseract\n"
     )
     with tempfile.TemporaryDirectory(prefix="docassets-bench-") as folder:
         work = Path(folder)

@@ -53,7 +53,8 @@ def _one_line(error: BaseException) -> str:
     from sqlalchemy.exc import OperationalError
 
     if isinstance(error, OperationalError):  # its text holds the SQL and a link; the cause is the first line
-        return f"the database is unreachable ({str(error.orig).strip().splitlines()[0]}); check DOCASSETS_DATABASE_URL"
+        cause = str(error.orig).strip().splitlines()[0]
+        return f"the database is unreachable ({cause}); check DOCASSETS_DATABASE_URL"
     return str(error).strip().splitlines()[0]
 
 
@@ -228,7 +229,8 @@ def status(project: str | None, batch_id: str | None, document_id: str | None) -
     eta = f", about {minutes(progress.eta)} left" if progress.eta else ""
     click.echo(
         f"[{'#' * filled}{'-' * (30 - filled)}] {progress.count('completed')}/{total} completed, "
-        f"{progress.count('failed')} failed, {progress.count('running') + progress.count('retrying')} running, "
+        f"{progress.count('failed')} failed,"
+        f" {progress.count('running') + progress.count('retrying')} running, "
         f"{progress.count('queued')} queued{eta}"
     )
     if progress.count("queued") + progress.count("running"):
@@ -370,7 +372,7 @@ def search(query: str, project: str, as_json: bool, as_csv: bool, **filters) -> 
         click.echo(json.dumps([hit.as_dict() for hit in hits], indent=2))
     elif as_csv:
         columns = ["citation", "document_id", "file", "page", "bates", "chunk_index", "score", "snippet"]
-        writer = csv.DictWriter(click.get_text_stream("stdout"), fieldnames=columns, extrasaction="ignore")
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(hit.as_dict() for hit in hits)
     else:

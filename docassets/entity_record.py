@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
+from docassets import frames
 from docassets.core.models import Entity
 from docassets.search import cite, find_entity, sentence_at, sentence_spans
 from docassets.storage import tables as t
@@ -81,7 +82,9 @@ def entity_record(tables: TableStore, project: str, name: str) -> EntityRecord:
         .order_by(sources.c.file_name, mentions.c.start)
     )
     spans: dict[tuple[str, int], list[tuple[int, int]]] = {}
-    records = [EntityMention(row.text, _citation(row), _sentence(row, spans)) for row in found.itertuples()]
+    records = [
+        EntityMention(row.text, _citation(row), _sentence(row, spans)) for row in frames.records(found)
+    ]
     return EntityRecord(entity, records, _relationships(tables, project, found))
 
 
@@ -104,7 +107,7 @@ def _relationships(tables: TableStore, project: str, found: pd.DataFrame) -> lis
     (label, normalized) keys in that document; the other end named by its canonical entity."""
     if found.empty:
         return []
-    keys = {(r.document_id, r.label, r.normalized) for r in found.itertuples()}
+    keys = {(r.document_id, r.label, r.normalized) for r in frames.records(found)}
     documents = sorted({document_id for document_id, _, _ in keys})
     edges, mentions, links, entities = t.relationships, t.entity_mentions, t.entity_links, t.resolved_entities
     rows = tables.frame(
@@ -119,11 +122,11 @@ def _relationships(tables: TableStore, project: str, found: pd.DataFrame) -> lis
         .where(mentions.c.document_id.in_(documents), entities.c.project == project)
         .distinct()
     )
-    names = {(r.document_id, r.label, r.normalized): r.canonical_name for r in canonical.itertuples()}
+    names = {(r.document_id, r.label, r.normalized): r.canonical_name for r in frames.records(canonical)}
     pages = found.drop_duplicates("document_id").set_index("document_id")
     chunk_pages = _chunk_pages(tables, documents)
     result = []
-    for edge in rows.itertuples():
+    for edge in frames.records(rows):
         source = (edge.document_id, edge.source_label, edge.source_name) in keys
         target = (edge.document_id, edge.target_label, edge.target_name) in keys
         if not (source or target):
@@ -131,9 +134,8 @@ def _relationships(tables: TableStore, project: str, found: pd.DataFrame) -> lis
         other_label, other = (
             (edge.target_label, edge.target_name) if source else (edge.source_label, edge.source_name)
         )
-        first_page = chunk_pages.get(
-            (edge.document_id, None if pd.isna(edge.chunk_index) else int(edge.chunk_index))
-        )
+        chunk_index = None if pd.isna(edge.chunk_index) else int(edge.chunk_index)
+        first_page = chunk_pages.get((edge.document_id, chunk_index)) if chunk_index is not None else None
         where = Citation(
             edge.document_id, pages.loc[edge.document_id].file_name, *(first_page or (None, None))
         )
@@ -163,5 +165,5 @@ def _chunk_pages(tables: TableStore, documents: list[str]) -> dict[tuple[str, in
             int(r.page_start),
             None if pd.isna(r.bates_start) else r.bates_start,
         )
-        for r in rows.itertuples()
+        for r in frames.records(rows)
     }

@@ -19,7 +19,7 @@ from docassets.defs.assets.project import entity_graph, resolved_entities
 from docassets.defs.batching import consecutive, cut, partition_tags
 from docassets.defs.definitions import build_definitions, build_resources
 from docassets.defs.failures import blamed_documents, settle_failed_run
-from docassets.defs.partitions import documents
+from docassets.defs.partitions import DOCUMENTS
 from docassets.frames import records
 from docassets.preflight import blob_store_for, dagster_instance, verify_storage
 from docassets.progress import read_progress
@@ -103,7 +103,8 @@ class LocalPipeline:
         return duplicate, "reprocessing"
 
     def run_document(self, document_id: str) -> bool:
-        """Materialize every per-document stage of one document; False when the run failed (the cause is recorded)."""
+        """Materialize every per-document stage of one document; False when the run failed (the cause is
+        recorded)."""
         return document_id not in self.run_documents([document_id])
 
     def run_documents(self, document_ids: Sequence[str]) -> set[str]:
@@ -112,7 +113,7 @@ class LocalPipeline:
 
         A run that failed because of some of its documents is repeated for the others.
         """
-        order = {key: index for index, key in enumerate(self.instance.get_dynamic_partitions(documents.name))}
+        order = {key: index for index, key in enumerate(self.instance.get_dynamic_partitions(DOCUMENTS))}
 
         def runs_of(ids: Sequence[str]) -> list[list[str]]:
             return [
@@ -142,7 +143,7 @@ class LocalPipeline:
                 self.tables,
                 run_ids,
                 blamed_documents(step_failures),
-                first.step_key if first else "run",
+                first.step_key if first and first.step_key else "run",
                 cause,
                 since=started,
             )

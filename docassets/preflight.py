@@ -200,7 +200,7 @@ ALL_CHECKS: list[Callable[[Settings], CheckResult]] = [
 
 
 def run_checks(settings: Settings, checks=ALL_CHECKS) -> list[CheckResult]:
-    results = []
+    results: list[CheckResult] = []
     for check in checks:
         if check in DAEMON_CHECKS[1:] and any(r.name == "dagster instance" and not r.ok for r in results):
             results.append(

@@ -73,11 +73,11 @@ class Progress:
         pending = [d for d in self.documents if d.state in ("queued", "running", "retrying")]
         page_estimates = [d.pages.remaining for d in pending if d.pages and d.pages.remaining]
         not_started = [d for d in pending if not d.pages]
-        done = [d for d in self.documents if d.completed_at]
+        done = [d.completed_at for d in self.documents if d.completed_at]
         estimates = list(page_estimates)
         if done and not_started:
             started = min(d.registered_at for d in self.documents)
-            elapsed = (max(d.completed_at for d in done) - started).total_seconds()
+            elapsed = (max(done) - started).total_seconds()
             estimates.append(timedelta(seconds=elapsed / len(done) * len(not_started)))
         return max(estimates) if estimates else None
 
@@ -153,6 +153,7 @@ def read_progress(
         if finished and not (failed and failed > finished):
             state, pages = "completed", None
         elif failed:
+            assert failure is not None  # `failed` is its time
             state = "retrying" if failure.retrying else "failed"
         elif row.document_id in completed_at or failure is not None:  # rerun owed: earlier rows are stale
             state, stages, pages = ("running" if row.run_requested_at is not None else "queued"), [], None
@@ -165,8 +166,8 @@ def read_progress(
                 row.project,
                 state,
                 stages[-1] if stages else None,
-                failure.stage if state in ("failed", "retrying") else None,
-                failure.error if state in ("failed", "retrying") else None,
+                failure.stage if failure is not None and state in ("failed", "retrying") else None,
+                failure.error if failure is not None and state in ("failed", "retrying") else None,
                 as_utc(row.registered_at),
                 finished if state == "completed" else None,
                 pages,

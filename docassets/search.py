@@ -14,7 +14,7 @@ import bisect
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY
@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from docassets.core.chunking import sentence_parts
 from docassets.core.models import Entity
 from docassets.core.search_query import AnyOf, Node, Term, fts5_match, parse_query
+from docassets.frames import records
 from docassets.storage import tables as t
 from docassets.storage.tables import TableStore
 
@@ -106,7 +107,7 @@ def _is_postgres(tables: TableStore) -> bool:
 class _PostgresText:
     """Full-text search through the generated `text_vector` column and its GIN index."""
 
-    vector = sa.literal_column("search_index.text_vector")
+    vector: sa.ColumnClause[Any] = sa.literal_column("search_index.text_vector")
 
     def __init__(self, node: Node):
         self.query = self._tsquery(node)
@@ -147,8 +148,8 @@ class _SqliteText:
     """Full-text search through the FTS5 table `search_index_fts` (external content: `search_index`)."""
 
     fts = sa.table("search_index_fts", sa.column("rowid"))
-    fts_name = sa.literal_column("search_index_fts")
-    rowid = sa.literal_column("search_index.rowid")
+    fts_name: sa.ColumnClause[Any] = sa.literal_column("search_index_fts")
+    rowid: sa.ColumnClause[Any] = sa.literal_column("search_index.rowid")
 
     def __init__(self, node: Node):
         self.query = fts5_match(node)
@@ -262,15 +263,15 @@ def search(
         conditions.append(page_key.in_(_mentioned_pages(*dated)))
     if labels:
         conditions.append(
-            page_key.in_(_mentioned_pages(t.entity_mentions.c.label.in_([l.upper() for l in labels])))
+            page_key.in_(_mentioned_pages(t.entity_mentions.c.label.in_([label.upper() for label in labels])))
         )
     if collapse_duplicates and (duplicates := _duplicate_documents(tables, project)) is not None:
         conditions.append(index.c.document_id.not_in(duplicates))
     if exclude_documents:
         conditions.append(index.c.document_id.not_in(list(exclude_documents)))
 
-    best = text.ranked().where(*conditions).order_by(sa.desc("score"), index.c.document_id, index.c.number)
-    best = best.limit(limit).subquery()
+    ordered = text.ranked().where(*conditions).order_by(sa.desc("score"), index.c.document_id, index.c.number)
+    best = ordered.limit(limit).subquery()
     ranked = (
         sa.select(best, sources.c.file_name, index.c.bates_start)
         .join(sources, sources.c.document_id == best.c.document_id)
@@ -373,12 +374,12 @@ def _pages_with_one_sentence(tables: TableStore, entities: Sequence[Entity]) -> 
             sa.tuple_(chunks.c.document_id, chunks.c.chunk_index).in_(candidates)
         )
     )
-    pages = set()
-    for chunk in chunk_rows.itertuples():
+    pages: set[tuple[str, int]] = set()
+    for chunk in records(chunk_rows):
         spans = sentence_spans(chunk.text)
         here = rows[(rows.document_id == chunk.document_id) & (rows.chunk_index == chunk.chunk_index)]
         by_sentence: dict[int, set[str]] = {}
-        for mention in here.itertuples():
+        for mention in records(here):
             sentence = sentence_at(spans, int(mention.start) - int(chunk.char_start))
             if sentence is not None:
                 by_sentence.setdefault(sentence, set()).add(mention.entity_id)
@@ -386,7 +387,7 @@ def _pages_with_one_sentence(tables: TableStore, entities: Sequence[Entity]) -> 
             if found == wanted:
                 pages |= {
                     (chunk.document_id, int(m.page_number))
-                    for m in here.itertuples()
+                    for m in records(here)
                     if sentence_at(spans, int(m.start) - int(chunk.char_start)) == sentence
                 }
     return sorted(pages)

@@ -47,7 +47,8 @@ class Batch:
 def pdf_files(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
     """The files to process among `paths` (files as given, folders searched recursively for *.pdf),
     and the files found in those folders that are not PDFs, skipped."""
-    chosen, skipped = [], []
+    chosen: list[Path] = []
+    skipped: list[Path] = []
     for path in paths:
         if not path.is_dir():
             chosen.append(path)

@@ -11,12 +11,16 @@ import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import boto3
 import pytest
 import sqlalchemy as sa
 
 from docassets.settings import Settings
+
+if TYPE_CHECKING:
+    from moto.server import ThreadedMotoServer
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 DEFAULT_TEST_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -68,7 +72,7 @@ class S3Server:
     def __init__(self) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server = None
+        self._server: ThreadedMotoServer | None = None
 
     def start(self) -> None:
         from moto.server import ThreadedMotoServer

@@ -61,7 +61,7 @@ def _pages_of(source: Source) -> pymupdf.Document:
 
 
 def _stamp(doc: pymupdf.Document, prefix: str, start: int, legend: str | None = None) -> bytes:
-    for number, page in enumerate(doc, start=start):
+    for number, page in enumerate(doc.pages(), start=start):
         footer = page.rect.height - 22
         if legend:
             page.insert_text((36, footer), legend, fontsize=8)
@@ -86,7 +86,7 @@ def _edited(pages: tuple[Page, ...], seed: int) -> tuple[Page, ...]:
     for page in pages:
         words = re.findall(r"[A-Za-z]{4,}", page.text)
 
-        def swap_word(match: re.Match[str]) -> str:
+        def swap_word(match: re.Match[str], words: list[str] = words) -> str:
             return rng.choice(words) if rng.random() < 1 / 30 else match.group()
 
         def change_number(match: re.Match[str]) -> str:

@@ -42,9 +42,7 @@ def test_submit_skips_a_duplicate_and_force_requeues_the_same_document(settings)
 
         owed = {record.document_id: record for record in pending_runs(pipeline.tables, 100)}
         assert original in owed and owed[original].priority == "low"
-        mark_runs_requested(
-            pipeline.tables, [(r.document_id, r.run_owed_at.isoformat()) for r in owed.values()]
-        )
+        mark_runs_requested(pipeline.tables, [(r.document_id, r.owed_at.isoformat()) for r in owed.values()])
         assert pending_runs(pipeline.tables, 100) == []
         forced = submit_files(
             settings, [sample("ca10-filing-010110462922.pdf")], project="dupes", force=True, priority="high"
@@ -73,7 +71,7 @@ def test_status_follows_a_batch_through_completion_and_failure(embedded_settings
     assert states["ca10-filing-010110462922.pdf"].last_stage == "document_summary"
     assert states["broken.pdf"].state == "failed"
     assert states["broken.pdf"].failed_stage == "source_documents"
-    assert states["broken.pdf"].error.startswith("broken.pdf:")
+    assert (states["broken.pdf"].error or "").startswith("broken.pdf:")
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -109,7 +107,12 @@ def test_a_submitted_batch_is_processed_by_the_daemon(tmp_path):
     subprocess.run([str(ROOT / "scripts" / "dagster-home.sh")], env=env, check=True)
     encrypted = tmp_path / "sealed-exhibit.pdf"
     with pymupdf.open(sample("ca10-filing-010110462922.pdf")) as original:
-        original.save(encrypted, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="sealed", owner_pw="court")
+        original.save(
+            encrypted,
+            encryption=pymupdf.PDF_ENCRYPT_AES_256,  # type: ignore[attr-defined]  # set at import time
+            user_pw="sealed",
+            owner_pw="court",
+        )
     # The encrypted file first: it shares a run with the complaint, fails it, and the complaint is
     # queued again in a run of its own.
     documents = [encrypted, sample("dcolo-complaint-first-page.pdf"), sample("ca10-filing-010110462922.pdf")]
@@ -275,7 +278,12 @@ def test_a_blob_store_outage_is_retried_and_an_unreadable_file_is_not(
     An encrypted file fails once, without retries, with its cause."""
     encrypted = tmp_path / "sealed.pdf"
     with pymupdf.open(sample("ca10-filing-010110462922.pdf")) as original:
-        original.save(encrypted, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="sealed", owner_pw="court")
+        original.save(
+            encrypted,
+            encryption=pymupdf.PDF_ENCRYPT_AES_256,  # type: ignore[attr-defined]  # set at import time
+            user_pw="sealed",
+            owner_pw="court",
+        )
     with dg.instance_for_test() as instance:
         pipeline = LocalPipeline(production_settings, instance)
         good = pipeline.add_document(sample("ca10-filing-010110462922.pdf"), project="outage")

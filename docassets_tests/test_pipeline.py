@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import time
 import uuid
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -139,7 +141,7 @@ def test_a_restamped_copy_is_grouped_with_its_original_in_the_table_and_the_grap
     def stamped(prefix: str, target: Path) -> Path:
         document = pymupdf.open(sample("mo-court-of-appeals-opinion.pdf"))
         document.select([0, 1])
-        for number, page in enumerate(document, start=1):
+        for number, page in enumerate(document.pages(), start=1):
             page.insert_text(
                 (page.rect.width - 140, page.rect.height - 22), f"{prefix}{number:06d}", fontsize=10
             )
@@ -222,10 +224,21 @@ def test_documents_share_runs_and_an_unreadable_one_fails_alone(pipeline, tmp_pa
             assert materialization.metadata["pages"].value == pdf.page_count
 
 
-def sensor_tick(pipeline: LocalPipeline, cursor: str | None) -> dg.SensorResult:
+@dataclass(frozen=True)
+class Tick:
+    """What one tick of the upload sensor returned (Dagster fills the lists it was not given with [])."""
+
+    run_requests: Sequence[dg.RunRequest]
+    dynamic_partitions_requests: Sequence[dg.AddDynamicPartitionsRequest | dg.DeleteDynamicPartitionsRequest]
+    cursor: str | None
+
+
+def sensor_tick(pipeline: LocalPipeline, cursor: str | None) -> Tick:
     resources = pipeline.definitions.resources
     with dg.build_sensor_context(instance=pipeline.instance, cursor=cursor, resources=resources) as context:
-        return upload_sensor(context)
+        result = upload_sensor(context)
+    assert isinstance(result, dg.SensorResult), result
+    return Tick(result.run_requests or [], result.dynamic_partitions_requests or [], result.cursor)
 
 
 def test_the_sensor_registers_each_upload_once_and_requests_its_run(pipeline):

@@ -61,7 +61,7 @@ def test_a_production_being_read_shows_its_pages_and_the_time_they_still_need(tm
     progress = read_progress(tables, batch_id="batch-1")
     document = progress.documents[0]
     assert str(document.pages) == "OCR 212/331 pages, about 6 min left"
-    assert round(progress.eta.total_seconds()) == 357
+    assert progress.eta is not None and round(progress.eta.total_seconds()) == 357
 
 
 def test_a_transient_failure_being_retried_is_not_shown_as_failed(tmp_path):

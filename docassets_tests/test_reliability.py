@@ -165,6 +165,7 @@ def test_an_inbox_folder_that_is_no_project_name_is_quarantined(embedded_setting
         pipeline.store.put_file("inbox/acme/exhibit.pdf", sample("dcolo-complaint-first-page.pdf"))
         with dg.build_sensor_context(instance=instance, resources=pipeline.definitions.resources) as context:
             result = upload_sensor(context)
+        assert isinstance(result, dg.SensorResult) and result.run_requests is not None, result
         assert len(result.run_requests) == 1
         registered = pipeline.tables.read_frame("documents")
         assert list(registered.project) == ["acme"]
@@ -286,9 +287,8 @@ def test_a_failed_run_leaves_no_temporary_files(embedded_settings, tmp_path, mon
         failed = pipeline.run_documents(ids)
     assert ids[1] in failed
     progress = {d.document_id: d for d in read_progress(pipeline.tables, project="tmp").documents}
-    assert (
-        progress[ids[1]].failed_stage == "ocr_text"
-        and "page 1 is 14,400 x 14,400 points" in progress[ids[1]].error
+    assert progress[ids[1]].failed_stage == "ocr_text" and "page 1 is 14,400 x 14,400 points" in (
+        progress[ids[1]].error or ""
     )
     assert [path.name for path in scratch.rglob("*")] == []
 

@@ -128,17 +128,21 @@ def test_the_seed_batch_completes_with_its_scanned_production(production_env, tm
 
         with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
             production_run = instance.get_runs(dg.RunsFilter(tags={"docassets/lane": "large"}))[0]
-            evaluations = [
-                e.dagster_event.event_specific_data
-                for e in instance.all_logs(
-                    production_run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-                )
-            ]
+            evaluations: list[dg.AssetCheckEvaluation] = []
+            for entry in instance.all_logs(
+                production_run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+            ):
+                assert entry.dagster_event is not None
+                evaluation = entry.dagster_event.event_specific_data
+                assert isinstance(evaluation, dg.AssetCheckEvaluation), evaluation
+                evaluations.append(evaluation)
             resolutions = instance.fetch_materializations(dg.AssetKey("resolved_entities"), limit=100).records
         gaps = next(e for e in evaluations if e.check_name == "bates_consecutive")
         assert not gaps.passed
+        failures = gaps.metadata["failures"].value
+        assert isinstance(failures, str), failures
         for page in DAMAGED:  # each unreadable stamp shows up as the gap around it
-            assert f"{expected_bates[page - 2]} -> {expected_bates[page]}" in gaps.metadata["failures"].value
+            assert f"{expected_bates[page - 2]} -> {expected_bates[page]}" in failures
         assert all(e.passed for e in evaluations if e.check_name != "bates_consecutive")
 
         # The filings did not wait for the production, and reached the project's entities before it ended.
@@ -185,7 +189,9 @@ def test_a_run_killed_mid_ocr_is_retried_once_and_its_real_cause_shown(tmp_path)
         with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
             run = instance.get_runs()[0]
             captured = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.LOGS_CAPTURED)
-        pid = int(re.search(r"pid: (\d+)", captured[0].message).group(1))
+        found = re.search(r"pid: (\d+)", captured[0].message)
+        assert found is not None, captured[0].message
+        pid = int(found.group(1))
         os.kill(pid, 9)
 
         retrying = _wait_for(lambda: "retrying" in (s := _status(env, batch)) and s, timeout=240, every=2)

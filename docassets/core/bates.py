@@ -211,8 +211,7 @@ def bates_gaps(numbers: Sequence[str | None]) -> list[tuple[str, str]]:
     gaps: list[tuple[str, str]] = []
     previous: tuple[str, _Bates] | None = None
     for raw in numbers:
-        parsed = _parse(raw) if raw is not None else None
-        if parsed is None:
+        if raw is None or (parsed := _parse(raw)) is None:
             continue
         if previous is not None:
             last_raw, last = previous

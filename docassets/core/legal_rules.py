@@ -83,7 +83,8 @@ def _court_names() -> dict[str, str]:
 
 
 def court_name(court_id: str) -> str | None:
-    """courts-db's name of a court id ("ca10" -> "Court of Appeals for the Tenth Circuit"), None if unknown."""
+    """courts-db's name of a court id ("ca10" -> "Court of Appeals for the Tenth Circuit"); None if
+    unknown."""
     return _court_names().get(court_id)
 
 
@@ -262,12 +263,12 @@ def find_citations(text: str) -> list[Candidate]:
                 continue
         else:
             continue  # supra, unknown "§" citations (statute rules below cover sections)
-        start, end = cite.span()
+        start, end = cite.span()  # type: ignore[no-untyped-call]  # eyecite leaves it unannotated
         trimmed = _CITATION_TRAILER.sub("", text[start:end])
         end = start + len(trimmed)
         if end <= start:
             continue
-        normalized = "Id." if kind == "IdCitation" else collapse_ws(cite.corrected_citation())
+        normalized = "Id." if kind == "IdCitation" else collapse_ws(cite.corrected_citation())  # type: ignore[no-untyped-call]  # as span()
         if label == "STATUTE":
             normalized = normalize_statute(normalized)
         out.append(Candidate(start, end, label, normalized, "eyecite", confidence))
@@ -350,9 +351,11 @@ _STATUTE_PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
     (
         re.compile(
             r"\b(?:U\.S\.[ \t]+|US[ \t]+)?GAAP\b|\bIFRS\b"
-            r"|\b(?:FASB[ \t]+)?(?:ASC|ASU)(?:[ \t]+(?:No\.[ \t]*|Topic[ \t]+)?\d{3,4}(?:[ \t]?-[ \t]?\d+)*)?\b"
+            r"|\b(?:FASB[ \t]+)?(?:ASC|ASU)"
+            r"(?:[ \t]+(?:No\.[ \t]*|Topic[ \t]+)?\d{3,4}(?:[ \t]?-[ \t]?\d+)*)?\b"
             r"|\b(?:SFAS|FAS|FIN|SAS|SSAP)[ \t]+(?:No\.[ \t]*)?\d+\b"
-            r"|\b(?:(?:U\.S\.|United[ \t]+States)[ \t]+)?[Gg]enerally[ \t]+[Aa]ccepted[ \t]+[Aa]ccounting[ \t]+[Pp]rinciples\b"
+            r"|\b(?:(?:U\.S\.|United[ \t]+States)[ \t]+)?[Gg]enerally[ \t]+"
+            r"[Aa]ccepted[ \t]+[Aa]ccounting[ \t]+[Pp]rinciples\b"
             r"|\baccounting[ \t]+principles[ \t]+generally[ \t]+accepted\b"
             r"|\bAccounting[ \t]+Standards[ \t]+(?:Update|Codification)(?:[ \t]+No\.[ \t]*\d{4}-\d+)?"
         ),
@@ -440,7 +443,8 @@ def find_statutes(text: str) -> list[Candidate]:
 _MONEY = re.compile(
     r"(?:\$|US\$|USD[ \t]?)[ \t]?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)"
     r"(?:[ \t]?(?P<mult>million|billion|thousand|trillion)\b)?"
-    r"|\b(?P<num2>\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)[ \t]?(?P<mult2>million|billion|thousand)?[ \t]?dollars\b"
+    r"|\b(?P<num2>\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)"
+    r"[ \t]?(?P<mult2>million|billion|thousand)?[ \t]?dollars\b"
 )
 _MULTIPLIER = {None: 1, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 
@@ -530,7 +534,8 @@ def date_iso(year: int, month: int, day: int | None) -> str | None:
 
 _MONTH_NAME = _MONTH.replace("(?P<month>", "(?:")
 _MONTH_RANGE = re.compile(
-    rf"\b(?P<first>{_MONTH_NAME})[ \t]+(?:to|through|until|-|\u2013)[ \t]+(?P<last>{_MONTH_NAME}),?[ \t]+(?P<year>\d{{4}})\b"
+    rf"\b(?P<first>{_MONTH_NAME})[ \t]+(?:to|through|until|-|\u2013)[ \t]+"
+    rf"(?P<last>{_MONTH_NAME}),?[ \t]+(?P<year>\d{{4}})\b"
 )
 
 
@@ -614,7 +619,10 @@ ROLE_WORDS = {
     "appellees": "appellee",
     "cross-appellee": "appellee",
 }
-_ROLE = r"(?:Plaintiffs?|Defendants?|Petitioners?|Respondents?|Appellants?|Appellees?|Cross-Appellants?|Cross-Appellees?)"
+_ROLE = (
+    r"(?:Plaintiffs?|Defendants?|Petitioners?|Respondents?|Appellants?|Appellees?"
+    r"|Cross-Appellants?|Cross-Appellees?)"
+)
 _ROLE_CI = rf"(?=[A-Z])(?i:{_ROLE})"
 _CAPTION_ROLE = re.compile(
     rf",[ \t]*(?:\d{{1,2}}[ \t]*)?\s*(?P<role>{_ROLE_CI}(?:[ \t]*(?:[\u2014\u2013\-/]|and)[ \t]*{_ROLE_CI})*)"
@@ -715,12 +723,13 @@ def find_caption_parties(text: str, boundaries: list[int]) -> list[Candidate]:
 
 def _split_parties(text: str, start: int, end: int) -> list[Candidate]:
     pieces: list[tuple[int, int]] = []
-    for seg in re.finditer(r"[^;]+", text[start:end]):
-        s, e = start + seg.start(), start + seg.end()
+    for part in re.finditer(r"[^;]+", text[start:end]):
+        s, e = start + part.start(), start + part.end()
         sub = text[s:e]
         halves = re.split(r"\s+(?:and|AND|&)\s+", sub)
         if len(halves) == 2 and all(looks_like_person(collapse_ws(h)) for h in halves):
             cut = re.search(r"\s+(?:and|AND|&)\s+", sub)
+            assert cut is not None  # the split above found it
             pieces += [(s, s + cut.start()), (s + cut.end(), e)]
         else:
             pieces.append((s, e))
@@ -749,7 +758,10 @@ _BEFORE_JUDGES = re.compile(
 )
 _NAME_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
 _SUFFIX = re.compile(r"^(?:Jr\.?|Sr\.?|II|III|IV)$")
-_NAME = r"[A-Z][A-Za-z'\u2019\-]+(?:[ \t]+(?:[A-Z]\.|[A-Z][A-Za-z'\u2019\-]+)){0,3}(?:,?[ \t]+(?:Jr\.|Sr\.|II|III|IV)\b)?"
+_NAME = (
+    r"[A-Z][A-Za-z'\u2019\-]+(?:[ \t]+(?:[A-Z]\.|[A-Z][A-Za-z'\u2019\-]+)){0,3}"
+    r"(?:,?[ \t]+(?:Jr\.|Sr\.|II|III|IV)\b)?"
+)
 _TITLED_JUDGE = re.compile(
     rf"\b(?:(?:Chief|Senior|Presiding|Circuit|District|Magistrate|Bankruptcy|Associate)\s+)?(?:Judge|Justice)\s+(?P<name>{_NAME})"
     r"|\b(?:CHIEF\s+)?JUSTICE\s+(?P<caps>[A-Z][A-Z'\u2019\-]+)\b"
@@ -808,11 +820,13 @@ _CIRCUIT = re.compile(
 )
 _CAPS_WORD = r"[A-Z][\w'\u2019]*"
 _TRIBUNAL = re.compile(
-    # "Workers' Compensation Appeals Board", "TENNESSEE\nWORKERS' COMPENSATION\nAPPEALS BOARD", "Appeals Board"
+    # "Workers' Compensation Appeals Board", "TENNESSEE\nWORKERS' COMPENSATION\nAPPEALS BOARD",
+    # "Appeals Board"
     rf"(?:(?:{_CAPS_WORD})(?:[ \t]+|[ \t]*\n[ \t]*))"
     r"{0,4}(?:Appeals|APPEALS)[ \t]+(?:Board|BOARD)\b"
     # "Court of Workers' Compensation Claims" (across a caption's ")" column once it is blanked)
-    rf"|\b(?:Court|COURT)[ \t]+(?:of|OF)(?:[ \t]+|\s*\n\s*)(?:{_CAPS_WORD}(?:[ \t]+|\s*\n\s*)){{1,4}}(?:Claims|CLAIMS)\b"
+    rf"|\b(?:Court|COURT)[ \t]+(?:of|OF)(?:[ \t]+|\s*\n\s*)"
+    rf"(?:{_CAPS_WORD}(?:[ \t]+|\s*\n\s*)){{1,4}}(?:Claims|CLAIMS)\b"
 )
 _NOT_TRIBUNAL_LEAD = frozenset("the of in and for from by to a an this that".split())
 
@@ -872,16 +886,19 @@ _STREET_KIND = (
 )
 _STREET = re.compile(
     r"^[ \t]*(?:\d+[A-Za-z]?|One|Two|Three)[ \t]+"
-    rf"(?P<street>(?:(?:[NSEW]|North|South|East|West)\.?[ \t]+)?(?:[A-Z][A-Za-z'\u2019\-]*[ \t]+){{0,3}}{_STREET_KIND})\b",
+    rf"(?P<street>(?:(?:[NSEW]|North|South|East|West)\.?[ \t]+)?"
+    rf"(?:[A-Z][A-Za-z'\u2019\-]*[ \t]+){{0,3}}{_STREET_KIND})\b",
     re.M,
 )
 _BUILDING_LINE = re.compile(
-    r"^[ \t]*(?P<name>(?:[A-Z][A-Za-z'\u2019\-]+[ \t]+){1,3}(?:Plaza|Square|Tower|Center|Centre))[ \t]*(?:,[^\n]*)?$",
+    r"^[ \t]*(?P<name>(?:[A-Z][A-Za-z'\u2019\-]+[ \t]+){1,3}"
+    r"(?:Plaza|Square|Tower|Center|Centre))[ \t]*(?:,[^\n]*)?$",
     re.M,
 )
 # "Pledger, Franklin, Tennessee, for the employer": a city between commas, then a state's name
 _CITY_STATE = re.compile(
-    r"(?<=,[ \t])(?P<city>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?),[ \t]+(?P<state>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)(?=[,.;]|\s+\d{5})"
+    r"(?<=,[ \t])(?P<city>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?),[ \t]+"
+    r"(?P<state>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)(?=[,.;]|\s+\d{5})"
 )
 _PLACE = re.compile(
     r"\b(?:State|Commonwealth|City[ \t]+and[ \t]+County|City|County|Town|Village)[ \t]+of[ \t]+"

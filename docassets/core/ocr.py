@@ -80,7 +80,8 @@ def render_page(doc_page: pymupdf.Page, dpi: int) -> pymupdf.Pixmap:
 
 def render_page_png(doc_page: pymupdf.Page, dpi: int) -> bytes:
     """The page as a grayscale PNG at `dpi` (compact, for storing or showing a page image)."""
-    return render_page(doc_page, dpi).tobytes("png")
+    png: bytes = render_page(doc_page, dpi).tobytes("png")  # type: ignore[no-untyped-call]  # pymupdf: no annotations
+    return png
 
 
 def write_page_image(doc_page: pymupdf.Page, path: Path, *, dpi: int = 300) -> None:
@@ -89,7 +90,7 @@ def write_page_image(doc_page: pymupdf.Page, path: Path, *, dpi: int = 300) -> N
     A BMP is written without compressing, many times faster than a PNG, and Tesseract reads both
     equally fast.
     """
-    render_page(doc_page, dpi).pil_save(path, format="BMP", dpi=(dpi, dpi))
+    render_page(doc_page, dpi).pil_save(path, format="BMP", dpi=(dpi, dpi))  # type: ignore[no-untyped-call]  # pymupdf
 
 
 def ocr_image(

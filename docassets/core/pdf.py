@@ -252,6 +252,11 @@ class _Slot:
     page: Page | None = None
     future: Future[OcrResult] | None = None
 
+    def ocr(self) -> Future[OcrResult]:
+        """The OCR of a page its text layer did not decide."""
+        assert self.future is not None, "a slot holds its page or the page's OCR"
+        return self.future
+
 
 def garbage_ratio(text: str) -> float:
     """The share of tokens in `text` that are not word-like (0.0 for text without tokens).
@@ -362,11 +367,12 @@ def _open_checked(path: Path, name: str, *, every_page: bool) -> tuple[pymupdf.D
             "convert it to PDF or upload the right file"
         )
     try:
-        doc = pymupdf.open(path, filetype="pdf")
+        doc = pymupdf.open(path, filetype="pdf")  # type: ignore[no-untyped-call]  # pymupdf: no annotations
     except RuntimeError as error:  # pymupdf.FileDataError and MuPDF's own errors
         if b"%%EOF" not in tail and _PDF_OBJECT.search(head):  # it began as a PDF and was cut short
             raise DocumentUnreadable(
-                f"{name}: truncated PDF (it ends before %%EOF and cannot be repaired); upload the complete file again"
+                f"{name}: truncated PDF (it ends before %%EOF and cannot be repaired);"
+                " upload the complete file again"
             ) from None
         # MuPDF's message names the file by its path, a temporary copy that means nothing to a user.
         cause = str(error).replace(str(path), name)
@@ -377,7 +383,7 @@ def _open_checked(path: Path, name: str, *, every_page: bool) -> tuple[pymupdf.D
         # MuPDF opens a file with an empty user password by itself; needs_pass is then 0 and
         # only the metadata still says that the file is encrypted.
         encrypted = bool(doc.needs_pass) or bool((doc.metadata or {}).get("encryption"))
-        if doc.needs_pass and not doc.authenticate(""):
+        if doc.needs_pass and not doc.authenticate(""):  # type: ignore[no-untyped-call]  # pymupdf
             raise DocumentUnreadable(
                 f"{name}: encrypted with a user password; supply the password or remove it "
                 "(for example `qpdf --decrypt --password=... in.pdf out.pdf`) and upload it again"
@@ -395,18 +401,19 @@ def _open_checked(path: Path, name: str, *, every_page: bool) -> tuple[pymupdf.D
         for index in range(doc.page_count if every_page else 0):
             _load_page(doc, index, name)
     except DocumentUnreadable:
-        doc.close()
+        doc.close()  # type: ignore[no-untyped-call]  # pymupdf: no annotations
         raise
     return doc, encrypted
 
 
 def _load_page(doc: pymupdf.Document, index: int, name: str) -> pymupdf.Page:
     try:
-        return doc.load_page(index)
+        page: pymupdf.Page = doc.load_page(index)  # type: ignore[no-untyped-call]  # pymupdf: no annotations
     except RuntimeError as error:
         raise DocumentUnreadable(
             f"{name}: page {index + 1} cannot be loaded ({error}); upload an intact copy"
         ) from error
+    return page
 
 
 def inspect_pdf(path: str | Path, *, name: str) -> PdfInfo:
@@ -479,12 +486,12 @@ def _extract(
             wait(running, return_when=FIRST_COMPLETED)
 
     def ready_pages() -> Iterator[Page]:
-        while pending and (pending[0].page is not None or pending[0].future.done()):
+        while pending and (pending[0].page is not None or pending[0].ocr().done()):
             slot = pending.popleft()
             yield (
                 slot.page
                 if slot.page is not None
-                else _page_from_ocr(slot.layer, slot.future.result(), settings)
+                else _page_from_ocr(slot.layer, slot.ocr().result(), settings)
             )
 
     with (
@@ -512,7 +519,7 @@ def _extract(
                 collect(block_until_head_done=True)
                 yield from ready_pages()
         finally:
-            doc.close()
+            doc.close()  # type: ignore[no-untyped-call]  # pymupdf: no annotations
             for slot in pending:  # the consumer stopped early: drop the pages not yet started
                 if slot.future is not None:
                     slot.future.cancel()
@@ -526,8 +533,10 @@ def _refuse_oversized(page: pymupdf.Page, name: str, settings: ExtractionSetting
     if megapixels > settings.max_page_megapixels:
         raise PageTooLarge(
             f"{name}: page {page.number + 1} is {width:,.0f} x {height:,.0f} points "
-            f"({width / 72:,.1f} x {height / 72:,.1f} in), {megapixels:,.0f} megapixels at {settings.dpi} dpi, over "
-            f"the {settings.max_page_megapixels:,.0f} megapixel page limit; split or scale the page down, or raise "
+            f"({width / 72:,.1f} x {height / 72:,.1f} in),"
+            f" {megapixels:,.0f} megapixels at {settings.dpi} dpi,"
+            f" over the {settings.max_page_megapixels:,.0f} megapixel page limit;"
+            " split or scale the page down, or raise "
             "DOCASSETS_MAX_PAGE_MEGAPIXELS"
         )
 
@@ -557,15 +566,22 @@ def _needs_ocr(page: pymupdf.Page, layer: _Layer, settings: ExtractionSettings) 
     # A garbage layer's own glyphs are drawn too (that is why it looked fine to its author).
     # Images and drawings are looked for only here: on text pages that would cost more than
     # reading the text.
-    return not too_short or bool(page.get_images()) or bool(page.get_cdrawings())
+    return (
+        not too_short
+        or bool(page.get_images())  # type: ignore[no-untyped-call]  # pymupdf: no annotations
+        or bool(page.get_cdrawings())  # type: ignore[no-untyped-call]  # pymupdf: no annotations
+    )
 
 
 def _image_coverage(page: pymupdf.Page) -> float:
     """The share of the page's area that its images cover (1.0 for a full-page scan)."""
-    area = abs(page.rect)
+    area: float = abs(page.rect)
     if not area:
         return 0.0
-    covered = sum(abs(pymupdf.Rect(info["bbox"]) & page.rect) for info in page.get_image_info())
+    covered: float = sum(
+        abs(pymupdf.Rect(info["bbox"]) & page.rect)  # type: ignore[no-untyped-call]  # pymupdf: no annotations
+        for info in page.get_image_info()
+    )
     return min(covered / area, 1.0)
 
 
@@ -610,7 +626,7 @@ def _forget_images() -> None:
     trigger it: emptying the store after text pages would make MuPDF re-parse their fonts, which
     triples the cost of reading a text layer.
     """
-    pymupdf.TOOLS.store_shrink(100)
+    pymupdf.TOOLS.store_shrink(100)  # type: ignore[no-untyped-call]  # pymupdf: no annotations
 
 
 def _ocr(image: Path, number: int, name: str, settings: ExtractionSettings) -> OcrResult:
@@ -624,7 +640,8 @@ def _ocr(image: Path, number: int, name: str, settings: ExtractionSettings) -> O
         )
     except TesseractTimedOut:
         raise OcrTimedOut(
-            f"{name}: page {number}: Tesseract did not finish reading it within {settings.ocr_timeout_seconds:g} s; "
+            f"{name}: page {number}: Tesseract did not finish reading it"
+            f" within {settings.ocr_timeout_seconds:g} s; "
             "check the page, or raise DOCASSETS_OCR_TIMEOUT_SECONDS"
         ) from None
     finally:

@@ -34,6 +34,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from docassets.core.chunking import split_sentences
 from docassets.core.graph import PROVENANCE_LABELS
@@ -230,6 +231,21 @@ def find_relationships(
     ]
 
 
+class _AddEdge(Protocol):
+    """Records one piece of evidence for an edge (`relationships`' `add`)."""
+
+    def __call__(
+        self,
+        kind: str,
+        source: EntityKey,
+        target: EntityKey,
+        start: int,
+        end: int | None,
+        confidence: float,
+        count: int = 1,
+    ) -> None: ...
+
+
 def _confidence(kind: str, ev: _Evidence) -> float:
     if kind == "CO_OCCURS":  # weak alone; each further sentence halves the doubt
         return 1.0 - 0.5**ev.count
@@ -241,7 +257,7 @@ def _represents(
     mentions: list[Mention],
     parties: dict[str, list[Mention]],
     party_keys: set[EntityKey],
-    add,
+    add: _AddEdge,
 ) -> None:
     starts = [m.start for m in mentions]
     phrases = list(_REPRESENTS.finditer(doc.text))
@@ -362,7 +378,7 @@ def _name_line(doc: _Document, m: Mention) -> bool:
     return len(rest.strip()) <= max(6, len(m.text) // 2)
 
 
-def _member_of(doc: _Document, mentions: list[Mention], party_keys: set[EntityKey], add) -> None:
+def _member_of(doc: _Document, mentions: list[Mention], party_keys: set[EntityKey], add: _AddEdge) -> None:
     firms = [
         m
         for m in mentions
@@ -402,7 +418,7 @@ def _member_of(doc: _Document, mentions: list[Mention], party_keys: set[EntityKe
             )
 
 
-def _co_occurs(doc: _Document, mentions: list[Mention], add) -> None:
+def _co_occurs(doc: _Document, mentions: list[Mention], add: _AddEdge) -> None:
     by_sentence: dict[int, dict[EntityKey, Mention]] = defaultdict(dict)
     for m in mentions:
         if m.label in COOCCURRING_LABELS:

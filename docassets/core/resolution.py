@@ -43,7 +43,7 @@ import re
 import unicodedata
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -213,8 +213,8 @@ def _given_name_agrees(x: str, y: str, settings: ResolutionSettings) -> bool:
 
 
 def _given_compatible(a: tuple[str, ...], b: tuple[str, ...], settings: ResolutionSettings) -> bool:
-    """Given names agree position by position."""
-    return all(_given_name_agrees(x, y, settings) for x, y in zip(a, b))
+    """Given names agree position by position; the shorter list's names are all that must agree."""
+    return all(_given_name_agrees(x, y, settings) for x, y in zip(a, b, strict=False))
 
 
 def _person_compatible(a: _PersonName, b: _PersonName, settings: ResolutionSettings) -> bool:
@@ -485,7 +485,9 @@ _CAPITALS = re.compile(r"[A-Z.\s]*")
 def _acronym(value: str, settings: ResolutionSettings) -> str | None:
     # the name without legal forms is a prefix of the written name, so an acronym lies within its
     # leading capitals: most names are ruled out before cleanco's (slow) legal-form scan
-    if len(re.sub(r"[.\s]", "", _CAPITALS.match(value).group(0))) < 2:
+    capitals = _CAPITALS.match(value)
+    assert capitals is not None  # `*`: it matches, if only the empty string
+    if len(re.sub(r"[.\s]", "", capitals.group(0))) < 2:
         return None
     compact = re.sub(r"[.\s]", "", _org_base(value))
     if 2 <= len(compact) <= settings.max_acronym_length and compact.isalpha() and compact.isupper():
@@ -568,7 +570,7 @@ def _same_organisation_words(a: str, b: str) -> bool:
     if len(words_a) != len(words_b) or len(words_a) < 2:
         return False
     anchored = False
-    for x, y in zip(words_a, words_b):
+    for x, y in zip(words_a, words_b, strict=True):
         if x == y:
             anchored = anchored or (len(x) >= 3 and x not in _STOPWORDS)
         elif not _same_word(x, y):
@@ -638,7 +640,7 @@ def _centre_clusters(
     weights: Sequence[int],
     threshold: float,
     max_block: int,
-    accept=lambda a, b: True,
+    accept: Callable[[str, str], bool] = lambda a, b: True,
     also_similar: Iterable[tuple[int, int]] = (),
 ) -> list[int]:
     """For each key the index of its centre: keys are visited from most to least frequent (then
@@ -656,7 +658,7 @@ def _centre_clusters(
             block_keys, block_keys, scorer=fuzz.ratio, score_cutoff=threshold, dtype=np.uint8, workers=1
         )
         rows, cols = np.nonzero(scores)
-        for r, c in zip(rows.tolist(), cols.tolist()):
+        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
             if r < c:
                 a, b = block[r], block[c]
                 if accept(keys[a], keys[b]):
@@ -766,7 +768,7 @@ def _cluster_people(
         clusters.new([i])
 
     # one spelling per surname: rare variants ("Jonson") attach to the frequent one ("Johnson")
-    surname_weight: Counter = Counter()
+    surname_weight: Counter[str] = Counter()
     for i in indices:
         if names[i].surname:
             surname_weight[names[i].surname] += len(groups[i].mention_ids)
@@ -783,7 +785,7 @@ def _cluster_people(
 
     # strong names: grouped by (surname, first initial), then complete-linkage in order of
     # specificity, so "Michael J. Paul" founds a person that "Michael Paul" can then join
-    by_signature: dict[tuple, list[int]] = defaultdict(list)
+    by_signature: dict[_PersonName, list[int]] = defaultdict(list)
     for i in indices:
         n = names[i]
         if n.strong:
@@ -900,14 +902,14 @@ def _cluster_orgs(
             keys[i] = head
 
     # spacing is no difference: "ExxonMobil" / "Exxon Mobil", "JP Morgan" / "JPMorgan", "E. I." / "E.I."
-    spelled: dict[str, Counter] = defaultdict(Counter)
+    spelled: dict[str, Counter[str]] = defaultdict(Counter)
     for i in name_groups:
         spelled[keys[i].replace(" ", "")][keys[i]] += len(groups[i].mention_ids)
     for i in name_groups:
-        forms = spelled[keys[i].replace(" ", "")]
-        keys[i] = min(forms, key=lambda k: (-forms[k], k))
+        spellings = spelled[keys[i].replace(" ", "")]
+        keys[i] = min(spellings, key=lambda k: (-spellings[k], k))
 
-    weight: Counter = Counter()
+    weight: Counter[str] = Counter()
     for i in name_groups:
         weight[keys[i]] += len(groups[i].mention_ids)
     distinct = sorted(weight)
@@ -942,7 +944,9 @@ def _cluster_orgs(
             alias_defined[acronym].add(clusters.of[i])
     by_acronym: dict[str, list[int]] = defaultdict(list)
     for i in acronym_groups:
-        by_acronym[acronyms[i]].append(i)
+        group_acronym = acronyms[i]
+        assert group_acronym is not None  # what makes it an acronym group
+        by_acronym[group_acronym].append(i)
     for acronym in sorted(by_acronym):
         members = sorted(by_acronym[acronym], key=lambda i: (groups[i].document_id, groups[i].normalized))
         defined: dict[int, int] = {}
@@ -977,7 +981,7 @@ def _canonical_name(
     """Most frequent full form (ties: longest, then alphabetical). Full forms are written-out
     names for people and non-acronyms for organisations; all-capital forms (captions) only count
     when nothing else was written."""
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     for i in members:
         counts[groups[i].normalized] += len(groups[i].mention_ids)
 
@@ -988,7 +992,7 @@ def _canonical_name(
             return _acronym(form, settings) is None
         return True
 
-    def rank(form: str):
+    def rank(form: str) -> tuple[bool, bool, int, int, str]:
         return (
             not full(form),
             form.isupper() and any(c.isalpha() for c in form),
@@ -1138,7 +1142,7 @@ def _resolve(
 
     # describe each cluster
     live = [cid for cid, members in enumerate(clusters.members) if members]
-    info = {}
+    info: dict[int, tuple[str, str, str]] = {}  # label, canonical name, entity key
     for cid in live:
         members = clusters.members[cid]
         label = groups[members[0]].label
@@ -1147,8 +1151,8 @@ def _resolve(
         info[cid] = (label, canonical, _entity_key(label, groups, members, canonical, document_local))
 
     # stable ids: each previous id goes to the cluster holding most of its mentions
-    previous_size: Counter = Counter()
-    overlap: Counter = Counter()
+    previous_size: Counter[str] = Counter()
+    overlap: Counter[tuple[int, str]] = Counter()
     for cid in live:
         for gi in clusters.members[cid]:
             for m in groups[gi].mention_ids:
@@ -1164,7 +1168,7 @@ def _resolve(
 
     entity_of: dict[int, str] = {}
     used: set[str] = set()
-    for (cid, old), n in sorted(
+    for (cid, old), _count in sorted(
         overlap.items(), key=lambda kv: (-kv[1], -previous_size[kv[0][1]], kv[0][1], info[kv[0][0]][2])
     ):
         if cid not in entity_of and old not in used:
@@ -1172,11 +1176,11 @@ def _resolve(
             used.add(old)
     used |= set(previous_size)  # an old id never names a different entity
     for cid in sorted((c for c in live if c not in entity_of), key=lambda c: (info[c][0], info[c][2])):
-        label, _, key = info[cid]
-        eid = entity_id_for(project, label, key)
+        label, _, entity_key = info[cid]
+        eid = entity_id_for(project, label, entity_key)
         if eid in used:
             first_group = min((groups[i].document_id, groups[i].normalized) for i in clusters.members[cid])
-            eid = entity_id_for(project, label, f"{key}#{first_group[0]}#{first_group[1]}")
+            eid = entity_id_for(project, label, f"{entity_key}#{first_group[0]}#{first_group[1]}")
         entity_of[cid] = eid
         used.add(eid)
 
@@ -1185,7 +1189,7 @@ def _resolve(
     for cid in live:
         members = clusters.members[cid]
         label, canonical, _ = info[cid]
-        texts: Counter = Counter()
+        texts: Counter[str] = Counter()
         definitions: list[AliasEvidence] = []
         for gi in members:
             texts.update(groups[gi].texts)

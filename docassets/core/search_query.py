@@ -61,6 +61,7 @@ def _tokens(query: str) -> list[tuple[str, str]]:
             break
         position = match.end()
         kind = match.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         value = match.group(kind)
         if kind == "word" and value in ("AND", "OR", "NOT"):
             kind = value

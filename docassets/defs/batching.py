@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import dagster as dg
 
-from docassets.defs.partitions import documents
+from docassets.defs.partitions import DOCUMENTS
 from docassets.storage.registry import DocumentRecord
 
 T = TypeVar("T")
@@ -44,7 +44,7 @@ class PlannedRun:
 
     def run_request(self) -> dg.RunRequest:
         first, last = self.records[0], self.records[-1]
-        owed = "|".join(f"{r.document_id}@{r.run_owed_at.isoformat()}" for r in self.records)
+        owed = "|".join(f"{r.document_id}@{r.owed_at.isoformat()}" for r in self.records)
         tags = {
             "dagster/priority": PRIORITY_TAG[first.priority],
             "docassets/project": first.project,
@@ -136,5 +136,5 @@ def run_documents(tags: Mapping[str, str], instance: dg.DagsterInstance) -> list
     start, end = tags.get(ASSET_PARTITION_RANGE_START_TAG), tags.get(ASSET_PARTITION_RANGE_END_TAG)
     if not (start and end):
         return []
-    keys = list(instance.get_dynamic_partitions(documents.name))
+    keys = list(instance.get_dynamic_partitions(DOCUMENTS))
     return keys[keys.index(start) : keys.index(end) + 1] if start in keys and end in keys else []

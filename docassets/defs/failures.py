@@ -64,16 +64,13 @@ def run_failure_cause(instance: dg.DagsterInstance, run_id: str) -> tuple[str, s
     causes = [
         r.message
         for r in records
-        if r.is_dagster_event
-        and r.dagster_event.event_type in (dg.DagsterEventType.ENGINE_EVENT, dg.DagsterEventType.RUN_FAILURE)
+        if r.dagster_event_type in (dg.DagsterEventType.ENGINE_EVENT, dg.DagsterEventType.RUN_FAILURE)
         and _INFRASTRUCTURE.search(r.message or "")
     ]
     if not causes:
         return None
     started = [
-        r.step_key
-        for r in records
-        if r.is_dagster_event and r.dagster_event.event_type == dg.DagsterEventType.STEP_START
+        r.step_key for r in records if r.dagster_event_type == dg.DagsterEventType.STEP_START and r.step_key
     ]
     return (started[-1] if started else "run"), causes[-1]
 

@@ -10,6 +10,7 @@ import io
 from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import dagster as dg
 import networkx as nx
@@ -19,13 +20,18 @@ from docassets.core.graph import graph_exports
 from docassets.defs.resources import BlobStoreResource, DatabaseResource
 from docassets.storage.checkpoints import clear_checkpoints
 
+_Output = TypeVar("_Output")
+_Records = list[dict[str, Any]]  # row records, as `search_index` returns them
+_DocumentTables = pd.DataFrame | _Records | Mapping[str, pd.DataFrame | _Records]
 
-def _by_document(context: dg.OutputContext, obj: Mapping[str, object]) -> Mapping[str, object]:
+
+def _by_document(context: dg.OutputContext, obj: Mapping[str, _Output]) -> Mapping[str, _Output]:
     """The output of a partitioned asset: exactly one entry per document of the run."""
     expected = set(context.asset_partition_keys)
     if set(obj) != expected:
         raise dg.DagsterInvariantViolationError(
-            f"{context.asset_key.to_user_string()} returned documents {sorted(obj)} for a run of {sorted(expected)}"
+            f"{context.asset_key.to_user_string()} returned documents {sorted(obj)}"
+            f" for a run of {sorted(expected)}"
         )
     return obj
 
@@ -38,19 +44,22 @@ class TableIOManager(dg.ConfigurableIOManager):
     database: dg.ResourceDependency[DatabaseResource]
 
     def handle_output(
-        self, context: dg.OutputContext, obj: pd.DataFrame | Mapping[str, pd.DataFrame]
+        self, context: dg.OutputContext, obj: pd.DataFrame | Mapping[str, _DocumentTables]
     ) -> None:
         name = context.asset_key.path[-1]
+        rows: dict[str, _Records]
         if context.has_asset_partitions:
-            # per document: a DataFrame, row records (see `search_index`), or a mapping of table name to either
-            rows: dict[str, list] = defaultdict(list)
+            assert not isinstance(obj, pd.DataFrame), "a partitioned asset returns one output per document"
+            # per document: a DataFrame, row records (see `search_index`), or a mapping of table name
+            # to either
+            rows = defaultdict(list)
             for value in _by_document(context, obj).values():
                 for table, part in value.items() if isinstance(value, Mapping) else [(name, value)]:
-                    rows[table] += part.to_dict(orient="records") if isinstance(part, pd.DataFrame) else part
+                    rows[table] += _records(part)
             where = {"document_id": list(context.asset_partition_keys)}
         else:
             frames = {name: obj} if isinstance(obj, pd.DataFrame) else dict(obj)
-            rows, where = {table: frame.to_dict(orient="records") for table, frame in frames.items()}, None
+            rows, where = {table: _records(frame) for table, frame in frames.items()}, None
         written = self.database.tables().replace_tables(rows, where)
         context.add_output_metadata({f"rows_{table}": count for table, count in written.items()})
 
@@ -62,6 +71,15 @@ class TableIOManager(dg.ConfigurableIOManager):
         keys = list(context.asset_partition_keys)
         frame = tables.read_frame(name, {"document_id": keys})
         return {key: part.reset_index(drop=True) for key, part in _split(frame, keys)}
+
+
+def _records(part: _DocumentTables) -> _Records:
+    """One table's rows."""
+    if isinstance(part, Mapping):
+        raise TypeError("a mapping of table name to rows is a document's output, not one table's rows")
+    if isinstance(part, pd.DataFrame):
+        return cast(_Records, part.to_dict(orient="records"))  # our columns are named by str
+    return part
 
 
 def _split(frame: pd.DataFrame, keys: list[str]):

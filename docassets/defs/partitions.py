@@ -6,7 +6,8 @@ import dagster as dg
 
 from docassets.settings import DOCUMENTS_PER_RUN
 
-documents = dg.DynamicPartitionsDefinition(name="documents")
+DOCUMENTS = "documents"  # the partitions' name, as the instance's partition calls take it
+documents = dg.DynamicPartitionsDefinition(name=DOCUMENTS)
 
 # A backfill from the UI batches documents as the sensor does. (The parameter is beta in Dagster
 # 1.13, which warns at every asset that uses it.)

@@ -10,7 +10,7 @@ import dagster as dg
 from docassets.defs.batching import plan_runs, run_documents
 from docassets.defs.failures import blamed_documents, run_failure_cause, settle_failed_run
 from docassets.defs.jobs import process_document
-from docassets.defs.partitions import documents
+from docassets.defs.partitions import DOCUMENTS, documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.projects import InvalidProjectName, validated_project
 from docassets.storage.blobs import BlobHead, BlobInfo
@@ -65,7 +65,10 @@ def _refusal(info: BlobInfo, max_bytes: int) -> str | None:
     if not is_candidate(info.key):
         return "not a PDF (only *.pdf files are processed)"
     if info.size > max_bytes:
-        return f"{info.size / 2**20:.0f} MB is over the {max_bytes / 2**20:.0f} MB limit (DOCASSETS_MAX_DOCUMENT_MB)"
+        return (
+            f"{info.size / 2**20:.0f} MB is over the {max_bytes / 2**20:.0f} MB limit"
+            " (DOCASSETS_MAX_DOCUMENT_MB)"
+        )
     if info.size == 0:
         return "empty file (0 bytes)"
     return None
@@ -101,7 +104,7 @@ def upload_sensor(
     owed = pending_runs(tables, RUNS_PER_TICK)
     added, runs = plan_runs(
         owed,
-        context.instance.get_dynamic_partitions(documents.name) if owed else [],
+        context.instance.get_dynamic_partitions(DOCUMENTS) if owed else [],
         max_per_run=pipeline.documents_per_run,
         spread=os.cpu_count() or 1,
         large_bytes=pipeline.large_document_mb * 2**20,
@@ -110,7 +113,7 @@ def upload_sensor(
         context.log.info(
             f"registered {len(new)} new documents; requesting {len(runs)} runs for {len(owed)} documents"
         )
-    cursor["requested"] = [(record.document_id, record.run_owed_at.isoformat()) for record in owed]
+    cursor["requested"] = [(record.document_id, record.owed_at.isoformat()) for record in owed]
     return dg.SensorResult(
         run_requests=[run.run_request() for run in runs],
         dynamic_partitions_requests=[documents.build_add_request(added)] if added else [],

@@ -41,6 +41,12 @@ class DocumentRecord:
     priority: str
     run_owed_at: datetime | None = None  # set by the registry: identifies the run owed
 
+    @property
+    def owed_at(self) -> datetime:
+        """`run_owed_at` of a record read from the registry, where it is always set."""
+        assert self.run_owed_at is not None, f"{self.document_id}: no run owed (not read from the registry)"
+        return self.run_owed_at
+
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -119,7 +119,8 @@ entity_mentions = sa.Table(
 )
 
 defined_terms = sa.Table(
-    "defined_terms",  # a document's definitions ("the Company" -> Acme Holdings, Inc.); written with its mentions
+    # a document's definitions ("the Company" -> Acme Holdings, Inc.); written with its mentions
+    "defined_terms",
     metadata,
     sa.Column("document_id", sa.String(36), primary_key=True),
     sa.Column("term_index", sa.Integer, primary_key=True),
@@ -216,12 +217,14 @@ SEARCH_DDL = {
         "CREATE INDEX search_index_text_vector ON search_index USING GIN (text_vector)",
     ],
     "sqlite": [
-        "CREATE VIRTUAL TABLE search_index_fts USING fts5(text, content='search_index', content_rowid='rowid',"
+        "CREATE VIRTUAL TABLE search_index_fts USING fts5(text, content='search_index',"
+        " content_rowid='rowid',"
         " tokenize='unicode61 remove_diacritics 0')",
         "CREATE TRIGGER search_index_fts_insert AFTER INSERT ON search_index BEGIN"
         " INSERT INTO search_index_fts(rowid, text) VALUES (new.rowid, new.text); END",
         "CREATE TRIGGER search_index_fts_delete AFTER DELETE ON search_index BEGIN"
-        " INSERT INTO search_index_fts(search_index_fts, rowid, text) VALUES ('delete', old.rowid, old.text); END",
+        " INSERT INTO search_index_fts(search_index_fts, rowid, text)"
+        " VALUES ('delete', old.rowid, old.text); END",
         "CREATE TRIGGER search_index_fts_update AFTER UPDATE ON search_index BEGIN"
         " INSERT INTO search_index_fts(search_index_fts, rowid, text) VALUES ('delete', old.rowid, old.text);"
         " INSERT INTO search_index_fts(rowid, text) VALUES (new.rowid, new.text); END",
@@ -233,7 +236,7 @@ SEARCH_DDL_OBJECTS = ("search_index_fts", "text_vector", "search_index_text_vect
 
 def declared_by_ddl(name: str | None) -> bool:
     """A table, column or index that SEARCH_DDL makes (FTS5 keeps shadow tables `search_index_fts_*`)."""
-    return bool(name) and name.startswith(SEARCH_DDL_OBJECTS)
+    return name is not None and name.startswith(SEARCH_DDL_OBJECTS)
 
 
 for _dialect, _statements in SEARCH_DDL.items():
@@ -245,7 +248,8 @@ sa.event.listen(
 
 
 document_duplicates = sa.Table(
-    "document_duplicates",  # a document's exact-group pivot and its near-group pivot (a pivot has no row of its kind)
+    # a document's exact-group pivot and its near-group pivot (a pivot has no row of its kind)
+    "document_duplicates",
     metadata,
     sa.Column("project", sa.Text, nullable=False, index=True),
     sa.Column("document_id", sa.String(36), primary_key=True),
@@ -391,6 +395,10 @@ def open_tables(url: str) -> TableStore:
     return store
 
 
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
 def as_utc(moment: datetime | None) -> datetime | None:
     """A stored timestamp as an aware UTC datetime: SQLite hands them back without their zone."""
     if moment is None:

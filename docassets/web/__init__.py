@@ -20,7 +20,7 @@ from starlette.templating import Jinja2Templates
 
 from docassets.core.search_query import QuerySyntaxError
 from docassets.preflight import blob_store_for
-from docassets.search import MARK_END, MARK_START, EntityNotFound, search
+from docassets.search import MARK_END, MARK_START, EntityNotFound, Together, search
 from docassets.settings import Settings
 from docassets.storage import tables as t
 from docassets.storage.blobs import BlobStore
@@ -61,7 +61,7 @@ def search_page(request: Request, tables: TableStore) -> Response:
     entities = [
         name for name in (params.get("entity", "").strip(), params.get("entity2", "").strip()) if name
     ]
-    together = "sentence" if params.get("same") == "sentence" else "page"
+    together: Together = "sentence" if params.get("same") == "sentence" else "page"
     hits, error = [], None
     if query and project:
         try:

@@ -175,7 +175,7 @@ def test_a_stamped_production_reports_each_pages_number_and_the_skipped_one(tmp_
     for sample in ("tn-appeals-board-diaz-opinion.pdf", "mo-court-of-appeals-opinion.pdf"):
         with pymupdf.open(SAMPLES / sample) as doc:
             production.insert_pdf(doc)
-    for page, number in zip(production, numbers):
+    for page, number in zip(production.pages(), numbers, strict=True):
         page.insert_text((page.rect.width - 150, page.rect.height - 20), number, fontsize=10)
     path = tmp_path / "WOMBAT 000454-000462.pdf"
     production.save(path)

@@ -1,6 +1,7 @@
 """Sentence splitting and chunking, on legal prose and on real text-layer opinions."""
 
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import pymupdf
@@ -131,7 +132,7 @@ def test_every_sentence_of_a_real_opinion_is_covered_exactly_once(opinion_pages)
     text = document_text(opinion_pages)
     noise = layout_noise(opinion_pages)
     spans = split_sentences(text, noise)
-    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in pairwise(spans))
     uncovered = list(text)
     for start, end in spans + [(n.start, n.end) for n in noise if n.kind in SKIPPED]:
         uncovered[start:end] = " " * (end - start)
@@ -306,7 +307,7 @@ def test_consecutive_chunks_share_about_the_overlap_in_whole_sentences(opinion_p
     text = document_text(opinion_pages)
     chunks = chunk_pages(opinion_pages, max_tokens=120, overlap=20)
     overlapping = 0
-    for previous, chunk in zip(chunks, chunks[1:]):
+    for previous, chunk in pairwise(chunks):
         assert previous.char_start < chunk.char_start  # always progresses
         if chunk.char_start < previous.char_end:
             overlapping += 1
@@ -316,7 +317,7 @@ def test_consecutive_chunks_share_about_the_overlap_in_whole_sentences(opinion_p
     assert overlapping > len(chunks) // 2
 
     without_overlap = chunk_pages(opinion_pages, max_tokens=120, overlap=0)
-    assert all(a.char_end <= b.char_start for a, b in zip(without_overlap, without_overlap[1:]))
+    assert all(a.char_end <= b.char_start for a, b in pairwise(without_overlap))
 
 
 def test_a_sentence_longer_than_the_budget_is_split_at_token_boundaries():

@@ -114,8 +114,10 @@ def test_extraction_links_the_company_to_the_party_it_defines():
 
 def test_a_short_name_in_parentheses_is_defined_without_quotes_and_its_uses_are_names():
     text = (
-        "Sun Communities Operating Limited Partnership (SCOLP) and Nuveen Core Equity Alpha Fund (Core Equity) "
-        "filed. SCOLP owns homes; Core Equity holds shares. Acme Corp. (the Company) agreed; the Company pays."
+        "Sun Communities Operating Limited Partnership (SCOLP)"
+        " and Nuveen Core Equity Alpha Fund (Core Equity) "
+        "filed. SCOLP owns homes; Core Equity holds shares."
+        " Acme Corp. (the Company) agreed; the Company pays."
     )
     mentions = [
         mention(text, "Sun Communities Operating Limited Partnership", "ORG"),

@@ -1,4 +1,5 @@
-"""Duplicate groups: planted copies of real filings are found with the right kind, distinct filings never grouped."""
+"""Duplicate groups: planted copies of real filings are found with the right kind, distinct filings
+never grouped."""
 
 import numpy as np
 import pytest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from itertools import pairwise
 from pathlib import Path
 
 import pymupdf
@@ -70,7 +71,7 @@ def assert_well_formed(mentions, text):
         assert 0.0 <= m.confidence <= 1.0 and m.method, m
         assert m.role in ROLES, m
         assert m.role is None or m.label in ("PERSON", "ORG"), m
-    for a, b in zip(mentions, mentions[1:]):
+    for a, b in pairwise(mentions):
         assert a.end <= b.start, (a, b)
 
 
@@ -186,7 +187,7 @@ def test_supreme_court_opinion_citations_docket_and_author(scotus):
 
 def test_citation_spans_hold_no_model_labels(scotus):
     pages, mentions = scotus
-    citation_chars = set()
+    citation_chars: set[int] = set()
     for m in mentions:
         if m.label in ("CITATION", "STATUTE", "CASE_NUMBER"):
             citation_chars.update(range(m.start, m.end))
@@ -440,7 +441,8 @@ def test_table_caption_columns_do_not_break_names_courts_or_roles():
     missouri = (
         "NICHOLE MARIE JAGELS,\n\n)\nNo. ED108783\n\n)\nAppellant,\n\n)\nAppeal from the Circuit Court of\n"
         "vs.\n\n)\nNo. 1711-CC00064\n\nSTATE OF MISSOURI,\n\n)\nHonorable Deborah J. Alessi\n\n)\n"
-        "Respondent.\n\n)\nFiled:  January 19, 2021\n\nIntroduction\n\nAppellant Nichole M. Jagels appeals. The "
+        "Respondent.\n\n)\nFiled:  January 19, 2021\n\nIntroduction\n\n"
+        "Appellant Nichole M. Jagels appeals. The "
         "court found that Jagels\u2019 pleas were knowing."
     )
     mentions = extract_entities(missouri)
@@ -448,7 +450,10 @@ def test_table_caption_columns_do_not_break_names_courts_or_roles():
     assert find(mentions, "ORG", "STATE OF MISSOURI")[0].role == "respondent"
     assert [m.start for m in find(mentions, "PERSON", "Jagels")] == [missouri.index("Jagels\u2019")]
 
-    tennessee = "Appeal from the Court of Workers\u2019\n)\nCompensation Claims\n)\nKenneth M. Switzer, Chief Judge\n)"
+    tennessee = (
+        "Appeal from the Court of Workers\u2019\n)\nCompensation Claims\n)\n"
+        "Kenneth M. Switzer, Chief Judge\n)"
+    )
     (court,) = find(extract_entities(tennessee), "COURT")
     assert court.text == "Court of Workers\u2019\n)\nCompensation Claims"
     assert court.normalized == "Court of Workers\u2019 Compensation Claims"

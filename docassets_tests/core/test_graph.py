@@ -160,7 +160,7 @@ def test_csv_files_have_neo4j_import_headers_and_every_row(graph):
     assert rows[document_node(ORDER)][1:] == ["order.pdf", "DOCUMENT", "Document"]
     assert any(r[1:] == ["Vanessa St. Pierre", "PERSON", "Entity;PERSON"] for r in nodes[1:])
     header = edges[0]
-    represents = next(dict(zip(header, r)) for r in edges[1:] if r[2] == "REPRESENTS")
+    represents = next(dict(zip(header, r, strict=True)) for r in edges[1:] if r[2] == "REPRESENTS")
     assert represents["count:int"] == "2"
     assert represents["sentence"] == "Michael J. Paul\nWOMBAT & PAUL LLP\nAttorneys for Plaintiff-Appellant"
     node_ids = set(rows)

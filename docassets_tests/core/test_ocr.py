@@ -84,9 +84,9 @@ def test_an_upside_down_scan_is_turned_upright_and_read():
 
     as_scanned = ocr_image(upside_down, orientation_below=None)
     assert "TENNESSEE BUREAU OF WORKERS" not in as_scanned.text
-    assert as_scanned.confidence < 45 and as_scanned.rotation == 0
+    assert as_scanned.confidence is not None and as_scanned.confidence < 45 and as_scanned.rotation == 0
 
     turned = ocr_image(upside_down)
     assert turned.rotation == 180
     assert "TENNESSEE BUREAU OF WORKERS" in turned.text and "summary judgment" in turned.text
-    assert turned.confidence > 85
+    assert turned.confidence is not None and turned.confidence > 85

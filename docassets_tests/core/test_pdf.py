@@ -120,7 +120,12 @@ def test_a_truncated_copy_of_a_real_pdf_is_unreadable(tmp_path, sample):
 def _encrypted_copy(tmp_path: Path, user_pw: str) -> Path:
     path = tmp_path / f"encrypted-{user_pw or 'empty'}.pdf"
     with pymupdf.open(SAMPLES / "tn-appeals-board-diaz-opinion.pdf") as doc:
-        doc.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="owner-secret", user_pw=user_pw)
+        doc.save(
+            path,
+            encryption=pymupdf.PDF_ENCRYPT_AES_256,  # type: ignore[attr-defined]  # set at import time
+            owner_pw="owner-secret",
+            user_pw=user_pw,
+        )
     return path
 
 
@@ -317,11 +322,11 @@ def test_pages_lying_on_their_side_or_upside_down_are_read_upright(tmp_path):
 
     assert order_page.method == "ocr"
     assert "TENNESSEE BUREAU OF WORKERS" in order_page.text and "Charles R. Goodwin" in order_page.text
-    assert order_page.ocr_confidence > 85
+    assert order_page.ocr_confidence is not None and order_page.ocr_confidence > 85
     assert map_page.method == "ocr"
     lines = map_page.text.splitlines()
     assert {"APPENDIX B", "OKLAHOMA", "ARKANSAS", "Tarrant Regional Water District"} <= set(lines)
-    assert map_page.ocr_confidence > 60
+    assert map_page.ocr_confidence is not None and map_page.ocr_confidence > 60
 
 
 @pytest.mark.slow
@@ -394,7 +399,9 @@ def test_cheap_bounds_decide_every_page_as_exact_counts_would():
         visible = _visible_chars(text)
         ratio = garbage / (word_count + garbage) if word_count + garbage else 0.0
 
-        def layer() -> _Layer:  # a fresh one each time: exact counts are cached once worked out
+        def layer(
+            text: str = text,
+        ) -> _Layer:  # a fresh one each time: exact counts are cached once worked out
             return _Layer(number=1, text=text, stamp=None, bates=None, body=text, bounds=_bounds(text))
 
         assert layer().has_words() == (word_count > 0), repr(text)

@@ -319,7 +319,7 @@ def _production(n_documents):
     out = []
     for d in range(n_documents):
         document_id = f"doc-{d:03d}"
-        rows = [("PERSON", people[(d + k) % len(people)]) for k in range(4)]
+        rows: list[tuple[str, ...]] = [("PERSON", people[(d + k) % len(people)]) for k in range(4)]
         rows += [("ORG", orgs[(d * 3 + k) % len(orgs)]) for k in range(3)]
         rows += [
             ("PERSON", "Mr. Paul", "Paul"),
@@ -334,7 +334,7 @@ def test_invariants_hold_on_a_production_and_survive_one_more_document():
     data = _production(40)
     first = resolve_mentions(data, project="wombat")
     assert sorted(first.links) == sorted(r.mention_id for r in data)
-    by_group = {}
+    by_group: dict[tuple[str, str, str], str] = {}
     for r in data:
         assert (
             by_group.setdefault((r.document_id, r.label, r.normalized), first.links[r.mention_id])
@@ -465,6 +465,7 @@ def test_labelled_name_variants_resolve_with_precision_first():
     """The gold sets of benchmarks/evaluate_resolution.py, tuning and held-out."""
     path = Path(__file__).resolve().parents[2] / "benchmarks" / "evaluate_resolution.py"
     spec = importlib.util.spec_from_file_location("evaluate_resolution", path)
+    assert spec is not None and spec.loader is not None, path
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     evaluate = module.evaluate

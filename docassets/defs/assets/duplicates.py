@@ -17,7 +17,7 @@ from docassets.core.duplicates import DuplicateFinder, content_words, duplicate_
 from docassets.defs.assets.project import PROJECT_AUTOMATION
 from docassets.defs.assets.text import ocr_text
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
-from docassets.frames import pages_from_frame
+from docassets.frames import pages_from_frame, records
 from docassets.storage import tables as t
 from docassets.storage.blobs import BlobStore
 
@@ -67,7 +67,8 @@ def document_duplicates(
     aside) and near-duplicates (MinHash LSH over word shingles), each grouped around a pivot."""
     tables, store, settings = database.tables(), blob_store.store(), pipeline.duplicates()
     workers = min(2, os.cpu_count() or 1)
-    rows, groups_by_kind = [], Counter()
+    rows: list[dict[str, object]] = []
+    groups_by_kind: Counter[str] = Counter()
     for project, document_ids in _completed_documents(tables).items():
         finder = DuplicateFinder(lambda document_id: content_words(_pages(store, document_id)), settings)
         pages = ((document_id, _pages(store, document_id)) for document_id in document_ids)
@@ -85,7 +86,8 @@ def document_duplicates(
         ]
         context.log.info(
             f"{project}: {len(document_ids)} documents, "
-            f"{sum(g.kind == 'exact' for g in groups)} exact and {sum(g.kind == 'near' for g in groups)} near groups"
+            f"{sum(g.kind == 'exact' for g in groups)} exact"
+            f" and {sum(g.kind == 'near' for g in groups)} near groups"
         )
     frame = pd.DataFrame(rows, columns=[c.name for c in t.document_duplicates.columns])
     yield dg.Output(
@@ -117,7 +119,7 @@ def inconsistent_links(frame: pd.DataFrame, tables: t.TableStore) -> list[str]:
     }
     members = set(zip(frame.document_id, frame.kind, strict=True))
     problems = []
-    for row in frame.itertuples():
+    for row in records(frame):
         if project_of.get(row.pivot_document_id) != row.project:
             problems.append(
                 f"{row.document_id}: pivot {row.pivot_document_id} is not a document of {row.project}"

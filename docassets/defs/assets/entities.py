@@ -64,8 +64,8 @@ def entity_mentions(
     chunks: dict[str, pd.DataFrame],
     database: DatabaseResource,
 ):
-    """People, organisations, places, dates, money, courts, case numbers, citations, statutes and Bates numbers;
-    with them, in the same transaction, the document's defined terms (table `defined_terms`)."""
+    """People, organisations, places, dates, money, courts, case numbers, citations, statutes and Bates
+    numbers; with them, in the same transaction, the document's defined terms (table `defined_terms`)."""
     extractor = EntityExtractor(load_pipeline())
     failures = StageFailures(context, database.tables(), "entity_mentions")
     frames, wrong_offsets, outside = {}, {}, {}
@@ -83,7 +83,7 @@ def entity_mentions(
                 {
                     "mentions": len(frame),
                     "by_label": dg.MetadataValue.json(
-                        {label: int(n) for label, n in frame.label.value_counts().items()}
+                        {str(label): int(n) for label, n in frame.label.value_counts().items()}
                     ),
                     "preview": dg.MetadataValue.md(
                         frame.head(10)[["label", "text", "normalized", "page_number", "role"]].to_markdown(
@@ -152,7 +152,7 @@ def relationships(
                 {
                     "relationships": len(frame),
                     "by_type": dg.MetadataValue.json(
-                        {t: int(n) for t, n in frame.type.value_counts().items()}
+                        {str(t): int(n) for t, n in frame.type.value_counts().items()}
                     ),
                     "preview": dg.MetadataValue.md(
                         frame[frame.type != "MENTIONS"]

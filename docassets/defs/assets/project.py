@@ -148,7 +148,8 @@ def _previous_links(tables: t.TableStore) -> dict[str, str]:
 def resolved_entities(
     context: dg.AssetExecutionContext, database: DatabaseResource, pipeline: PipelineSettings
 ):
-    """Canonical entities per project, stable ids across recomputation, and each mention's link to one of them."""
+    """Canonical entities per project, stable ids across recomputation, and each mention's link to one
+    of them."""
     tables = database.tables()
     as_of = datetime.now(UTC)
     previous = _previous_links(tables)
@@ -203,7 +204,9 @@ def resolved_entities(
         .head(10)
     )
     top = top.assign(
-        canonical_name=[display_name(label, name) for label, name in zip(top.label, top.canonical_name)]
+        canonical_name=[
+            display_name(label, name) for label, name in zip(top.label, top.canonical_name, strict=True)
+        ]
     )
     yield dg.Output(
         {"resolved_entities": entities, "entity_links": links},
@@ -215,7 +218,9 @@ def resolved_entities(
             "merges": len(merged),
             "splits": len(split),
             "merged_and_split": dg.MetadataValue.md(_id_changes(merged, split, entities)),
-            "by_label": dg.MetadataValue.json({k: int(v) for k, v in entities.label.value_counts().items()}),
+            "by_label": dg.MetadataValue.json(
+                {str(k): int(v) for k, v in entities.label.value_counts().items()}
+            ),
             "most_documents": dg.MetadataValue.md(
                 top[["label", "canonical_name", "document_count", "mention_count"]].to_markdown(index=False)
             ),
@@ -354,7 +359,7 @@ def entity_graph(context: dg.AssetExecutionContext, database: DatabaseResource):
                 row.chunk_index,
                 row.sentence,
                 row.confidence,
-                row.count,
+                row._mapping["count"],  # `row.count` is also the name of Row's tuple method
             )
         )
     for row in tables.stream(sa.select(t.document_duplicates)):
