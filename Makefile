@@ -32,8 +32,11 @@ demo: $(INSTALLED) system-packages
 	DOCASSETS_HOME=$(DEMO_HOME) DAGSTER_HOME=$(abspath $(DEMO_HOME))/dagster scripts/dagster-home.sh
 	DOCASSETS_HOME=$(DEMO_HOME) DAGSTER_HOME=$(abspath $(DEMO_HOME))/dagster $(BIN)/docassets process --project demo $(DEMO_FILES)
 
+# Spread over the cores (pytest-xdist): the slowest tests mostly wait on daemons and sensors.
+# Each worker has its own PostgreSQL database, S3 server and temporary folders. PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= auto
 test: $(INSTALLED) system-packages
-	scripts/with-test-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
+	scripts/with-test-postgres.sh $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The pure core without the slow tests: no database, S3 or Dagster, about a minute of CPU.
 test-fast: $(INSTALLED) system-packages
