@@ -20,6 +20,7 @@ from docassets.core import (
     pdf,
     relationships,
     resolution,
+    text_quality,
 )
 
 
@@ -32,7 +33,7 @@ def code_version(*modules: ModuleType, extra: str = "") -> str:
     return digest.hexdigest()[:16]
 
 
-TEXT_VERSION = code_version(pdf, ocr, bates)
+TEXT_VERSION = code_version(pdf, ocr, text_quality, bates)
 CHUNKS_VERSION = code_version(chunking)
 MENTIONS_VERSION = code_version(
     entities, legal_rules, defined_terms, chunking, bates, extra=entities.DEFAULT_MODEL
