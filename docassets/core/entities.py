@@ -30,12 +30,16 @@ Span conventions: no leading article, role word or title ("the Exchange Act" -> 
 "Judge David F. Hensley" -> "David F. Hensley"), no trailing punctuation other than the period of
 an abbreviation ("ACME CORP.", "U.S.", "N.A."), never across a blank line; provisions whole
 ("Rule 12b-1", not "Rule 12"). A role word or a common noun alone is no name (`_descriptive`:
-"Company", "Executive", "Funds" when the document writes "funds"; "Class A Common Stock").
+"Company", "Executive", "Funds" when the document writes "funds"; "Class A Common Stock"), nor is
+a phrase of common words without an organisation's head ("Net Proceeds", "Board of Directors"),
+a phrase the document also writes in lower case, or a document's or account line's name
+("Master Recapitalization Agreement", "Non-Investment Income"). A common given name and a
+surname labelled ORG with no organisation's word is a PERSON (`_person_shaped`: "Ruben Diaz").
 
 Defined terms (`defined_terms.py`, applied to the whole document last): uses of a defined term
 become mentions of the party it defines; a term that defines no named party is dropped.
-Short citations ("Id.", "550 U.S. at 555") are normalized to their antecedent in the document
-(`resolve_short_citations`); an "Id." without one is dropped.
+Short citations ("Id.", "550 U.S. at 555", "Twombly, supra, at 556") are normalized to their
+antecedent in the document (`resolve_short_citations`); an "Id." or supra without one is dropped.
 
 Layout first: page and line numbers, running heads (`chunking.page_noise`, found across the pages
 of a document) and a table caption's ")" columns are blanked out (same length, so offsets hold)
