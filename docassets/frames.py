@@ -22,6 +22,8 @@ PAGE_SCHEMA = pa.schema(
         ("ocr_confidence", pa.float64()),
         ("bates", pa.string()),
         ("stamp", pa.string()),
+        ("layer_score", pa.float64()),
+        ("ocr_score", pa.float64()),
     ]
 )
 PAGE_COLUMNS = PAGE_SCHEMA.names
@@ -112,10 +114,14 @@ def pages_frame(document_id: str, pages: Sequence[Page]) -> pd.DataFrame:
             "ocr_confidence": p.ocr_confidence,
             "bates": p.bates,
             "stamp": p.stamp,
+            "layer_score": p.layer_score,
+            "ocr_score": p.ocr_score,
         }
         for p in pages
     ]
-    return pd.DataFrame(rows, columns=PAGE_COLUMNS).astype({"ocr_confidence": "float64"})
+    return pd.DataFrame(rows, columns=PAGE_COLUMNS).astype(
+        {"ocr_confidence": "float64", "layer_score": "float64", "ocr_score": "float64"}
+    )
 
 
 class PagesParquetWriter:
@@ -177,6 +183,9 @@ def pages_from_frame(frame: pd.DataFrame) -> list[Page]:
             ocr_confidence=row.ocr_confidence,
             bates=row.bates,
             stamp=row.stamp,
+            # pages read before the scores were recorded have no such columns
+            layer_score=getattr(row, "layer_score", None),
+            ocr_score=getattr(row, "ocr_score", None),
         )
         for row in records(frame.sort_values("page_number"))
     ]

@@ -13,7 +13,16 @@ def test_every_extraction_stage_declares_the_version_of_its_rules():
         for asset in ASSETS
         for key, version in asset.code_versions_by_key.items()
     }
-    stages = ["ocr_text", "chunks", "entity_mentions", "relationships", "resolved_entities", "entity_graph"]
+    stages = [
+        "ocr_text",
+        "chunks",
+        "entity_mentions",
+        "relationships",
+        "search_index",
+        "resolved_entities",
+        "entity_graph",
+        "document_duplicates",
+    ]
     assert all(versions[stage] for stage in stages), versions
     assert len({versions[stage] for stage in stages}) == len(stages), "each stage has its own rules"
     assert versions["entity_mentions"] == MENTIONS_VERSION

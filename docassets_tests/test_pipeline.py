@@ -23,6 +23,7 @@ from docassets.local_run import LocalPipeline, process_files
 from docassets.storage.registry import upload_document
 
 from .conftest import sample
+from .old_ocr import garbled_lines, page_text, scan_with_layer
 
 
 @pytest.fixture
@@ -68,6 +69,28 @@ def test_a_scanned_order_is_read_chunked_and_its_entities_found(pipeline):
     text = " ".join(rows(pipeline, "chunks", document).text)
     assert "Workers" in text and "Compensation" in text
     assert {"DATE", "PERSON"} <= set(mentions.label)
+
+
+def test_a_scan_under_a_poor_old_ocr_layer_yields_the_entities_of_a_fresh_ocr(pipeline, tmp_path):
+    layer = garbled_lines(page_text("tn-appeals-board-diaz-opinion.pdf", 0), rate=0.3)
+    scan = scan_with_layer("tn-appeals-board-diaz-opinion.pdf", 0, layer, tmp_path / "diaz-old-ocr.pdf")
+    document = pipeline.add_document(scan, project="old-ocr")
+    assert pipeline.run_document(document)
+
+    materialization = (
+        pipeline.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey("ocr_text"), asset_partitions=[document]), limit=1
+        )
+        .records[0]
+        .asset_materialization
+    )
+    assert materialization.metadata["text_layers_replaced_by_ocr"].value == 1
+    preview = materialization.metadata["preview"].value
+    assert "layer_score" in preview and "ocr_score" in preview
+    mentions = rows(pipeline, "entity_mentions", document)
+    found = set(zip(mentions.text, mentions.label, strict=True))
+    assert {("Create and Construct, LLC", "ORG"), ("Kenneth M. Switzer", "PERSON")} <= found
+    assert not {text for text, _ in found} & {"Ruben Dlaz", "Swltzer", "Create and Construet"}
 
 
 def test_rematerializing_a_document_replaces_its_rows(pipeline):

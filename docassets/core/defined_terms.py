@@ -31,7 +31,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from docassets.core.legal_rules import collapse_ws
@@ -246,16 +246,21 @@ def _page_of(starts: Sequence[int], offset: int) -> int:
 
 
 def find_defined_terms(
-    text: str, mentions: Sequence[Mention], page_starts: Sequence[int] = (0,)
+    text: str,
+    mentions: Sequence[Mention],
+    page_starts: Sequence[int] = (0,),
+    generic: Callable[[str], bool] = lambda name: False,
 ) -> list[DefinedTerm]:
     """The document's definitions with their referents; `mentions` are its entity mentions and
-    `page_starts` the offsets where its pages start (page numbers count from 1)."""
+    `page_starts` the offsets where its pages start (page numbers count from 1). `generic` tells
+    a phrase of common words ("Higher Education", "Public Sector") that names no organisation: a
+    short name defined for one (a business segment's "HE") names no entity."""
     ordered = sorted(mentions, key=lambda m: (m.end, m.start))
     ends = [m.end for m in ordered]
     out = []
     for d in _definitions(text):
         before = ordered[: bisect.bisect_right(ends, d.at)]
-        group = _referent(text, d, before)
+        group = [m for m in _referent(text, d, before) if m.method != REFERENT_METHOD or not generic(m.text)]
         if not d.quoted and not group:
             continue  # a parenthesis without quotes defines nothing unless it names a short name
         label = normalized = None

@@ -47,12 +47,16 @@ Span conventions: no leading article, role word or title ("the Exchange Act" -> 
 "Judge David F. Hensley" -> "David F. Hensley"), no trailing punctuation other than the period of
 an abbreviation ("ACME CORP.", "U.S.", "N.A."), never across a blank line; provisions whole
 ("Rule 12b-1", not "Rule 12"). A role word or a common noun alone is no name (`_descriptive`:
-"Company", "Executive", "Funds" when the document writes "funds"; "Class A Common Stock").
+"Company", "Executive", "Funds" when the document writes "funds"; "Class A Common Stock"), nor is
+a phrase of common words without an organisation's head ("Net Proceeds", "Board of Directors"),
+a phrase the document also writes in lower case, or a document's or account line's name
+("Master Recapitalization Agreement", "Non-Investment Income"). A common given name and a
+surname labelled ORG with no organisation's word is a PERSON (`_person_shaped`: "Ruben Diaz").
 
 Defined terms (`defined_terms.py`, applied to the whole document last): uses of a defined term
 become mentions of the party it defines; a term that defines no named party is dropped.
-Short citations ("Id.", "550 U.S. at 555") are normalized to their antecedent in the document
-(`resolve_short_citations`); an "Id." without one is dropped.
+Short citations ("Id.", "550 U.S. at 555", "Twombly, supra, at 556") are normalized to their
+antecedent in the document (`resolve_short_citations`); an "Id." or supra without one is dropped.
 
 Layout first: page and line numbers, running heads (`chunking.page_noise`, found across the pages
 of a document) and a table caption's ")" columns are blanked out (same length, so offsets hold)
@@ -87,6 +91,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import importlib.resources
 import re
 from collections.abc import Iterable, Sequence
 
@@ -307,6 +312,21 @@ _NOT_ORG_HEADS = frozenset(
     plans prospectus statement statements report reports certificate certificates committee committees date
     period amendment policy program schedule form exhibit""".split()
 )
+# Head nouns of organisations' names: a capitalised phrase of common words ending in one may be a
+# name ("Federal Reserve Board", "Internal Revenue Service"); ending in another it is not ("Net Proceeds").
+ORG_HEADS = frozenset(
+    """company companie corporation corp incorporated bank trust fund commission service agency department
+    association group partner partnership authority bureau office council institute institution
+    university college school exchange reserve administration court tribunal union federation foundation
+    society club church hospital center centre laboratorie laboratory ministry division bancorp holding
+    industrie airline""".split()
+)
+# The heads of `_NOT_ORG_HEADS` that never end an organisation's name ("Securities" and "Notes" may),
+# and the line items of accounts ("Non-Investment Income", "Operating Expenses").
+_DOCUMENT_HEADS = frozenset(
+    """agreement agreements plan prospectus statement statements certificate amendment policy schedule exhibit
+    stock shares income expenses revenues liabilities earnings""".split()
+)
 # The roles parties play in agreements and filings; capitalised alone they refer to a party
 # ("the Company", "Executive", "Lessee"), they do not name one.
 PARTY_ROLE_NOUNS = frozenset(
@@ -325,12 +345,14 @@ _FUNCTION_WORDS = frozenset("of and the for a an in on to".split())
 
 
 # a lower-case word between spaces or punctuation, not part of an address such as "www.acme.com"
-_LOWER_WORD = re.compile(r"(?:(?<=[\s(\"\u201c])|^)([a-z][a-z'\-]*[a-z])(?=[\s,;:)!?\"\u201d]|\.(?:\s|$)|$)")
+_LOWER_WORD = re.compile(r"(?:(?<=[\s(\"\u201c])|^)([a-z][a-z'\-/]*[a-z])(?=[\s,;:)!?\"\u201d]|\.(?:\s|$)|$)")
 
 
 def lowercase_words(texts: Iterable[str]) -> frozenset[str]:
-    """The words a document writes in lower case: its common nouns ("company", "fund", "board")."""
-    return frozenset(w for text in texts for w in _LOWER_WORD.findall(text))
+    """The words a document writes in lower case: its common nouns ("company", "fund", "board"),
+    and the parts of its compounds ("broker-dealer": "broker", "dealer")."""
+    words = {w for text in texts for w in _LOWER_WORD.findall(text)}
+    return frozenset(words | {part for w in words for part in re.split(r"[-/]", w) if part})
 
 
 def common_words(phrase: str, lower_words: frozenset[str]) -> list[str] | None:
@@ -346,12 +368,90 @@ def common_words(phrase: str, lower_words: frozenset[str]) -> list[str] | None:
 
 def _descriptive(span: str, lower_words: frozenset[str]) -> bool:
     """A capitalised phrase of common words, no name: "Company", "Insured", "Funds", "Audit
-    Committee". Every word (not an acronym) is written in lower case elsewhere in the document;
-    one word, or a head that names no organisation (`_NOT_ORG_HEADS`)."""
+    Committee", "Net Proceeds", "Base Rate". Every word (not an acronym) is written in lower case
+    elsewhere in the document; one word, or a head that names no organisation (`_NOT_ORG_HEADS`)
+    or no kind of organisation at all (not in `ORG_HEADS`: "Bank", "Commission", "Fund")."""
     if collapse_ws(span).lower() in PARTY_ROLE_NOUNS:
         return True
     words = common_words(span, lower_words)
-    return words is not None and (len(words) == 1 or words[-1].lower() in _NOT_ORG_HEADS)
+    if words is None:
+        return False
+    # the head of "Board of Directors", "Preferred Shares of each Fund" is the word before "of"
+    head = (common_words(re.split(r"\s+of\s+", span)[0], lower_words) or words)[-1].lower()
+    return len(words) == 1 or head in _NOT_ORG_HEADS or head.removesuffix("s") not in ORG_HEADS
+
+
+_PERSON_SHAPE = re.compile(
+    r"(?P<given>[A-Z][a-z]+)(?:[ \t]+[A-Z]\.)?[ \t]+(?P<surname>[A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
+)
+
+
+@functools.cache
+def _given_names() -> frozenset[str]:
+    """Common given names: the US census lists that the `names` package ships (6,000 names)."""
+    folder = importlib.resources.files("names")
+    return frozenset(
+        line.split()[0].lower()
+        for kind in ("dist.male.first", "dist.female.first")
+        for line in folder.joinpath(kind).read_text(encoding="ascii").splitlines()
+        if line.strip()
+    )
+
+
+def _person_shaped(span: str, text: str, lower_words: frozenset[str]) -> bool:
+    """A name labelled ORG that reads as a person's: a common given name, perhaps an initial, and
+    a surname ("Ruben Diaz", "Kenneth M. Switzer"), no word of it a common noun of the document or
+    an organisation's head word, and the document never writes it with a legal form or "&"
+    after it ("Morgan Stanley & Co.")."""
+    shape = _PERSON_SHAPE.fullmatch(collapse_ws(span))
+    if shape is None or shape["given"].lower() not in _given_names():
+        return False
+    words = [w.lower() for w in (shape["given"], shape["surname"])]
+    if any(w in lower_words or w.removesuffix("s") in ORG_HEADS for w in words):
+        return False
+    return re.search(rf"{re.escape(span)}\s*(?:,\s*)?(?:&|{_LEGAL_FORM})", text) is None
+
+
+def _given_names_as_people(texts: Sequence[str], found: list[list[Candidate]]) -> list[list[Candidate]]:
+    """A lone given name the model labelled ORG is a person when the document names a person
+    with it ("Ruben" of "Ruben Diaz")."""
+    given = {
+        text[c.start : c.end].split()[0]
+        for text, kept in zip(texts, found, strict=True)
+        for c in kept
+        if c.label == "PERSON" and len(text[c.start : c.end].split()) > 1
+    }
+    return [
+        [
+            dataclasses.replace(c, label="PERSON")
+            if c.label == "ORG" and c.method == "spacy" and text[c.start : c.end] in given
+            else c
+            for c in kept
+        ]
+        for text, kept in zip(texts, found, strict=True)
+    ]
+
+
+def _written_in_lower_case(span: str, text: str) -> bool:
+    """Whether `text` also writes the capitalised phrase `span` all in lower case, as a common
+    noun phrase ("Investment Company" / "an investment company"): then it names no one."""
+    phrase = collapse_ws(span).lower()
+    if " " not in phrase or phrase == span:
+        return False
+    at = text.find(phrase)
+    while at >= 0:
+        end = at + len(phrase)
+        if (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return True
+        at = text.find(phrase, at + 1)
+    return False
+
+
+def _names_a_document(span: str) -> bool:
+    """A capitalised phrase whose head is a kind of document or security, with no legal form:
+    "Master Recapitalization Agreement", "Certificate of Amendment", "Class A Common Stock"."""
+    words = _WORD.findall(span)
+    return bool(words) and words[-1].lower() in _DOCUMENT_HEADS and not rules.looks_like_org(span)
 
 
 def _model_candidates(text: str, doc: Doc, lower_words: frozenset[str] = frozenset()) -> list[Candidate]:
@@ -383,7 +483,11 @@ def _model_candidates(text: str, doc: Doc, lower_words: frozenset[str] = frozens
         span = text[start:end]
         if label == "PERSON" and (rules.looks_like_org(span) or _FIRM_SUFFIX.search(span)):
             label = "ORG"
-        if _descriptive(span, lower_words):
+        elif label == "ORG" and _person_shaped(span, text, lower_words):
+            label = "PERSON"
+        if _descriptive(span, lower_words) or (
+            label in ("ORG", "PERSON") and (_names_a_document(span) or _written_in_lower_case(span, text))
+        ):
             continue
         out.append(Candidate(start, end, label, "", "spacy", SPACY_CONFIDENCE[label], MODEL_TIER, hint))
     return _merge_last_first(text, out)
@@ -496,7 +600,8 @@ def _role_prefixed_parties(text: str, model: list[Candidate]) -> list[Candidate]
     return out
 
 
-_NO_SUFFIX = r"(?!(?:LLC|LLP|PLLC|Inc|Corp|Co|Ltd|L\.L\.C|L\.L\.P)\b)"
+_LEGAL_FORM = r"(?:LLC|LLP|PLLC|Inc|Corp|Co|Ltd|L\.L\.C|L\.L\.P)\b"
+_NO_SUFFIX = rf"(?!{_LEGAL_FORM})"
 _FIRM_NAME = re.compile(
     rf"(?P<name>(?:{_NO_SUFFIX}[A-Z][\w'\u2019.\-]*|&)"
     rf"(?:(?:[ \t]+|[ \t]*\n[ \t]*)(?:{_NO_SUFFIX}[A-Z][\w'\u2019.\-]*|and|of|&)){{0,6}})"
@@ -771,7 +876,9 @@ class EntityExtractor:
         ]
         docs = self.nlp.pipe(masked, batch_size=self.batch_size, disable=self._disabled)
         lower_words = lowercase_words(masked)
-        found = [self._candidates(text, doc, lower_words) for text, doc in zip(masked, docs, strict=True)]
+        found = _given_names_as_people(
+            masked, [self._candidates(text, doc, lower_words) for text, doc in zip(masked, docs, strict=True)]
+        )
         aliases = _aliases(
             (text[c.start : c.end], c.label)
             for text, kept in zip(masked, found, strict=True)
@@ -787,9 +894,11 @@ class EntityExtractor:
             offset += len(page.text) + len(PAGE_SEPARATOR)
         text = document_text(pages)
         starts = [start for start, _ in page_spans(pages)]
-        terms = find_defined_terms(text, mentions, starts)
+        terms = find_defined_terms(
+            text, mentions, starts, generic=lambda name: _descriptive(name, lower_words)
+        )
         mentions, terms = apply_defined_terms(text, mentions, terms, starts, [page.bates for page in pages])
-        return Extraction(resolve_short_citations(mentions), terms)
+        return Extraction(resolve_short_citations(mentions, text), terms)
 
     def _candidates(self, text: str, doc: Doc, lower_words: frozenset[str]) -> list[Candidate]:
         found: list[Candidate] = []
@@ -948,20 +1057,23 @@ _SHORT_CITATION = re.compile(r"^(?P<volume>\d+)\s+(?P<reporter>.+?)\s+at\s+\d")
 _FULL_CITATION = re.compile(r"^(?P<volume>\d+)\s+(?P<reporter>.+)\s+\d+$")
 
 
-def resolve_short_citations(mentions: Sequence[Mention]) -> list[Mention]:
-    """Short-form citations named by their antecedent within the document: "Id." by the citation
-    before it, "550 U.S. at 555" by the full citation of volume 550 of U.S. An "Id." with no
-    antecedent in the document is dropped, so that it never joins documents."""
+def resolve_short_citations(mentions: Sequence[Mention], text: str = "") -> list[Mention]:
+    """Short-form citations named by their antecedent within the document `text`: "Id." by the
+    citation before it, "550 U.S. at 555" by the full citation of volume 550 of U.S., "Twombly,
+    supra, at 556" by the last full citation that the name "Twombly" comes before (within
+    `_CASE_NAME_CHARS`). An "Id." or supra with no antecedent in the document is dropped, so that
+    it never joins documents."""
     out: list[Mention] = []
     previous: Mention | None = None
     full: dict[tuple[str, str], Mention] = {}
     for m in mentions:
         if m.label == "CITATION":
             short = _SHORT_CITATION.match(m.normalized)
-            if m.normalized == "Id.":
-                if previous is None:
+            if m.normalized == "Id." or m.normalized.startswith(f"{rules.SUPRA} "):
+                antecedent = previous if m.normalized == "Id." else _supra_antecedent(m, full.values(), text)
+                if antecedent is None:
                     continue
-                m = dataclasses.replace(m, normalized=previous.normalized)
+                m = dataclasses.replace(m, normalized=antecedent.normalized)
             elif short and (antecedent := full.get((short["volume"], short["reporter"]))):
                 m = dataclasses.replace(m, normalized=antecedent.normalized)
             elif not short and (cited := _FULL_CITATION.match(m.normalized)):
@@ -969,6 +1081,21 @@ def resolve_short_citations(mentions: Sequence[Mention]) -> list[Mention]:
             previous = m
         out.append(m)
     return out
+
+
+_CASE_NAME_CHARS = 150  # how far before a full citation its case name is looked for
+
+
+def _supra_antecedent(supra: Mention, full: Iterable[Mention], text: str) -> Mention | None:
+    """The last full citation before `supra` whose case name, written between it and the
+    citation before it, holds the supra's name."""
+    name = re.compile(rf"\b{re.escape(supra.normalized.removeprefix(rules.SUPRA).strip())}\b")
+    cited = sorted((m for m in full if m.start < supra.start), key=lambda m: m.start)
+    for before, citation in reversed(list(zip([None, *cited], cited, strict=False))):
+        window = max(citation.start - _CASE_NAME_CHARS, before.end if before else 0)
+        if name.search(text, window, citation.start):
+            return citation
+    return None
 
 
 @functools.lru_cache(maxsize=4)

@@ -239,12 +239,15 @@ def find_case_numbers(text: str) -> list[Candidate]:
 # Citations and statutes found by eyecite
 
 _CASE_CITATION_TYPES = ("FullCaseCitation", "ShortCaseCitation", "IdCitation")
+SUPRA = "supra"  # how a supra citation's normalized form starts before it is resolved
 _CITATION_TRAILER = re.compile(r"(?:[\s,;:]+|,?\s+at)+$")
 _NOT_A_REPORTER = frozenset({"App."})  # "1 App. 24": a Joint Appendix page, not a reporter
 
 
 def find_citations(text: str) -> list[Candidate]:
-    """Case citations (full, short, Id.) as CITATION and statute citations as STATUTE (eyecite)."""
+    """Case citations (full, short, Id., supra) as CITATION and statute citations as STATUTE
+    (eyecite). A supra citation spans its case name ("Twombly, supra, at 556") and is normalized
+    "supra Twombly" until `entities.resolve_short_citations` names its antecedent."""
     if not text.strip():
         return []
     import eyecite
@@ -261,14 +264,21 @@ def find_citations(text: str) -> list[Candidate]:
             label, confidence = "CITATION", 0.9 if kind == "FullCaseCitation" else 0.8
             if (cite.groups or {}).get("reporter") in _NOT_A_REPORTER:
                 continue
+        elif kind == "SupraCitation" and cite.metadata.antecedent_guess:
+            label, confidence = "CITATION", 0.7
         else:
-            continue  # supra, unknown "§" citations (statute rules below cover sections)
-        start, end = cite.span()  # type: ignore[no-untyped-call]  # eyecite leaves it unannotated
+            continue  # unknown "§" citations (statute rules below cover sections)
+        # eyecite leaves span() and corrected_citation() unannotated
+        start, end = cite.full_span() if kind == "SupraCitation" else cite.span()  # type: ignore[no-untyped-call]
         trimmed = _CITATION_TRAILER.sub("", text[start:end])
         end = start + len(trimmed)
         if end <= start:
             continue
-        normalized = "Id." if kind == "IdCitation" else collapse_ws(cite.corrected_citation())  # type: ignore[no-untyped-call]  # as span()
+        if kind == "SupraCitation":
+            normalized = f"{SUPRA} {collapse_ws(cite.metadata.antecedent_guess)}"
+        else:
+            corrected = "Id." if kind == "IdCitation" else cite.corrected_citation()  # type: ignore[no-untyped-call]
+            normalized = collapse_ws(corrected)
         if label == "STATUTE":
             normalized = normalize_statute(normalized)
         out.append(Candidate(start, end, label, normalized, "eyecite", confidence))

@@ -25,6 +25,10 @@ class Page:
     ocr_confidence: float | None = None  # Tesseract's mean word confidence (0-100) on OCR pages
     bates: str | None = None  # e.g. "WOMBAT 000454"
     stamp: str | None = None  # a CM/ECF header such as "Case: 21-1298 Document: 42 Page: 1 ..."
+    # How well the text layer and a fresh OCR read (`docassets.core.text_quality.reading_score`,
+    # 0-1), where they were compared: a scanned page's layer, and every OCR reading.
+    layer_score: float | None = None
+    ocr_score: float | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,13 @@ Per page the decision is:
 3. It has enough characters but is garbage (a broken font encoding, a bad earlier OCR layer):
    the page is OCRed too and the text with more word-like tokens is kept; ties keep the text
    layer, whose characters are exact.
+3a. It has enough word-shaped characters, but the page is a scan and its layer is an old, poor
+   OCR ("tbe Distriet Conrt", "c0urt", stray "~"), which counting non-word tokens cannot see: a
+   scan's layer whose reading score (`docassets.core.text_quality.reading_score`: the share of
+   its checked words that are English words) is below `reocr_below` is OCRed again, and the
+   fresh OCR is kept only if it scores at least `reocr_margin` higher. Both scores are recorded
+   on the page (`Page.layer_score`, `Page.ocr_score`), the choice in `Page.method`. A scan whose
+   layer reads well keeps it unread by OCR, with its score recorded.
 4. An OCR page read with a mean confidence below `orientation_below` is checked for lying on
    its side or upside down (a landscape map in a portrait opinion) and, if it does, read again
    upright; the reading with the higher confidence is kept.
@@ -54,7 +61,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import pymupdf
 
@@ -67,6 +74,7 @@ from docassets.core.ocr import (
     ocr_image_file,
     write_page_image,
 )
+from docassets.core.text_quality import reading_score
 from docassets.settings import MAX_PAGE_MEGAPIXELS, OCR_TIMEOUT_SECONDS
 
 logger = logging.getLogger(__name__)
@@ -181,6 +189,15 @@ class ExtractionSettings:
     # "CONFIDENTIAL - SUBJECT TO PROTECTIVE ORDER" legend (36 characters) on every scanned
     # page, and a body of text has far more (the shortest sample text page has ~600).
     scan_text_chars: int = 200
+    # A scan's text layer that reads worse than this is compared with a fresh OCR. Text layers
+    # of typeset pages score 0.949-1.0 on the samples (the lowest: an opinion full of
+    # "subbasin"), Tesseract's reading of a clean scan 0.97-1.0; an old OCR with one word in
+    # three misread scores 0.64-0.71. Poor scans read
+    # poorly by any OCR (the scanned disclosure form: 0.77-0.86), so the fresh reading replaces
+    # the layer only if it scores `reocr_margin` higher: a different engine's reading of the
+    # same image differs by a point or two.
+    reocr_below: float = 0.93
+    reocr_margin: float = 0.03
     # OCR pages read with a lower mean confidence are checked for lying on their side or upside
     # down and read again upright (see `docassets.core.ocr`); None turns the check off.
     orientation_below: float | None = DEFAULT_ORIENTATION_BELOW
@@ -189,6 +206,11 @@ class ExtractionSettings:
     # the page refused (the defaults' reasons are in docassets.settings).
     max_page_megapixels: float = MAX_PAGE_MEGAPIXELS
     ocr_timeout_seconds: float | None = OCR_TIMEOUT_SECONDS
+
+
+# Why a page is OCRed: too little text (or a scan's legend), a garbage layer, or a scan's layer
+# that reads poorly (rule 3a): the last is decided by reading score, the others by word count.
+OcrReason = Literal["short", "garbage", "poor reading"]
 
 
 class _Bounds(NamedTuple):
@@ -218,6 +240,16 @@ class _Layer:
     @cached_property
     def visible_chars(self) -> int:  # of the body
         return _visible_chars(self.body)
+
+    @cached_property
+    def reading_score(self) -> float | None:  # of the body
+        return reading_score(self.body)
+
+    @property
+    def judged_score(self) -> float | None:
+        """The reading score if a decision worked it out (a scan's layer), else None: scoring
+        every text page would cost more than reading it."""
+        return self.__dict__.get("reading_score")  # where cached_property keeps it
 
     @cached_property
     def _counts(self) -> tuple[int, int]:
@@ -251,6 +283,7 @@ class _Slot:
     layer: _Layer
     page: Page | None = None
     future: Future[OcrResult] | None = None
+    reason: OcrReason | None = None
 
     def ocr(self) -> Future[OcrResult]:
         """The OCR of a page its text layer did not decide."""
@@ -491,7 +524,7 @@ def _extract(
             yield (
                 slot.page
                 if slot.page is not None
-                else _page_from_ocr(slot.layer, slot.ocr().result(), settings)
+                else _page_from_ocr(slot.layer, slot.ocr().result(), settings, slot.reason or "short")
             )
 
     with (
@@ -502,14 +535,14 @@ def _extract(
             for index in range(first_index, total):
                 page = _load_page(doc, index, name)
                 layer = _read_layer(page)
-                if _needs_ocr(page, layer, settings):
+                if reason := _needs_ocr(page, layer, settings):
                     _refuse_oversized(page, name, settings)
                     image = Path(images) / f"page-{index + 1}.bmp"
                     write_page_image(page, image, dpi=settings.dpi)
                     _forget_images()
                     future = pool.submit(_ocr, image, layer.number, name, settings)
                     running.add(future)
-                    pending.append(_Slot(layer, future=future))
+                    pending.append(_Slot(layer, future=future, reason=reason))
                 else:
                     pending.append(_Slot(layer, page=_page_from_layer(layer)))
                     finished()
@@ -553,24 +586,34 @@ def _read_layer(page: pymupdf.Page) -> _Layer:
     )
 
 
-def _needs_ocr(page: pymupdf.Page, layer: _Layer, settings: ExtractionSettings) -> bool:
+def _needs_ocr(page: pymupdf.Page, layer: _Layer, settings: ExtractionSettings) -> OcrReason | None:
+    """Why the page must be OCRed, or None when its text layer is kept unread by OCR."""
     too_short = not layer.has_visible_chars(settings.min_text_chars)
     garbage = layer.garbage_ratio_above(settings.max_garbage_ratio)
     if not too_short and not garbage:
-        # Good text -- unless it is a scan whose layer holds only a line or two: a production's
-        # "CONFIDENTIAL" legend, an exhibit label. OCR is kept only if it reads more words.
-        return (
-            not layer.has_visible_chars(settings.scan_text_chars) and _image_coverage(page) >= _SCAN_COVERAGE
-        )
+        # Good text -- unless it is a scan (listing a page's images costs ~2% of reading its
+        # text; measuring what they cover, only pages that have some) whose layer holds only a
+        # line or two (a production's "CONFIDENTIAL" legend, an exhibit label), or reads poorly.
+        if not _has_images(page) or _image_coverage(page) < _SCAN_COVERAGE:
+            return None
+        if not layer.has_visible_chars(settings.scan_text_chars):
+            return "short"
+        score = layer.reading_score
+        return "poor reading" if score is not None and score < settings.reocr_below else None
     # Too little text, or garbage: only what is drawn on the page could tell us more.
     # A garbage layer's own glyphs are drawn too (that is why it looked fine to its author).
-    # Images and drawings are looked for only here: on text pages that would cost more than
-    # reading the text.
-    return (
-        not too_short
-        or bool(page.get_images())  # type: ignore[no-untyped-call]  # pymupdf: no annotations
-        or bool(page.get_cdrawings())  # type: ignore[no-untyped-call]  # pymupdf: no annotations
-    )
+    # Drawings are looked for only here: on text pages that would cost more than reading the text.
+    if not too_short:
+        return "garbage"
+    return "short" if _has_images(page) or _has_drawings(page) else None
+
+
+def _has_images(page: pymupdf.Page) -> bool:
+    return bool(page.get_images())  # type: ignore[no-untyped-call]  # pymupdf: no annotations
+
+
+def _has_drawings(page: pymupdf.Page) -> bool:
+    return bool(page.get_cdrawings())  # type: ignore[no-untyped-call]  # pymupdf: no annotations
 
 
 def _image_coverage(page: pymupdf.Page) -> float:
@@ -585,22 +628,50 @@ def _image_coverage(page: pymupdf.Page) -> float:
     return min(covered / area, 1.0)
 
 
-def _page_from_layer(layer: _Layer) -> Page:
+def _page_from_layer(layer: _Layer, ocr_score: float | None = None) -> Page:
     if not layer.has_words():
-        return Page(number=layer.number, text="", method="empty", bates=layer.bates, stamp=layer.stamp)
-    return Page(number=layer.number, text=layer.text, method="text", bates=layer.bates, stamp=layer.stamp)
+        return Page(
+            number=layer.number,
+            text="",
+            method="empty",
+            bates=layer.bates,
+            stamp=layer.stamp,
+            ocr_score=ocr_score,
+        )
+    return Page(
+        number=layer.number,
+        text=layer.text,
+        method="text",
+        bates=layer.bates,
+        stamp=layer.stamp,
+        layer_score=layer.judged_score if ocr_score is None else layer.reading_score,
+        ocr_score=ocr_score,
+    )
 
 
-def _page_from_ocr(layer: _Layer, result: OcrResult, settings: ExtractionSettings) -> Page:
+def _page_from_ocr(layer: _Layer, result: OcrResult, settings: ExtractionSettings, reason: OcrReason) -> Page:
     ocr_text = _normalise(result.text)
     stamp = layer.stamp or find_stamp(ocr_text)
     bates = layer.bates or find_bates(ocr_text)
     ocr_body = _without_furniture(ocr_text, bates)
     ocr_words, ocr_garbage = _token_counts(ocr_body)
     ocr_readable = ocr_words > 0 and ocr_garbage / (ocr_words + ocr_garbage) <= settings.max_garbage_ratio
-    if not ocr_readable or ocr_words <= layer.words:
-        logger.debug("page %d: OCR read less than the text layer; keeping the text layer", layer.number)
-        return _page_from_layer(layer)
+    ocr_score = reading_score(ocr_body)
+    if reason == "poor reading":
+        layer_score = layer.reading_score or 0.0  # it was judged poor, so it has a score
+        better = ocr_readable and ocr_score is not None and ocr_score >= layer_score + settings.reocr_margin
+    else:
+        better = ocr_readable and ocr_words > layer.words
+    if not better:
+        logger.debug("page %d: OCR read no better than the text layer; keeping the text layer", layer.number)
+        return _page_from_layer(layer, ocr_score)
+    if reason == "poor reading":
+        logger.info(
+            "page %d: the text layer reads poorly (score %.3f); replaced by OCR (score %.3f)",
+            layer.number,
+            layer.reading_score,
+            ocr_score,
+        )
     text = ocr_text
     if layer.stamp and layer.stamp not in text:
         text = f"{layer.stamp}\n{text}"
@@ -613,6 +684,8 @@ def _page_from_ocr(layer: _Layer, result: OcrResult, settings: ExtractionSetting
         ocr_confidence=result.confidence,
         bates=bates,
         stamp=stamp,
+        layer_score=layer.reading_score if layer.has_words() else None,
+        ocr_score=ocr_score,
     )
 
 

@@ -812,6 +812,11 @@ def _cluster_people(
         local: list[int] = []
         for sig in sigs:
             fits = [c for c in local if all(_person_compatible(sig, m, settings) for m in strong_members[c])]
+            if len(fits) == 1 and not sig.suffix and all(m.suffix == "jr" for m in strong_members[fits[0]]):
+                # "Frederick W. Smith" beside "Frederick W. Smith Jr." may be the father (the elder
+                # is commonly written without "Sr."): the son only where its own document names him
+                ambiguous.append((sig, fits))
+                continue
             if len(fits) == 1:
                 cid = fits[0]
             elif not fits:

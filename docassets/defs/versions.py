@@ -7,12 +7,14 @@ materialized partitions as stale, and a backfill of the stale partitions brings 
 
 import hashlib
 import inspect
+from collections.abc import Callable
 from types import ModuleType
 
 from docassets.core import (
     bates,
     chunking,
     defined_terms,
+    duplicates,
     entities,
     graph,
     legal_rules,
@@ -20,19 +22,21 @@ from docassets.core import (
     pdf,
     relationships,
     resolution,
+    text_quality,
 )
+from docassets.frames import search_index_rows
 
 
-def code_version(*modules: ModuleType, extra: str = "") -> str:
-    """A short hash of the modules' source (in the order given) and `extra`."""
+def code_version(*sources: ModuleType | Callable[..., object], extra: str = "") -> str:
+    """A short hash of the modules' or functions' source (in the order given) and `extra`."""
     digest = hashlib.sha256()
-    for module in modules:
-        digest.update(inspect.getsource(module).encode("utf-8"))
+    for source in sources:
+        digest.update(inspect.getsource(source).encode("utf-8"))
     digest.update(extra.encode("utf-8"))
     return digest.hexdigest()[:16]
 
 
-TEXT_VERSION = code_version(pdf, ocr, bates)
+TEXT_VERSION = code_version(pdf, ocr, text_quality, bates)
 CHUNKS_VERSION = code_version(chunking)
 MENTIONS_VERSION = code_version(
     entities, legal_rules, defined_terms, chunking, bates, extra=entities.DEFAULT_MODEL
@@ -40,3 +44,5 @@ MENTIONS_VERSION = code_version(
 RELATIONSHIPS_VERSION = code_version(relationships)
 RESOLUTION_VERSION = code_version(resolution)
 GRAPH_VERSION = code_version(graph)
+SEARCH_INDEX_VERSION = code_version(search_index_rows)  # the rows; the index itself is the schema's
+DUPLICATES_VERSION = code_version(duplicates)

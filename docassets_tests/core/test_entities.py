@@ -604,3 +604,57 @@ def test_role_words_and_common_nouns_alone_are_no_entities():
     names = {m.text for m in extract_entities(text) if m.label in ("PERSON", "ORG", "LOCATION")}
     assert not names & {"Fund", "Board", "Executive", "Company"}
     assert {"Ruben Diaz", "Create and Construct, LLC"} <= names
+
+
+def test_supra_citations_are_named_by_the_case_they_shorten_and_never_stand_alone():
+    text = (
+        "In Bell Atlantic Corp. v. Twombly, 550 U.S. 544 (2007), the Court set the standard. In Ashcroft "
+        "v. Iqbal, 556 U.S. 662 (2009), it applied it. See Twombly, supra, at 556; Iqbal, supra, at 678. "
+        "Smith, supra, at 12, says the same."
+    )
+    citations = [(m.text, m.normalized) for m in extract_entities(text) if m.label == "CITATION"]
+    assert citations == [
+        ("550 U.S. 544", "550 U.S. 544"),
+        ("556 U.S. 662", "556 U.S. 662"),
+        ("Twombly, supra, at 556", "550 U.S. 544"),
+        ("Iqbal, supra, at 678", "556 U.S. 662"),
+    ], "Smith was never cited in full here: its supra has no antecedent and is dropped"
+
+
+def test_the_appeals_boards_parties_are_a_person_and_a_firm(extractor):
+    """spaCy labels the employee's name ORG on the caption and in the service list; a common
+    given name and a surname with no organisation's word is a person, and so is "Ruben" alone."""
+    mentions = extractor.extract_pages(pdf_pages("tn-appeals-board-diaz-opinion.pdf"))
+    names = {(collapse_ws(m.text), m.label) for m in mentions if m.label in ("PERSON", "ORG")}
+    assert {("Ruben Diaz", "PERSON"), ("Ruben", "PERSON"), ("Create and Construct, LLC", "ORG")} <= names
+    assert not {text for text, label in names if label == "ORG"} & {"Ruben Diaz", "Ruben"}
+
+
+def test_names_of_firms_that_read_like_a_persons_stay_organisations():
+    text = "Morgan Stanley & Co. LLC underwrote the notes; Morgan Stanley also advised the Board."
+    assert ("Morgan Stanley", "PERSON") not in {(m.text, m.label) for m in extract_entities(text)}
+
+
+def test_generic_capitalised_phrases_and_account_lines_are_no_organisations():
+    text = (
+        "The Net Proceeds of the offering, the net proceeds less fees, go to the Fund. The Investment "
+        "Company is an investment company under the Act. Each Independent Board member is independent "
+        "of the board. The Master Recapitalization Agreement was signed by Acme Holdings, Inc. and the "
+        "Federal Reserve Board. III A. Filer's Non-Investment Income"
+    )
+    orgs = {m.text for m in extract_entities(text) if m.label == "ORG"}
+    assert not orgs & {"Net Proceeds", "Investment Company", "Independent Board", "Non-Investment Income"}
+    assert not orgs & {"Master Recapitalization Agreement"}
+    assert {"Acme Holdings, Inc.", "Federal Reserve Board"} <= orgs
+
+
+def test_a_business_segments_short_name_is_no_organisation():
+    text = (
+        "We operate two segments, Higher Education (HE) and Public Sector (PS), through Acme Software Works "
+        "Corporation (ASWC). HE serves colleges and higher education; PS serves the public sector. ASWC "
+        "reports both."
+    )
+    mentions = extract_entities(text)
+    orgs = {m.text for m in mentions if m.label == "ORG"}
+    assert not orgs & {"HE", "PS", "Higher Education", "Public Sector"}
+    assert "ASWC" in orgs

@@ -10,6 +10,7 @@ import pymupdf
 import pytest
 
 from docassets.core.models import Page
+from docassets.core.ocr import ocr_image
 from docassets.core.pdf import (
     DocumentUnreadable,
     ExtractionSettings,
@@ -21,6 +22,7 @@ from docassets.core.pdf import (
     garbage_ratio,
     inspect_pdf,
 )
+from docassets_tests.old_ocr import garbled_lines, page_text, scan_with_layer
 
 SAMPLES = Path(__file__).parents[2] / "samples"
 IN_PROCESS = ExtractionSettings(workers=1)
@@ -409,3 +411,69 @@ def test_cheap_bounds_decide_every_page_as_exact_counts_would():
             assert layer().garbage_ratio_above(limit) == (ratio > limit), (repr(text), limit)
         for count in (1, 10, 25, 200):
             assert layer().has_visible_chars(count) == (visible >= count), (repr(text), count)
+
+
+# --- scans under an old OCR text layer ---------------------------------------------------------
+
+
+def test_a_scanned_opinion_under_a_poor_old_ocr_layer_is_read_again(tmp_path):
+    """One word in three misread ("Ruben Dlaz", "Swltzer", "c0mpany"): word-shaped, so the
+    garbage rule keeps such a layer; its reading score gives it away, and the fresh OCR is kept."""
+    layer = garbled_lines(page_text("tn-appeals-board-diaz-opinion.pdf", 0), rate=0.3)
+    path = scan_with_layer("tn-appeals-board-diaz-opinion.pdf", 0, layer, tmp_path / "diaz-scan.pdf")
+    assert garbage_ratio("\n".join(layer)) < IN_PROCESS.max_garbage_ratio
+    assert "Ruben Dlaz" in layer and "Kenneth M. Swltzer, Chief Judge" in layer
+
+    (read,) = extract_pages(path, name=path.name, settings=IN_PROCESS)
+
+    assert read.method == "ocr"
+    assert read.layer_score is not None and read.layer_score < 0.8
+    assert read.ocr_score is not None and read.ocr_score >= 0.95
+    assert "Ruben Diaz" in read.text and "Kenneth M. Switzer, Chief Judge" in read.text
+    assert "Create and Construct, LLC" in read.text
+
+
+def test_a_scanned_disclosure_form_under_a_poor_old_ocr_layer_is_read_again(tmp_path):
+    layer = garbled_lines(page_text("judicial-disclosure-lucero.pdf", 0), rate=0.3)
+    path = scan_with_layer("judicial-disclosure-lucero.pdf", 0, layer, tmp_path / "lucero-scan.pdf")
+
+    (read,) = extract_pages(path, name=path.name, settings=IN_PROCESS)
+
+    assert read.method == "ocr"
+    assert read.ocr_score is not None and read.layer_score is not None
+    assert read.ocr_score - read.layer_score >= IN_PROCESS.reocr_margin
+    assert "Carlos F Lucero" in read.text and "Financial Disclosure Report" in read.text
+
+
+def test_a_scan_under_a_good_ocr_layer_keeps_it_and_its_score_without_ocr(tmp_path):
+    words = page_text("judicial-disclosure-lucero.pdf", 0).splitlines()
+    path = scan_with_layer("judicial-disclosure-lucero.pdf", 0, words, tmp_path / "lucero-scan.pdf")
+
+    (read,) = extract_pages(path, name=path.name, settings=IN_PROCESS)
+
+    assert (read.method, read.ocr_confidence, read.ocr_score) == ("text", None, None)
+    assert read.layer_score is not None and read.layer_score >= IN_PROCESS.reocr_below
+    assert read.text.splitlines()[:5] == [line.strip() for line in words if line.strip()][:5]
+
+
+@pytest.mark.slow
+def test_a_poor_scan_keeps_an_old_ocr_layer_that_fresh_ocr_reads_no_better(tmp_path):
+    """A scanned disclosure form reads poorly by any OCR: its old layer (here Tesseract at
+    110 dpi) is compared with the fresh reading, which is not better by the margin, so the layer
+    stays, with both scores recorded."""
+    with pymupdf.open(SAMPLES / "judicial-disclosure-2014-scan.pdf") as doc:
+        old = ocr_image(doc[0].get_pixmap(dpi=110, colorspace=pymupdf.csGRAY).tobytes("png"))
+        doc.select([0])
+        scan = doc.tobytes()
+    with pymupdf.open("pdf", scan) as doc:
+        for row, line in enumerate(old.text.splitlines()):
+            doc[0].insert_text((36, 40 + 12 * row), line, fontsize=8, render_mode=3)
+        path = tmp_path / "disclosure-2014.pdf"
+        doc.save(path)
+
+    (read,) = extract_pages(path, name=path.name, settings=IN_PROCESS)
+
+    assert read.method == "text"
+    assert read.layer_score is not None and read.layer_score < IN_PROCESS.reocr_below
+    assert read.ocr_score is not None and read.ocr_score < read.layer_score + IN_PROCESS.reocr_margin
+    assert "FINANCIAL DISCLOSURE REPORT" in read.text

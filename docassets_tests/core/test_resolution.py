@@ -726,3 +726,15 @@ def test_a_form_repeated_across_many_documents_resolves_like_one_written_once():
     person = entity_of(result, "d0-m0")
     assert (person.mention_count, person.document_count) == (600, 300)
     assert person.aliases == ("Michael J. Paul", "Paul, Michael")
+
+
+def test_a_name_without_jr_is_the_son_only_where_its_own_document_names_him():
+    """The elder of a family is commonly written without "Sr.": a Jr. elsewhere in the project
+    does not make an unmarked name his, while in the Jr.'s own document it is his."""
+    founder = records("10-k", ("PERSON", "Frederick W. Smith"), ("PERSON", "SMITH, FREDERICK W."))
+    son = records("proxy", ("PERSON", "Frederick W. Smith Jr."), ("PERSON", "Fred Smith, Jr."))
+    memo = records("memo", ("PERSON", "Ray C. Mayo, Jr."), ("PERSON", "Ray C. Mayo"))
+    result = resolve_mentions(founder + son + memo, project="generations")
+    assert result.links["10-k-m0"] == result.links["10-k-m1"] != result.links["proxy-m0"]
+    assert result.links["proxy-m0"] == result.links["proxy-m1"]
+    assert result.links["memo-m0"] == result.links["memo-m1"]

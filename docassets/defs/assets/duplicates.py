@@ -17,6 +17,7 @@ from docassets.core.duplicates import DuplicateFinder, content_words, duplicate_
 from docassets.defs.assets.project import PROJECT_AUTOMATION
 from docassets.defs.assets.text import ocr_text
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
+from docassets.defs.versions import DUPLICATES_VERSION
 from docassets.frames import pages_from_frame, records
 from docassets.storage import tables as t
 from docassets.storage.blobs import BlobStore
@@ -47,6 +48,7 @@ def _pages(store: BlobStore, document_id: str):
     io_manager_key="table_io_manager",
     deps=[ocr_text],
     automation_condition=PROJECT_AUTOMATION,
+    code_version=DUPLICATES_VERSION,
     check_specs=[
         dg.AssetCheckSpec(
             "duplicate_groups_consistent",

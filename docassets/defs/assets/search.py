@@ -6,6 +6,7 @@ import pandas as pd
 from docassets.defs.failures import StageFailures
 from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import DatabaseResource
+from docassets.defs.versions import SEARCH_INDEX_VERSION
 from docassets.frames import search_index_rows
 
 
@@ -15,6 +16,7 @@ from docassets.frames import search_index_rows
     group_name="search",
     kinds={"sql"},
     io_manager_key="table_io_manager",
+    code_version=SEARCH_INDEX_VERSION,
     check_specs=[
         dg.AssetCheckSpec(
             "every_page_and_chunk_indexed",

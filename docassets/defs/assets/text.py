@@ -169,6 +169,8 @@ def _read_document(
             "text_layer_pages": methods.get("text", 0),
             "ocr_pages": methods.get("ocr", 0),
             "unreadable_pages": methods.get("empty", 0),
+            # an old OCR layer (or garbage) that a fresh OCR read better; both scores are on the page
+            "text_layers_replaced_by_ocr": int((ocr_pages.layer_score.notna()).sum()),
             "mean_ocr_confidence": float(ocr_pages.ocr_confidence.mean()) if len(ocr_pages) else None,
             "characters": characters,
             "pages_resumed": resumed,
@@ -244,7 +246,8 @@ class PageProgress:
 
 def _page_preview(frame: pd.DataFrame) -> str:
     preview = frame.head(5).assign(text=frame.text.str.slice(0, 80).str.replace("\n", " "))
-    return preview[["page_number", "method", "ocr_confidence", "bates", "text"]].to_markdown(index=False)
+    columns = ["page_number", "method", "ocr_confidence", "layer_score", "ocr_score", "bates", "text"]
+    return preview[columns].to_markdown(index=False)
 
 
 @dg.asset(
