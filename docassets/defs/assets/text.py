@@ -15,12 +15,24 @@ import pandas as pd
 from docassets.core.bates import bates_gaps
 from docassets.core.chunking import chunk_pages, coverage_gaps, document_text
 from docassets.core.pdf import ExtractionSettings, extract_pages
+from docassets.defs import groups
 from docassets.defs.checks import documents_check
+from docassets.defs.columns import parquet_metadata, table_metadata
 from docassets.defs.failures import StageFailures
+from docassets.defs.io_managers import document_file_key
 from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
+from docassets.defs.shown import blank_if_missing, blob_link, markdown_table
 from docassets.defs.versions import CHUNKS_VERSION, TEXT_VERSION
-from docassets.frames import PagesParquetWriter, chunks_frame, pages_frame, pages_from_frame, values
+from docassets.frames import (
+    PAGE_SCHEMA,
+    PagesParquetWriter,
+    chunks_frame,
+    pages_frame,
+    pages_from_frame,
+    values,
+)
+from docassets.storage import tables as t
 from docassets.storage.blobs import BlobStore, local_copy
 from docassets.storage.checkpoints import PageCheckpoints
 from docassets.storage.tables import TableStore
@@ -33,9 +45,10 @@ PREVIEW_CHARS = 80  # of each page's text kept in memory for the asset's preview
 @dg.asset(
     partitions_def=documents,
     backfill_policy=document_backfill,
-    group_name="text",
-    kinds={"pdf", "tesseract", "parquet"},
+    group_name=groups.TEXT,
+    kinds={"tesseract", "parquet"},
     io_manager_key="blob_io_manager",
+    metadata=parquet_metadata("ocr_text", PAGE_SCHEMA),
     code_version=TEXT_VERSION,
     check_specs=[
         dg.AssetCheckSpec(
@@ -169,13 +182,17 @@ def _read_document(
             "text_layer_pages": methods.get("text", 0),
             "ocr_pages": methods.get("ocr", 0),
             "unreadable_pages": methods.get("empty", 0),
-            "mean_ocr_confidence": float(ocr_pages.ocr_confidence.mean()) if len(ocr_pages) else None,
+            "mean_ocr_confidence": blank_if_missing(
+                ocr_pages.ocr_confidence.mean() if len(ocr_pages) else None
+            ),
             "characters": characters,
             "pages_resumed": resumed,
             "pages_read": read_now,
             "seconds": round(seconds, 2),
-            "pages_per_second": round(read_now / seconds, 2) if seconds else None,
-            "preview": dg.MetadataValue.md(_page_preview(pages)),
+            "pages_per_second": blank_if_missing(read_now / seconds if seconds else None),
+            "preview": _page_preview(pages),
+            "page_text": blob_link(store, document_file_key("ocr_text", document_id)),
+            "dagster/row_count": len(pages),
         },
         partition_key=document_id,
     )
@@ -242,17 +259,18 @@ class PageProgress:
         )
 
 
-def _page_preview(frame: pd.DataFrame) -> str:
+def _page_preview(frame: pd.DataFrame) -> dg.MetadataValue:
     preview = frame.head(5).assign(text=frame.text.str.slice(0, 80).str.replace("\n", " "))
-    return preview[["page_number", "method", "ocr_confidence", "bates", "text"]].to_markdown(index=False)
+    return markdown_table(preview[["page_number", "method", "ocr_confidence", "bates", "text"]])
 
 
 @dg.asset(
     partitions_def=documents,
     backfill_policy=document_backfill,
-    group_name="text",
-    kinds={"python", "sql"},
+    group_name=groups.TEXT,
+    kinds={"python"},
     io_manager_key="table_io_manager",
+    metadata=table_metadata(t.chunks),
     code_version=CHUNKS_VERSION,
     check_specs=[
         dg.AssetCheckSpec(
@@ -282,13 +300,12 @@ def chunks(
                     "chunks": len(frame),
                     "mean_tokens": float(frame.token_count.mean()) if len(frame) else 0.0,
                     "max_tokens": int(frame.token_count.max()) if len(frame) else 0,
-                    "preview": dg.MetadataValue.md(
-                        frame.head(3)
-                        .assign(text=frame.text.str.slice(0, 100).str.replace("\n", " "))[
-                            ["chunk_index", "page_start", "page_end", "token_count", "text"]
+                    "preview": markdown_table(
+                        frame.head(3).assign(text=frame.text.str.slice(0, 100).str.replace("\n", " "))[
+                            ["chunk_index", "page_start", "page_end", "bates_start", "token_count", "text"]
                         ]
-                        .to_markdown(index=False)
                     ),
+                    "dagster/row_count": len(frame),
                 },
                 partition_key=document_id,
             )
