@@ -13,7 +13,7 @@ from docassets.defs.assets.search import search_index
 from docassets.defs.assets.summary import document_summary
 from docassets.defs.assets.text import chunks, ocr_text
 from docassets.defs.io_managers import BlobIOManager, TableIOManager
-from docassets.defs.jobs import process_document
+from docassets.defs.jobs import process_document, update_projects
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.defs.sensors import project_automation, record_failed_documents, upload_sensor
 from docassets.settings import Settings
@@ -82,7 +82,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     kinds = storage_kinds(settings)
     return dg.Definitions(
         assets=[_with_storage_kind(asset, kinds) for asset in ASSETS],
-        jobs=[process_document],
+        jobs=[process_document, update_projects],
         sensors=[upload_sensor, project_automation, record_failed_documents],
         resources=build_resources(settings),
     )

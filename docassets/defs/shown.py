@@ -16,7 +16,7 @@ BLANK = ""  # what the UI shows for a value that does not apply (not `null`, not
 
 def blank_if_missing(value: float | None, digits: int = 2) -> float | str:
     """A number rounded for display, or a blank where there is none (a text page has no OCR confidence)."""
-    return BLANK if value is None or math.isnan(value) else round(value, digits)
+    return BLANK if value is None or math.isnan(value) else round(float(value), digits)
 
 
 def markdown_table(frame: pd.DataFrame) -> dg.MetadataValue:
