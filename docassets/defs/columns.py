@@ -7,8 +7,6 @@ import dagster as dg
 import pyarrow as pa
 import sqlalchemy as sa
 
-from docassets.frames import PAGE_SCHEMA
-from docassets.storage import tables as t
 
 # One meaning per column name, whichever table holds it; per-table meanings in TABLE_COLUMNS.
 COLUMNS = {
