@@ -211,12 +211,13 @@ def test_a_document_found_by_its_file_name_is_launched_and_shown_with_columns_co
     expect(page.get_by_text("Bates number of the first page covered").first).to_be_visible()
     page.screenshot(path=screenshots / "ui-6-columns.png", full_page=True)
 
-    # The checks of the page text, passed for this run.
+    # The checks of the page text, passed for this document's run.
     page.goto(f"{ui.url}/assets/ocr_text?view=checks")
     for check in ("every_page_accounted", "pages_readable", "bates_consecutive"):
         expect(page.get_by_text(check, exact=True).first).to_be_visible()
     expect(page.get_by_text("Passed").first).to_be_visible()
     expect(page.get_by_text("Failed")).to_have_count(0)
+    expect(_metadata_row(page, "documents")).to_contain_text(key)  # which documents the verdict covers
     page.screenshot(path=screenshots / "ui-7-checks.png")
 
     # The project's graph: its files linked, its picture one click away, its storage kind right.

@@ -78,7 +78,7 @@ def source_documents(
     # completed documents, leave it out until its new rows are all written.
     tables.replace_rows("document_summary", [], where={"document_id": list(frames)})
     yield dg.Output(frames)
-    yield failures.blocking_check("matches_upload", mismatches, checked=len(frames))
+    yield failures.blocking_check("matches_upload", mismatches, checked=frames)
     failures.raise_if_any()
 
 

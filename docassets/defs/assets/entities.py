@@ -110,10 +110,8 @@ def entity_mentions(
                 outside[document_id] = f"{unplaced} mentions outside every chunk"
     failures.raise_if_any()
     yield dg.Output(frames)
-    yield failures.blocking_check("offsets_reproduce_text", wrong_offsets, checked=len(frames))
-    yield documents_check(
-        "mentions_in_chunks", outside, checked=len(frames), severity=dg.AssetCheckSeverity.WARN
-    )
+    yield failures.blocking_check("offsets_reproduce_text", wrong_offsets, checked=frames)
+    yield documents_check("mentions_in_chunks", outside, checked=frames, severity=dg.AssetCheckSeverity.WARN)
     failures.raise_if_any()
 
 
@@ -176,5 +174,5 @@ def relationships(
                 unknown_endpoints[document_id] = ", ".join(map(str, list(unknown)[:5]))
     failures.raise_if_any()
     yield dg.Output(frames)
-    yield failures.blocking_check("endpoints_are_mentions", unknown_endpoints, checked=len(frames))
+    yield failures.blocking_check("endpoints_are_mentions", unknown_endpoints, checked=frames)
     failures.raise_if_any()

@@ -65,5 +65,5 @@ def search_index(
                 )
     failures.raise_if_any()
     yield dg.Output(rows)
-    yield failures.blocking_check("every_page_and_chunk_indexed", missing, checked=len(rows))
+    yield failures.blocking_check("every_page_and_chunk_indexed", missing, checked=rows)
     failures.raise_if_any()

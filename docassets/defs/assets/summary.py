@@ -72,4 +72,4 @@ def document_summary(
     failures.raise_if_any()
     tables.replace_rows("document_failures", [], where={"document_id": list(frames)})
     yield dg.Output(frames)
-    yield documents_check("stages_agree", disagreements, checked=len(frames))
+    yield documents_check("stages_agree", disagreements, checked=frames)

@@ -108,7 +108,7 @@ def ocr_text(
             path.unlink(missing_ok=True)
         raise
     yield dg.Output(files)
-    checked = len(files)
+    checked = list(files)
     yield failures.blocking_check("every_page_accounted", unaccounted, checked=checked)
     yield documents_check("pages_readable", unreadable, checked=checked, severity=dg.AssetCheckSeverity.WARN)
     yield documents_check("bates_consecutive", gaps, checked=checked, severity=dg.AssetCheckSeverity.WARN)
@@ -313,5 +313,5 @@ def chunks(
                 uncovered[document_id] = f"{len(gaps)} stretches of text in no chunk"
     failures.raise_if_any()
     yield dg.Output(frames)
-    yield failures.blocking_check("chunks_cover_text", uncovered, checked=len(frames))
+    yield failures.blocking_check("chunks_cover_text", uncovered, checked=frames)
     failures.raise_if_any()
