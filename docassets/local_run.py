@@ -14,10 +14,8 @@ from pathlib import Path
 import dagster as dg
 import sqlalchemy as sa
 
-from docassets.defs.assets.duplicates import document_duplicates
-from docassets.defs.assets.project import entity_graph, resolved_entities
 from docassets.defs.batching import consecutive, cut, partition_tags
-from docassets.defs.definitions import build_definitions, build_resources
+from docassets.defs.definitions import build_definitions
 from docassets.defs.failures import blamed_documents, settle_failed_run
 from docassets.defs.partitions import DOCUMENTS
 from docassets.frames import records
@@ -153,12 +151,8 @@ class LocalPipeline:
 
     def update_project_assets(self) -> bool:
         """Recompute resolved entities, duplicate groups and the graph over every completed document."""
-        return dg.materialize(
-            [resolved_entities, document_duplicates, entity_graph],
-            resources=build_resources(self.settings),
-            instance=self.instance,
-            run_config=QUIET,
-        ).success
+        job = self.definitions.resolve_job_def("update_projects")
+        return job.execute_in_process(instance=self.instance, run_config=QUIET).success
 
 
 def process_files(

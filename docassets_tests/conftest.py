@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import boto3
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import Browser, sync_playwright
 
 from docassets.settings import Settings
 
@@ -123,6 +124,26 @@ def new_bucket(endpoint: str) -> str:
     name = f"docassets-{uuid.uuid4().hex[:12]}"
     boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=name)
     return name
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package (scripts/ensure-system-packages.sh installs it)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright (no browser download)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """$DOCASSETS_SCREENSHOTS (docs/screenshots for the README's pictures), else a temporary folder."""
+    folder = Path(os.environ.get("DOCASSETS_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture

@@ -67,3 +67,8 @@ def test_run_keys_identify_the_runs_owed():
     later = [record("a"), replace(record("b"), run_owed_at=datetime.now(UTC))]
     _, rerun = plan_runs(later, [], max_per_run=25, spread=1)
     assert first[0].run_request().run_key == again[0].run_request().run_key != rerun[0].run_request().run_key
+
+
+def test_a_run_names_its_file_on_the_runs_page():
+    _, runs = plan_runs([record("a"), record("b"), record("c")], [], max_per_run=25, spread=2)
+    assert [run.run_request().tags["docassets/file"] for run in runs] == ["a.pdf and 1 more", "c.pdf"]

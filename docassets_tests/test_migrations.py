@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -181,3 +182,29 @@ def test_a_new_table_gets_its_revision_from_one_command(tmp_path, monkeypatch):
         metadata.remove(added)
     assert written.name.startswith(f"{following}_add_privilege_log")
     assert 'op.create_table(\n        "privilege_log"' in written.read_text()  # formatted by ruff
+
+
+def test_widening_document_ids_keeps_sqlite_full_text_search(tmp_path):
+    """Revision 0004 rebuilds SQLite's search_index (SQLite cannot retype a column in place): its
+    full-text index still finds the rows written before, and follows rows written after."""
+    url = f"sqlite:///{tmp_path / 'docassets.db'}"
+    matches = sa.text("SELECT count(*) FROM search_index_fts WHERE search_index_fts MATCH 'wombat'")
+    insert = sa.text(
+        "INSERT INTO search_index (document_id, level, number, project, page_start, page_end, text)"
+        " VALUES (:document, 'page', 1, 'p', 1, 1, :text)"
+    )
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        command.upgrade(migrations.alembic_config(connection), "0003")
+        connection.execute(insert, {"document": str(uuid.uuid4()), "text": "a wombat before"})
+    engine.dispose()
+
+    store = TableStore(url)
+    assert store.migrate()[1] == migrations.head_revision()
+    with store.engine.begin() as connection:
+        assert connection.execute(matches).scalar() == 1
+        connection.execute(
+            insert, {"document": "p~" + "long-file-name-" * 7 + "0123abcd", "text": "a wombat after"}
+        )
+        assert connection.execute(matches).scalar() == 2
+    store.engine.dispose()

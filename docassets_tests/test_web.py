@@ -6,7 +6,6 @@ Screenshots go to $DOCASSETS_SCREENSHOTS when set (the README's pictures come fr
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -16,22 +15,12 @@ from pathlib import Path
 import pymupdf
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from docassets.search import search
 from docassets.web import PAGE_DPI, create_app
 
 from .search_matter import PROJECT
-
-CHROMIUM = "/usr/bin/chromium"  # Debian's package (scripts/ensure-system-packages.sh installs it)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -51,13 +40,6 @@ def site(postgres_matter) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("DOCASSETS_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _search(page: Page, query: str, entity: str = "", entity2: str = "", together: str = "page") -> None:

@@ -29,6 +29,7 @@ ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
 ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 PRIORITY_TAG = {"high": "10", "normal": "0", "low": "-10"}  # dagster/priority: higher runs first
 LANE_TAG = "docassets/lane"
+FILE_TAG = "docassets/file"  # the run's file name (the first one's, and how many more), for the Runs page
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class PlannedRun:
             "dagster/priority": PRIORITY_TAG[first.priority],
             "docassets/project": first.project,
             "docassets/documents": str(len(self.records)),
+            FILE_TAG: first.file_name
+            + (f" and {len(self.records) - 1} more" if len(self.records) > 1 else ""),
             LANE_TAG: self.lane,
             **({"docassets/batch": first.batch_id} if first.batch_id else {}),
         }

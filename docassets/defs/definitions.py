@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dagster as dg
+import sqlalchemy as sa
 
 from docassets.defs.assets.documents import source_documents
 from docassets.defs.assets.duplicates import document_duplicates
@@ -12,7 +13,7 @@ from docassets.defs.assets.search import search_index
 from docassets.defs.assets.summary import document_summary
 from docassets.defs.assets.text import chunks, ocr_text
 from docassets.defs.io_managers import BlobIOManager, TableIOManager
-from docassets.defs.jobs import process_document
+from docassets.defs.jobs import process_document, update_projects
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.defs.sensors import project_automation, record_failed_documents, upload_sensor
 from docassets.settings import Settings
@@ -63,10 +64,25 @@ def build_resources(settings: Settings) -> dict[str, object]:
     }
 
 
+def storage_kinds(settings: Settings) -> dict[str, str]:
+    """The kind shown for each IO manager's storage, as configured: no "s3" on a local folder."""
+    database = sa.make_url(settings.database_url).get_backend_name()
+    return {
+        "table_io_manager": "postgres" if database == "postgresql" else database,
+        "blob_io_manager": "s3" if settings.s3_bucket else "folder",
+    }
+
+
+def _with_storage_kind(asset: dg.AssetsDefinition, kinds: dict[str, str]) -> dg.AssetsDefinition:
+    kind = kinds[asset.get_io_manager_key_for_asset_key(asset.key)]
+    return asset.map_asset_specs(lambda spec: spec.merge_attributes(kinds={kind}))
+
+
 def build_definitions(settings: Settings) -> dg.Definitions:
+    kinds = storage_kinds(settings)
     return dg.Definitions(
-        assets=ASSETS,
-        jobs=[process_document],
+        assets=[_with_storage_kind(asset, kinds) for asset in ASSETS],
+        jobs=[process_document, update_projects],
         sensors=[upload_sensor, project_automation, record_failed_documents],
         resources=build_resources(settings),
     )

@@ -8,7 +8,7 @@ run's other documents again in a run without it (see `sensors.record_failed_docu
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -149,7 +149,7 @@ class StageFailures:
             self.failed[document_id] = described
 
     def blocking_check(
-        self, check_name: str, failing: Mapping[str, str], *, checked: int
+        self, check_name: str, failing: Mapping[str, str], *, checked: Collection[str]
     ) -> dg.AssetCheckResult:
         """The verdict of a check that later stages rely on. A document failing it fails the stage with
         the check's reason (raised by `raise_if_any`), instead of blocking every document of the run."""

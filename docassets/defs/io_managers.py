@@ -18,11 +18,17 @@ import pandas as pd
 
 from docassets.core.graph import graph_exports
 from docassets.defs.resources import BlobStoreResource, DatabaseResource
+from docassets.defs.shown import blob_link
 from docassets.storage.checkpoints import clear_checkpoints
 
 _Output = TypeVar("_Output")
 _Records = list[dict[str, Any]]  # row records, as `search_index` returns them
 _DocumentTables = pd.DataFrame | _Records | Mapping[str, pd.DataFrame | _Records]
+
+
+def document_file_key(asset: str, document_id: str) -> str:
+    """Where a per-document asset stored in the blob store keeps a document's Parquet file."""
+    return f"{asset}/{document_id}.parquet"
 
 
 def _by_document(context: dg.OutputContext, obj: Mapping[str, _Output]) -> Mapping[str, _Output]:
@@ -61,7 +67,7 @@ class TableIOManager(dg.ConfigurableIOManager):
             frames = {name: obj} if isinstance(obj, pd.DataFrame) else dict(obj)
             rows, where = {table: _records(frame) for table, frame in frames.items()}, None
         written = self.database.tables().replace_tables(rows, where)
-        context.add_output_metadata({f"rows_{table}": count for table, count in written.items()})
+        context.add_output_metadata(_written_metadata(name, written, per_run=context.has_asset_partitions))
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame | dict[str, pd.DataFrame]:
         tables = self.database.tables()
@@ -80,6 +86,18 @@ def _records(part: _DocumentTables) -> _Records:
     if isinstance(part, pd.DataFrame):
         return cast(_Records, part.to_dict(orient="records"))  # our columns are named by str
     return part
+
+
+def _written_metadata(name: str, written: Mapping[str, int], *, per_run: bool) -> dict[str, int]:
+    """Rows written. A run of several documents writes once for all of them, and Dagster shows this
+    metadata on each document's materialization, so there the counts are labelled as the run's
+    totals (each document's own `dagster/row_count` is set by its asset); a whole-table asset's
+    table is its row count."""
+    if per_run:
+        return {f"run_total_rows_{table}": count for table, count in written.items()}
+    return {
+        ("dagster/row_count" if table == name else f"rows_{table}"): count for table, count in written.items()
+    }
 
 
 def _split(frame: pd.DataFrame, keys: list[str]):
@@ -102,15 +120,18 @@ class BlobIOManager(dg.ConfigurableIOManager):
     ) -> None:
         store = self.blob_store.store()
         if not context.has_asset_partitions:
+            links = {}
             for project, graph in obj.items():
                 for file_name, data in graph_exports(graph).items():
-                    store.put_bytes(f"{self._base(context)}/{project}/{file_name}", data)
-            context.add_output_metadata({"location": f"{store.location.rstrip('/')}/{self._base(context)}/"})
+                    key = f"{self._base(context)}/{project}/{file_name}"
+                    store.put_bytes(key, data)
+                    links[f"{project} {file_name}"] = blob_link(store, key)
+            context.add_output_metadata(links)
             return
         by_document = _by_document(context, obj)
         try:
             for document_id, value in by_document.items():
-                key = f"{self._base(context)}/{document_id}.parquet"
+                key = document_file_key(self._base(context), document_id)
                 if isinstance(value, Path):
                     store.put_file(key, value)  # streamed; multipart on S3
                     # the batches checkpointed while it was written are not needed once it is stored
@@ -123,11 +144,10 @@ class BlobIOManager(dg.ConfigurableIOManager):
             for value in by_document.values():
                 if isinstance(value, Path):
                     value.unlink(missing_ok=True)
-        context.add_output_metadata({"location": f"{store.location.rstrip('/')}/{self._base(context)}/"})
 
     def load_input(self, context: dg.InputContext) -> dict[str, pd.DataFrame]:
         store = self.blob_store.store()
         return {
-            key: pd.read_parquet(io.BytesIO(store.get_bytes(f"{self._base(context)}/{key}.parquet")))
+            key: pd.read_parquet(io.BytesIO(store.get_bytes(document_file_key(self._base(context), key))))
             for key in context.asset_partition_keys
         }

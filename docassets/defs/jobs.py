@@ -7,6 +7,7 @@ starting interpreters, which would dominate a small document's run.
 
 import dagster as dg
 
+from docassets.defs import groups
 from docassets.defs.partitions import documents
 
 DOCUMENT_STAGES = dg.AssetSelection.assets(
@@ -29,5 +30,16 @@ process_document = dg.define_asset_job(
     op_retry_policy=dg.RetryPolicy(
         max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
     ),
-    description="Read, chunk and extract entities and relationships of documents.",
+    description="Read, chunk and extract entities and relationships of documents: one run per "
+    "document or a few documents, started by upload_sensor or from the launchpad.",
+)
+
+# What `docassets process` (and `make demo`) runs after the documents: a named job, so its runs are
+# not listed as Dagster's `__ephemeral_asset_job__`. (Declarative automation always launches its
+# runs in Dagster's implicit asset job; see `project_automation`.)
+update_projects = dg.define_asset_job(
+    "update_projects",
+    selection=dg.AssetSelection.groups(groups.PROJECT),
+    description="Across each project's completed documents: resolve entities, group duplicates and "
+    "draw the entity graph.",
 )

@@ -31,6 +31,7 @@ WATCHED_PREFIXES = (UPLOAD_PREFIX, INBOX_PREFIX)
 LISTING_PAGE = 1000  # objects listed per prefix per call: bounded work per request
 LISTING_PAGES_PER_TICK = 5  # then the listing resumes from the cursor on the next tick
 RUNS_PER_TICK = 500  # run requests per tick; the rest stay owed in the registry
+PROJECT_RUN_TAG = "docassets/project_run"  # on the runs that bring the project assets up to date
 
 
 def list_new_versions(context, store, tables, cursor: dict[str, str], max_bytes: int):
@@ -80,7 +81,14 @@ def _record(store, info: BlobInfo):
     return record_for(store.location, info.key, head) if head is not None else None
 
 
-@dg.sensor(job=process_document, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(
+    job=process_document,
+    minimum_interval_seconds=15,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Every 15 s: finds new PDFs (uploaded with `docassets submit`, or dropped under inbox/"
+    "<project>/), adds each as a document named after its project and file, and starts its run. "
+    "Its cursor is bookkeeping (where the listing got to, which runs were just requested): leave it.",
+)
 def upload_sensor(
     context: dg.SensorEvaluationContext,
     blob_store: BlobStoreResource,
@@ -126,12 +134,19 @@ project_automation = dg.AutomationConditionSensorDefinition(
     target=dg.AssetSelection.assets("resolved_entities", "entity_graph"),
     default_status=dg.DefaultSensorStatus.RUNNING,  # on from the start: no toggle to forget in the UI
     minimum_interval_seconds=30,
-    description="Brings resolved entities and the graph up to date once documents complete.",
+    description="Brings each project's entities, duplicates and graph up to date once its documents "
+    "complete. Dagster names these runs after its implicit asset job, which cannot be renamed; "
+    f"the tag {PROJECT_RUN_TAG}=update marks them.",
+    run_tags={PROJECT_RUN_TAG: "update"},
 )
 
 
 # Every job: a backfill launched from the UI runs the per-document assets outside `process_document`.
-@dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.run_failure_sensor(
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="When a document's run fails, records why against the document (see `docassets status`) "
+    "and queues again the other documents of that run.",
+)
 def record_failed_documents(context: dg.RunFailureSensorContext, database: DatabaseResource):
     """A run that failed leaves its cause against its documents, or, when it failed because of some
     of them, against those, and queues the others again."""

@@ -1,14 +1,18 @@
 """The document registry: which blob (key and version) each `documents` partition is.
 
-Uploads made by docassets live at `documents/<uuid>.pdf` and carry their project, file name,
+A document's id is also its partition key, so it is made for people to read and type in the
+Dagster UI: `<project>~<file stem>-<8 hex>`, e.g. `acme~Lease_2019-3f9a1c07` (see `document_key`).
+Uploads made by docassets live at `documents/<id>.pdf` and carry their project, file name,
 sha256, batch and priority as object metadata. Any other PDF dropped under `inbox/` gets a
-deterministic id (UUID5 of bucket, key and ETag), so listing twice never registers a file twice,
-and an overwritten object (new ETag) is a new version to process.
+deterministic suffix (from a UUID5 of bucket, key and ETag), so listing twice never registers a
+file twice, and an overwritten object (new ETag) is a new version to process. Documents
+registered before readable ids (plain UUIDs) keep their ids and keep working.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +30,15 @@ INBOX_PREFIX = "inbox/"
 DEFAULT_PROJECT = "default"
 PRIORITIES = ("high", "normal", "low")
 _NAMESPACE = uuid.UUID("6f1c1d3e-8a52-4c8e-9a57-2f0b7f0f4a11")
+# Characters a document id may hold: safe in Dagster partition keys (never ',', '[', ']' or '...',
+# which the UI's partition selections use), in blob keys, file names and URLs.
+PROJECT_SEPARATOR = "~"
+STEM_CHARS = 32  # of the file name kept in the id: the UI shows about 50 characters of a key
+SUFFIX_CHARS = 8  # hex digits that tell apart files of one project with the same name
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")  # '.' too: no '...' and no dots to confuse with extensions
+_DOCUMENT_KEY = re.compile(
+    rf"[A-Za-z0-9][A-Za-z0-9._-]*{PROJECT_SEPARATOR}[A-Za-z0-9_-]+-[0-9a-f]{{{SUFFIX_CHARS}}}"
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def document_key(project: str, file_name: str, unique: str) -> str:
+    """The id (and partition key) of a document: its project, its file name's stem with unsafe
+    characters as '_' and cut to `STEM_CHARS`, and the first hex digits of `unique`."""
+    stem = _UNSAFE.sub("_", PurePosixPath(file_name).stem).strip("_-")[:STEM_CHARS].rstrip("_-")
+    return f"{project}{PROJECT_SEPARATOR}{stem or 'document'}-{unique[:SUFFIX_CHARS]}"
+
+
 def upload_document(
     blobs: BlobStore,
     path: Path,
@@ -66,11 +86,11 @@ def upload_document(
     sha256: str | None = None,
     on_bytes: Callable[[int], None] | None = None,
 ) -> str:
-    """Store a local PDF as `documents/<uuid>.pdf` with its facts as object metadata."""
+    """Store a local PDF as `documents/<id>.pdf` with its facts as object metadata; return the id."""
     if priority not in PRIORITIES:
         raise ValueError(f"priority {priority!r} is not one of {', '.join(PRIORITIES)}")
     validated_project(project)
-    document_id = str(uuid.uuid4())
+    document_id = document_key(project, path.name, uuid.uuid4().hex)
     metadata = {
         "project": project,
         "file-name": path.name,
@@ -94,21 +114,23 @@ def record_for(location: str, key: str, head: BlobHead) -> DocumentRecord:
     """What a stored object is, from its key and version and (for uploads) its metadata."""
     path = PurePosixPath(key)
     metadata = head.metadata
-    if key.startswith(UPLOAD_PREFIX) and _is_uuid(path.stem):
-        document_id = path.stem
-    else:
-        document_id = str(uuid.uuid5(_NAMESPACE, f"{location}\0{key}\0{head.etag}"))
     inbox_folder = (
         path.parent.relative_to(INBOX_PREFIX.rstrip("/")).as_posix() if key.startswith(INBOX_PREFIX) else ""
     )
+    project = metadata.get("project") or (inbox_folder if inbox_folder not in ("", ".") else DEFAULT_PROJECT)
+    file_name = metadata.get("file-name") or path.name
+    if key.startswith(UPLOAD_PREFIX) and (_DOCUMENT_KEY.fullmatch(path.stem) or _is_uuid(path.stem)):
+        document_id = path.stem  # named by `upload_document` (a UUID before readable ids)
+    else:
+        unique = uuid.uuid5(_NAMESPACE, f"{location}\0{key}\0{head.etag}").hex
+        document_id = document_key(project, file_name, unique)
     priority = metadata.get("priority", "normal")
     return DocumentRecord(
         document_id=document_id,
         blob_key=key,
         etag=head.etag,
-        project=metadata.get("project")
-        or (inbox_folder if inbox_folder not in ("", ".") else DEFAULT_PROJECT),
-        file_name=metadata.get("file-name") or path.name,
+        project=project,
+        file_name=file_name,
         size_bytes=head.size,
         sha256=metadata.get("sha256"),
         batch_id=metadata.get("batch"),

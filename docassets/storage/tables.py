@@ -23,11 +23,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from docassets.settings import masked_url
 
 metadata = sa.MetaData()
+# A document id: `<project>~<file stem>-<suffix>` (storage/registry.py), or a UUID from before those.
+DOCUMENT_ID = sa.String(128)
 
 documents = sa.Table(
     "documents",  # the registry: every upload the sensor or the CLI has seen, one row per version
     metadata,
-    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("document_id", DOCUMENT_ID, primary_key=True),
     sa.Column("blob_key", sa.Text, nullable=False),
     sa.Column("etag", sa.Text, nullable=False),
     sa.Column("project", sa.Text, nullable=False),
@@ -57,7 +59,7 @@ batch_files = sa.Table(
     "batch_files",  # each file of a batch and the document it went to, duplicates included
     metadata,
     sa.Column("batch_id", sa.Text, primary_key=True),
-    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("document_id", DOCUMENT_ID, primary_key=True),
     sa.Column("file_name", sa.Text, nullable=False),
     sa.Column("outcome", sa.Text, nullable=False),  # queued | duplicate | reprocessing
 )
@@ -75,7 +77,7 @@ quarantine = sa.Table(
 source_documents = sa.Table(
     "source_documents",
     metadata,
-    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("document_id", DOCUMENT_ID, primary_key=True),
     sa.Column("project", sa.Text, nullable=False),
     sa.Column("file_name", sa.Text, nullable=False),
     sa.Column("blob_key", sa.Text, nullable=False),
@@ -88,7 +90,7 @@ source_documents = sa.Table(
 chunks = sa.Table(
     "chunks",
     metadata,
-    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("document_id", DOCUMENT_ID, primary_key=True),
     sa.Column("chunk_index", sa.Integer, primary_key=True),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("char_start", sa.Integer, nullable=False),
@@ -104,7 +106,7 @@ entity_mentions = sa.Table(
     "entity_mentions",
     metadata,
     sa.Column("mention_id", sa.Text, primary_key=True),
-    sa.Column("document_id", sa.String(36), nullable=False, index=True),
+    sa.Column("document_id", DOCUMENT_ID, nullable=False, index=True),
     sa.Column("chunk_index", sa.Integer),
     sa.Column("start", sa.Integer, nullable=False),
     sa.Column("end", sa.Integer, nullable=False),
@@ -122,7 +124,7 @@ defined_terms = sa.Table(
     # a document's definitions ("the Company" -> Acme Holdings, Inc.); written with its mentions
     "defined_terms",
     metadata,
-    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("document_id", DOCUMENT_ID, primary_key=True),
     sa.Column("term_index", sa.Integer, primary_key=True),
     sa.Column("term", sa.Text, nullable=False),
     sa.Column("start", sa.Integer, nullable=False),
@@ -140,7 +142,7 @@ defined_terms = sa.Table(
 relationships = sa.Table(
     "relationships",
     metadata,
-    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("document_id", DOCUMENT_ID, primary_key=True),
     sa.Column("relationship_index", sa.Integer, primary_key=True),
     sa.Column("type", sa.Text, nullable=False),
     sa.Column("source_label", sa.Text, nullable=False),
@@ -156,7 +158,7 @@ relationships = sa.Table(
 document_summary = sa.Table(
     "document_summary",
     metadata,
-    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("document_id", DOCUMENT_ID, primary_key=True),
     sa.Column("project", sa.Text, nullable=False),
     sa.Column("file_name", sa.Text, nullable=False),
     sa.Column("pages", sa.Integer, nullable=False),
@@ -187,7 +189,7 @@ entity_links = sa.Table(
     "entity_links",  # every mention's canonical entity; written with resolved_entities
     metadata,
     sa.Column("mention_id", sa.Text, primary_key=True),
-    sa.Column("document_id", sa.String(36), nullable=False, index=True),
+    sa.Column("document_id", DOCUMENT_ID, nullable=False, index=True),
     sa.Column("project", sa.Text, nullable=False),
     sa.Column("entity_id", sa.String(36), nullable=False, index=True),
 )
@@ -195,7 +197,7 @@ entity_links = sa.Table(
 search_index = sa.Table(
     "search_index",  # full text of every page and every chunk, for `docassets search` (see SEARCH_DDL)
     metadata,
-    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("document_id", DOCUMENT_ID, primary_key=True),
     sa.Column("level", sa.Text, primary_key=True),  # "page" | "chunk"
     sa.Column("number", sa.Integer, primary_key=True),  # the page number, or the chunk index
     sa.Column("project", sa.Text, nullable=False, index=True),
@@ -252,16 +254,16 @@ document_duplicates = sa.Table(
     "document_duplicates",
     metadata,
     sa.Column("project", sa.Text, nullable=False, index=True),
-    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("document_id", DOCUMENT_ID, primary_key=True),
     sa.Column("kind", sa.Text, primary_key=True),  # "exact" | "near"
-    sa.Column("pivot_document_id", sa.String(36), nullable=False, index=True),
+    sa.Column("pivot_document_id", DOCUMENT_ID, nullable=False, index=True),
     sa.Column("similarity", sa.REAL, nullable=False),  # Jaccard of word shingles with the pivot
 )
 
 document_failures = sa.Table(
     "document_failures",  # why a document's run failed, for `docassets status` and the UI
     metadata,
-    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("document_id", DOCUMENT_ID, primary_key=True),
     sa.Column("stage", sa.Text, nullable=False),
     sa.Column("error", sa.Text, nullable=False),
     sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False),
@@ -273,7 +275,7 @@ document_failures = sa.Table(
 document_progress = sa.Table(
     "document_progress",  # how far a long stage has got with a document, for `docassets status`
     metadata,
-    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("document_id", DOCUMENT_ID, primary_key=True),
     sa.Column("stage", sa.Text, nullable=False),
     sa.Column("pages_done", sa.Integer, nullable=False),
     sa.Column("pages_total", sa.Integer, nullable=False),

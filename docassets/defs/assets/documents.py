@@ -4,9 +4,13 @@ import dagster as dg
 import pandas as pd
 
 from docassets.core.pdf import DocumentUnreadable, inspect_pdf
+from docassets.defs import groups
+from docassets.defs.columns import table_metadata
 from docassets.defs.failures import StageFailures
 from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
+from docassets.defs.shown import blob_link
+from docassets.storage import tables as t
 from docassets.storage.blobs import local_copy
 from docassets.storage.registry import DocumentRecord, lookup
 
@@ -14,9 +18,10 @@ from docassets.storage.registry import DocumentRecord, lookup
 @dg.asset(
     partitions_def=documents,
     backfill_policy=document_backfill,
-    group_name="documents",
-    kinds={"pdf", "sql"},
+    group_name=groups.INGEST,
+    kinds={"pdf"},
     io_manager_key="table_io_manager",
+    metadata=table_metadata(t.source_documents),
     check_specs=[
         dg.AssetCheckSpec(
             "matches_upload",
@@ -37,7 +42,7 @@ def source_documents(
     Every document of the run is validated before any fails it, so that one run names every
     unreadable document and the next run holds only readable ones.
     """
-    tables = database.tables()
+    tables, store = database.tables(), blob_store.store()
     failures = StageFailures(context, tables, "source_documents")
     frames, mismatches = {}, {}
     for document_id in context.partition_keys:
@@ -53,6 +58,8 @@ def source_documents(
                     "size_mb": round(int(row.size_bytes) / 2**20, 2),
                     "sha256": row.sha256,
                     "encrypted": bool(row.encrypted),
+                    "pdf": blob_link(store, record.blob_key),
+                    "dagster/row_count": len(frame),
                 },
                 partition_key=document_id,
             )
@@ -71,7 +78,7 @@ def source_documents(
     # completed documents, leave it out until its new rows are all written.
     tables.replace_rows("document_summary", [], where={"document_id": list(frames)})
     yield dg.Output(frames)
-    yield failures.blocking_check("matches_upload", mismatches, checked=len(frames))
+    yield failures.blocking_check("matches_upload", mismatches, checked=frames)
     failures.raise_if_any()
 
 

@@ -14,8 +14,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from docassets.core.duplicates import DuplicateFinder, content_words, duplicate_links, fingerprints
+from docassets.defs import groups
 from docassets.defs.assets.project import PROJECT_AUTOMATION
 from docassets.defs.assets.text import ocr_text
+from docassets.defs.columns import table_metadata
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.defs.versions import DUPLICATES_VERSION
 from docassets.frames import pages_from_frame, records
@@ -43,9 +45,10 @@ def _pages(store: BlobStore, document_id: str):
 
 
 @dg.asset(
-    group_name="project",
-    kinds={"datasketch", "sql"},
+    group_name=groups.PROJECT,
+    kinds={"datasketch"},
     io_manager_key="table_io_manager",
+    metadata=table_metadata(t.document_duplicates),
     deps=[ocr_text],
     automation_condition=PROJECT_AUTOMATION,
     code_version=DUPLICATES_VERSION,

@@ -9,10 +9,13 @@ from docassets.core.chunking import document_text
 from docassets.core.entities import EntityExtractor, load_pipeline
 from docassets.core.models import Chunk, EntityKey, Mention
 from docassets.core.relationships import find_relationships
+from docassets.defs import groups
 from docassets.defs.checks import documents_check
+from docassets.defs.columns import table_metadata
 from docassets.defs.failures import StageFailures
 from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import DatabaseResource
+from docassets.defs.shown import markdown_table
 from docassets.defs.versions import MENTIONS_VERSION, RELATIONSHIPS_VERSION
 from docassets.frames import (
     chunks_from_frame,
@@ -23,6 +26,7 @@ from docassets.frames import (
     relationship_keys,
     relationships_frame,
 )
+from docassets.storage import tables as table_defs
 
 
 def chunk_of(mentions: list[Mention], chunks: list[Chunk]) -> list[int | None]:
@@ -40,9 +44,10 @@ def chunk_of(mentions: list[Mention], chunks: list[Chunk]) -> list[int | None]:
 @dg.asset(
     partitions_def=documents,
     backfill_policy=document_backfill,
-    group_name="entities",
-    kinds={"spacy", "sql"},
+    group_name=groups.ENTITIES,
+    kinds={"spacy"},
     io_manager_key="table_io_manager",
+    metadata=table_metadata(table_defs.entity_mentions),
     code_version=MENTIONS_VERSION,
     check_specs=[
         dg.AssetCheckSpec(
@@ -85,16 +90,16 @@ def entity_mentions(
                     "by_label": dg.MetadataValue.json(
                         {str(label): int(n) for label, n in frame.label.value_counts().items()}
                     ),
-                    "preview": dg.MetadataValue.md(
-                        frame.head(10)[["label", "text", "normalized", "page_number", "role"]].to_markdown(
-                            index=False
-                        )
+                    "preview": markdown_table(
+                        frame.head(10)[["label", "text", "normalized", "page_number", "bates", "role"]]
                     ),
-                    "defined_terms": dg.MetadataValue.md(
-                        terms[["term", "referent", "label", "page_number", "uses"]].to_markdown(index=False)
-                        if len(terms)
-                        else "No defined terms."
-                    ),
+                    "defined_terms": markdown_table(
+                        terms[["term", "referent", "label", "page_number", "uses"]]
+                    )
+                    if len(terms)
+                    else dg.MetadataValue.md("No defined terms."),
+                    "dagster/row_count": len(frame),
+                    "defined_terms_rows": len(terms),
                 },
                 partition_key=document_id,
             )
@@ -105,19 +110,18 @@ def entity_mentions(
                 outside[document_id] = f"{unplaced} mentions outside every chunk"
     failures.raise_if_any()
     yield dg.Output(frames)
-    yield failures.blocking_check("offsets_reproduce_text", wrong_offsets, checked=len(frames))
-    yield documents_check(
-        "mentions_in_chunks", outside, checked=len(frames), severity=dg.AssetCheckSeverity.WARN
-    )
+    yield failures.blocking_check("offsets_reproduce_text", wrong_offsets, checked=frames)
+    yield documents_check("mentions_in_chunks", outside, checked=frames, severity=dg.AssetCheckSeverity.WARN)
     failures.raise_if_any()
 
 
 @dg.asset(
     partitions_def=documents,
     backfill_policy=document_backfill,
-    group_name="entities",
-    kinds={"python", "sql"},
+    group_name=groups.ENTITIES,
+    kinds={"python"},
     io_manager_key="table_io_manager",
+    metadata=table_metadata(table_defs.relationships),
     code_version=RELATIONSHIPS_VERSION,
     check_specs=[
         dg.AssetCheckSpec(
@@ -154,11 +158,12 @@ def relationships(
                     "by_type": dg.MetadataValue.json(
                         {str(t): int(n) for t, n in frame.type.value_counts().items()}
                     ),
-                    "preview": dg.MetadataValue.md(
-                        frame[frame.type != "MENTIONS"]
-                        .head(10)[["type", "source_name", "target_name", "confidence"]]
-                        .to_markdown(index=False)
+                    "preview": markdown_table(
+                        frame[frame.type != "MENTIONS"].head(10)[
+                            ["type", "source_name", "target_name", "confidence"]
+                        ]
                     ),
+                    "dagster/row_count": len(frame),
                 },
                 partition_key=document_id,
             )
@@ -169,5 +174,5 @@ def relationships(
                 unknown_endpoints[document_id] = ", ".join(map(str, list(unknown)[:5]))
     failures.raise_if_any()
     yield dg.Output(frames)
-    yield failures.blocking_check("endpoints_are_mentions", unknown_endpoints, checked=len(frames))
+    yield failures.blocking_check("endpoints_are_mentions", unknown_endpoints, checked=frames)
     failures.raise_if_any()

@@ -30,7 +30,9 @@ from docassets.core.graph import (
 )
 from docassets.core.models import AliasEvidence, Entity
 from docassets.core.resolution import MentionRecord, resolve_mentions
+from docassets.defs import groups
 from docassets.defs.assets.entities import entity_mentions, relationships
+from docassets.defs.columns import table_metadata
 from docassets.defs.resources import DatabaseResource, PipelineSettings
 from docassets.defs.versions import GRAPH_VERSION, RESOLUTION_VERSION
 from docassets.storage import tables as t
@@ -124,10 +126,11 @@ def _previous_links(tables: t.TableStore) -> dict[str, str]:
 
 
 @dg.asset(
-    group_name="project",
-    kinds={"rapidfuzz", "sql"},
+    group_name=groups.PROJECT,
+    kinds={"rapidfuzz"},
     code_version=RESOLUTION_VERSION,
     io_manager_key="table_io_manager",
+    metadata=table_metadata(t.resolved_entities),
     deps=[entity_mentions],
     automation_condition=PROJECT_AUTOMATION,
     check_specs=[
@@ -291,8 +294,8 @@ def _node(document_id: str, label: str, name: str, entity_of_key: dict) -> str |
 
 
 @dg.asset(
-    group_name="project",
-    kinds={"networkx", "s3"},
+    group_name=groups.PROJECT,
+    kinds={"networkx"},
     code_version=GRAPH_VERSION,
     io_manager_key="blob_io_manager",
     deps=[relationships, resolved_entities, "document_duplicates"],

@@ -3,20 +3,23 @@
 import dagster as dg
 import pandas as pd
 
+from docassets.defs import groups
+from docassets.defs.columns import table_metadata
 from docassets.defs.failures import StageFailures
 from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import DatabaseResource
 from docassets.defs.versions import SEARCH_INDEX_VERSION
 from docassets.frames import search_index_rows
+from docassets.storage import tables as t
 
 
 @dg.asset(
     partitions_def=documents,
     backfill_policy=document_backfill,
-    group_name="search",
-    kinds={"sql"},
+    group_name=groups.TEXT,
     io_manager_key="table_io_manager",
     code_version=SEARCH_INDEX_VERSION,
+    metadata=table_metadata(t.search_index),
     check_specs=[
         dg.AssetCheckSpec(
             "every_page_and_chunk_indexed",
@@ -53,6 +56,7 @@ def search_index(
                     "pages": len(page_rows),
                     "chunks": chunk_rows,
                     "characters": sum(len(row["text"]) for row in page_rows),
+                    "dagster/row_count": len(indexed),
                 },
                 partition_key=document_id,
             )
@@ -63,5 +67,5 @@ def search_index(
                 )
     failures.raise_if_any()
     yield dg.Output(rows)
-    yield failures.blocking_check("every_page_and_chunk_indexed", missing, checked=len(rows))
+    yield failures.blocking_check("every_page_and_chunk_indexed", missing, checked=rows)
     failures.raise_if_any()

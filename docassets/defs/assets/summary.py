@@ -5,18 +5,21 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
+from docassets.defs import groups
 from docassets.defs.checks import documents_check
+from docassets.defs.columns import table_metadata
 from docassets.defs.failures import StageFailures
 from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import DatabaseResource
+from docassets.storage import tables as t
 
 
 @dg.asset(
     partitions_def=documents,
     backfill_policy=document_backfill,
-    group_name="documents",
-    kinds={"sql"},
+    group_name=groups.ENTITIES,
     io_manager_key="table_io_manager",
+    metadata=table_metadata(t.document_summary),
     deps=["search_index"],  # completed means searchable too
     check_specs=[
         dg.AssetCheckSpec(
@@ -58,7 +61,8 @@ def document_summary(
             }
             frames[document_id] = pd.DataFrame([row])
             context.add_asset_metadata(
-                {k: v for k, v in row.items() if isinstance(v, (int, str))}, partition_key=document_id
+                {**{k: v for k, v in row.items() if isinstance(v, (int, str))}, "dagster/row_count": 1},
+                partition_key=document_id,
             )
             has_text = bool(pages.text.str.strip().str.len().sum())
             if row["pages"] != int(source.page_count) or (row["chunks"] == 0 and has_text):
@@ -68,4 +72,4 @@ def document_summary(
     failures.raise_if_any()
     tables.replace_rows("document_failures", [], where={"document_id": list(frames)})
     yield dg.Output(frames)
-    yield documents_check("stages_agree", disagreements, checked=len(frames))
+    yield documents_check("stages_agree", disagreements, checked=frames)

@@ -15,12 +15,24 @@ import pandas as pd
 from docassets.core.bates import bates_gaps
 from docassets.core.chunking import chunk_pages, coverage_gaps, document_text
 from docassets.core.pdf import ExtractionSettings, extract_pages
+from docassets.defs import groups
 from docassets.defs.checks import documents_check
+from docassets.defs.columns import parquet_metadata, table_metadata
 from docassets.defs.failures import StageFailures
+from docassets.defs.io_managers import document_file_key
 from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
+from docassets.defs.shown import blank_if_missing, blob_link, markdown_table
 from docassets.defs.versions import CHUNKS_VERSION, TEXT_VERSION
-from docassets.frames import PagesParquetWriter, chunks_frame, pages_frame, pages_from_frame, values
+from docassets.frames import (
+    PAGE_SCHEMA,
+    PagesParquetWriter,
+    chunks_frame,
+    pages_frame,
+    pages_from_frame,
+    values,
+)
+from docassets.storage import tables as t
 from docassets.storage.blobs import BlobStore, local_copy
 from docassets.storage.checkpoints import PageCheckpoints
 from docassets.storage.tables import TableStore
@@ -33,9 +45,10 @@ PREVIEW_CHARS = 80  # of each page's text kept in memory for the asset's preview
 @dg.asset(
     partitions_def=documents,
     backfill_policy=document_backfill,
-    group_name="text",
-    kinds={"pdf", "tesseract", "parquet"},
+    group_name=groups.TEXT,
+    kinds={"tesseract", "parquet"},
     io_manager_key="blob_io_manager",
+    metadata=parquet_metadata("ocr_text", PAGE_SCHEMA),
     code_version=TEXT_VERSION,
     check_specs=[
         dg.AssetCheckSpec(
@@ -95,7 +108,7 @@ def ocr_text(
             path.unlink(missing_ok=True)
         raise
     yield dg.Output(files)
-    checked = len(files)
+    checked = list(files)
     yield failures.blocking_check("every_page_accounted", unaccounted, checked=checked)
     yield documents_check("pages_readable", unreadable, checked=checked, severity=dg.AssetCheckSeverity.WARN)
     yield documents_check("bates_consecutive", gaps, checked=checked, severity=dg.AssetCheckSeverity.WARN)
@@ -171,13 +184,17 @@ def _read_document(
             "unreadable_pages": methods.get("empty", 0),
             # an old OCR layer (or garbage) that a fresh OCR read better; both scores are on the page
             "text_layers_replaced_by_ocr": int((ocr_pages.layer_score.notna()).sum()),
-            "mean_ocr_confidence": float(ocr_pages.ocr_confidence.mean()) if len(ocr_pages) else None,
+            "mean_ocr_confidence": blank_if_missing(
+                ocr_pages.ocr_confidence.mean() if len(ocr_pages) else None
+            ),
             "characters": characters,
             "pages_resumed": resumed,
             "pages_read": read_now,
             "seconds": round(seconds, 2),
-            "pages_per_second": round(read_now / seconds, 2) if seconds else None,
-            "preview": dg.MetadataValue.md(_page_preview(pages)),
+            "pages_per_second": blank_if_missing(read_now / seconds if seconds else None),
+            "preview": _page_preview(pages),
+            "page_text": blob_link(store, document_file_key("ocr_text", document_id)),
+            "dagster/row_count": len(pages),
         },
         partition_key=document_id,
     )
@@ -244,18 +261,19 @@ class PageProgress:
         )
 
 
-def _page_preview(frame: pd.DataFrame) -> str:
+def _page_preview(frame: pd.DataFrame) -> dg.MetadataValue:
     preview = frame.head(5).assign(text=frame.text.str.slice(0, 80).str.replace("\n", " "))
     columns = ["page_number", "method", "ocr_confidence", "layer_score", "ocr_score", "bates", "text"]
-    return preview[columns].to_markdown(index=False)
+    return markdown_table(preview[columns])
 
 
 @dg.asset(
     partitions_def=documents,
     backfill_policy=document_backfill,
-    group_name="text",
-    kinds={"python", "sql"},
+    group_name=groups.TEXT,
+    kinds={"python"},
     io_manager_key="table_io_manager",
+    metadata=table_metadata(t.chunks),
     code_version=CHUNKS_VERSION,
     check_specs=[
         dg.AssetCheckSpec(
@@ -285,13 +303,12 @@ def chunks(
                     "chunks": len(frame),
                     "mean_tokens": float(frame.token_count.mean()) if len(frame) else 0.0,
                     "max_tokens": int(frame.token_count.max()) if len(frame) else 0,
-                    "preview": dg.MetadataValue.md(
-                        frame.head(3)
-                        .assign(text=frame.text.str.slice(0, 100).str.replace("\n", " "))[
-                            ["chunk_index", "page_start", "page_end", "token_count", "text"]
+                    "preview": markdown_table(
+                        frame.head(3).assign(text=frame.text.str.slice(0, 100).str.replace("\n", " "))[
+                            ["chunk_index", "page_start", "page_end", "bates_start", "token_count", "text"]
                         ]
-                        .to_markdown(index=False)
                     ),
+                    "dagster/row_count": len(frame),
                 },
                 partition_key=document_id,
             )
@@ -299,5 +316,5 @@ def chunks(
                 uncovered[document_id] = f"{len(gaps)} stretches of text in no chunk"
     failures.raise_if_any()
     yield dg.Output(frames)
-    yield failures.blocking_check("chunks_cover_text", uncovered, checked=len(frames))
+    yield failures.blocking_check("chunks_cover_text", uncovered, checked=frames)
     failures.raise_if_any()
