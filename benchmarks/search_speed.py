@@ -471,7 +471,7 @@ def measure_latency(engine: str, folder: Path) -> None:
                     f"(~{2 * pages / len(generator.entities):.0f} pages per entity; "
                     f"{loaded:.0f} s to load and index this step): two-term query + entity filter, "
                     f"{QUERIES} queries: p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms "
-                    f"(this process's CPU: p50 {latency['cpu_p50']:.1f} ms, p95 {latency['cpu_p95']:.1f} ms), "
+                    f"(CPU here: p50 {latency['cpu_p50']:.1f} ms, p95 {latency['cpu_p95']:.1f} ms), "
                     f"{latency['mean_hits']:.1f} hits on average",
                     flush=True,
                 )
