@@ -178,6 +178,7 @@ class _SqliteText:
     def _rowids(self, pages: sa.Select | Sequence[tuple[str, int]]) -> sa.Select:
         """The rowids of these pages (document id, page number)."""
         probed = t.search_index.alias("probed")
+        wanted: sa.ColumnElement[bool]
         if isinstance(pages, sa.Select):
             wanted = sa.tuple_(probed.c.document_id, probed.c.number).in_(pages)
         else:  # SQLite reads the whole index for a row value IN a list of constants
