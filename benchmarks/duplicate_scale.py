@@ -10,12 +10,14 @@ document, on one process, with nothing normalised or verified. Generation is not
 
     .venv/bin/python benchmarks/duplicate_scale.py --quick    # 10k and 20k documents (~5 min)
     .venv/bin/python benchmarks/duplicate_scale.py            # 10k, 50k and 100k documents
+    .venv/bin/python benchmarks/duplicate_scale.py --sizes 100000
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 import zlib
 
@@ -118,8 +120,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10k and 20k documents")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sizes", help="comma-separated document counts, instead of the modes' sizes")
     args = parser.parse_args()
     sizes = [10_000, 20_000] if args.quick else [10_000, 50_000, 100_000]
+    if args.sizes:
+        sizes = [int(size) for size in args.sizes.split(",")]
     print(
         f"| documents | words | planted | grouped | ours s ({args.workers} processes) | "
         "ms/document | growth | "
@@ -131,6 +136,12 @@ def main() -> None:
         documents, planted = generate(size)
         words = sum(len(p.text.split()) for _, pages in documents for p in pages)
         wall, grouped = ours(documents, args.workers)
+        load = os.getloadavg()[0]
+        print(
+            f"  ours: {size:,} documents in {wall:.1f} s (load average {load:.1f})",
+            file=sys.stderr,
+            flush=True,
+        )
         bare = bare_datasketch(documents)
         rate = wall / size
         first_rate = first_rate or rate

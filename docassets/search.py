@@ -126,7 +126,9 @@ class _PostgresText:
     def matches(self) -> sa.ColumnElement[bool]:
         return self.vector.op("@@")(self.query)
 
-    def ranked(self) -> sa.Select:
+    def ranked(self, within: sa.Select | None = None) -> sa.Select:
+        """`within` is left to the caller's conditions: PostgreSQL's planner starts from an entity's
+        pages by itself."""
         score = sa.func.ts_rank_cd(self.vector, self.query)
         return sa.select(t.search_index.c.document_id, t.search_index.c.number, score.label("score")).where(
             self.matches()
@@ -145,7 +147,14 @@ class _PostgresText:
 
 
 class _SqliteText:
-    """Full-text search through the FTS5 table `search_index_fts` (external content: `search_index`)."""
+    """Full-text search through the FTS5 table `search_index_fts` (external content: `search_index`).
+
+    FTS5 answers a MATCH either by listing every matching row (one pass, whose cost grows with the
+    project) or row by row for given rowids (about 0.1 ms a row; with bm25, which counts each
+    term's rows afresh for every lookup, 0.4 ms at 50,000 pages and growing). Snippets and chunks
+    are asked of a few rows, so those are looked up; the ranking lists the matches once and drops
+    those outside an entity's pages by rowid before anything else is read (benchmarks/search_speed.py).
+    """
 
     fts = sa.table("search_index_fts", sa.column("rowid"))
     fts_name: sa.ColumnClause[Any] = sa.literal_column("search_index_fts")
@@ -158,7 +167,7 @@ class _SqliteText:
         return self.fts_name.op("MATCH")(self.query)
 
     def matches(self) -> sa.ColumnElement[bool]:
-        return self.rowid.in_(sa.select(self.fts.c.rowid).where(self._match()))
+        return sa.exists().where(self.fts.c.rowid == self.rowid, self._match())
 
     def _joined(self, *columns) -> sa.Select:
         return (
@@ -167,17 +176,33 @@ class _SqliteText:
             .where(self._match())
         )
 
-    def ranked(self) -> sa.Select:
+    def _rowids(self, pages: sa.Select | Sequence[tuple[str, int]]) -> sa.Select:
+        """The rowids of these pages (document id, page number)."""
+        probed = t.search_index.alias("probed")
+        wanted: sa.ColumnElement[bool]
+        if isinstance(pages, sa.Select):
+            wanted = sa.tuple_(probed.c.document_id, probed.c.number).in_(pages)
+        else:  # SQLite reads the whole index for a row value IN a list of constants
+            wanted = sa.or_(*[(probed.c.document_id == d) & (probed.c.number == n) for d, n in pages])
+        return sa.select(sa.literal_column("probed.rowid")).where(probed.c.level == "page", wanted)
+
+    def ranked(self, within: sa.Select | None = None) -> sa.Select:
+        """`within`: (document id, page number) of the only pages that can be hits, such as an
+        entity's; the caller's conditions still hold."""
         index = t.search_index
-        return self._joined(
+        ranked = self._joined(
             index.c.document_id, index.c.number, (-sa.func.bm25(self.fts_name)).label("score")
         )
+        if within is None:
+            return ranked
+        # `+ 0`: a test on each listed match, not a rowid constraint FTS5 would look up row by row
+        return ranked.where((self.fts.c.rowid + 0).in_(self._rowids(within)))
 
     def snippets(self, keys: Sequence[tuple[str, int]]) -> sa.Select:
         index = t.search_index
         snippet = sa.func.snippet(self.fts_name, 0, MARK_START, MARK_END, " … ", SNIPPET_WORDS // 2)
         return self._joined(index.c.document_id, index.c.number, snippet.label("snippet")).where(
-            index.c.level == "page", sa.tuple_(index.c.document_id, index.c.number).in_(keys)
+            self.fts.c.rowid.in_(self._rowids(keys))
         )
 
 
@@ -270,7 +295,11 @@ def search(
     if exclude_documents:
         conditions.append(index.c.document_id.not_in(list(exclude_documents)))
 
-    ordered = text.ranked().where(*conditions).order_by(sa.desc("score"), index.c.document_id, index.c.number)
+    rarest = min(resolved, key=lambda entity: entity.mention_count, default=None)
+    within = _entity_pages(rarest.entity_id) if rarest else None
+    ordered = (
+        text.ranked(within).where(*conditions).order_by(sa.desc("score"), index.c.document_id, index.c.number)
+    )
     best = ordered.limit(limit).subquery()
     ranked = (
         sa.select(best, sources.c.file_name, index.c.bates_start)
