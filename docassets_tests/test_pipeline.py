@@ -71,7 +71,7 @@ def test_a_scanned_order_is_read_chunked_and_its_entities_found(pipeline):
 def test_rematerializing_a_document_replaces_its_rows(pipeline):
     document = pipeline.add_document(sample("dcolo-complaint-first-page.pdf"), project="rerun")
     assert pipeline.run_document(document)
-    assert pipeline.update_project_assets()
+    assert pipeline.update_project_assets("rerun")
     first = {
         table: rows(pipeline, table, document) for table in ("chunks", "entity_mentions", "relationships")
     }
@@ -79,7 +79,7 @@ def test_rematerializing_a_document_replaces_its_rows(pipeline):
     assert len(first["entity_mentions"]) > 5 and len(first["relationships"]) > 5
 
     assert pipeline.run_document(document)
-    assert pipeline.update_project_assets()
+    assert pipeline.update_project_assets("rerun")
     for table, before in first.items():
         assert rows(pipeline, table, document).equals(before), table
     links_again = pipeline.tables.read_frame("entity_links", {"document_id": document}, order_by="mention_id")
@@ -91,7 +91,7 @@ def test_two_documents_of_a_matter_share_entity_ids(pipeline, tmp_path):
     first = pipeline.add_document(pages_of(filing, [0, 1], tmp_path / "part-1.pdf"), project="st-pierre")
     second = pipeline.add_document(pages_of(filing, [2, 3], tmp_path / "part-2.pdf"), project="st-pierre")
     assert pipeline.run_document(first) and pipeline.run_document(second)
-    assert pipeline.update_project_assets()
+    assert pipeline.update_project_assets("st-pierre")
     links = pipeline.tables.read_frame("entity_links", {"project": "st-pierre"})
     entities = pipeline.tables.read_frame("resolved_entities", {"project": "st-pierre"})
     shared = entities[entities.document_count == 2]
@@ -105,7 +105,7 @@ def test_two_documents_of_a_matter_share_entity_ids(pipeline, tmp_path):
 def test_a_definition_yields_defined_terms_and_uses_linked_to_the_party_it_defines(pipeline):
     document = pipeline.add_document(sample("tn-appeals-board-diaz-opinion.pdf"), project="definitions")
     assert pipeline.run_document(document)
-    assert pipeline.update_project_assets()
+    assert pipeline.update_project_assets("definitions")
     terms = pipeline.tables.read_frame("defined_terms", {"document_id": document}, order_by="term_index")
     employer = terms[terms.term == "Employer"].iloc[0]
     assert employer.referent == "Create and Construct, LLC" and employer.label == "ORG"
@@ -127,7 +127,7 @@ def test_a_definition_yields_defined_terms_and_uses_linked_to_the_party_it_defin
 def test_the_graph_is_exported_as_graphml(pipeline):
     document = pipeline.add_document(sample("dcolo-complaint-first-page.pdf"), project="graph")
     assert pipeline.run_document(document)
-    assert pipeline.update_project_assets()
+    assert pipeline.update_project_assets("graph")
     graph = nx.read_graphml(io.BytesIO(pipeline.store.get_bytes("entity_graph/graph/entity_graph.graphml")))
     assert f"document:{document}" in graph
     entities = pipeline.tables.read_frame("resolved_entities", {"project": "graph"})
@@ -151,10 +151,13 @@ def test_a_restamped_copy_is_grouped_with_its_original_in_the_table_and_the_grap
     other = pipeline.add_document(sample("dcolo-complaint-first-page.pdf"), project="copies")
     assert all(pipeline.run_document(d) for d in (original, copy, other))
     result = dg.materialize(
-        [document_duplicates], resources=build_resources(pipeline.settings), instance=pipeline.instance
+        [document_duplicates],
+        partition_key="copies",
+        resources=build_resources(pipeline.settings),
+        instance=pipeline.instance,
     )
     assert [c.passed for c in result.get_asset_check_evaluations()] == [True]
-    assert pipeline.update_project_assets()
+    assert pipeline.update_project_assets("copies")
     found = pipeline.tables.read_frame("document_duplicates", {"project": "copies"})
     assert len(found) == 1
     member = found.iloc[0]

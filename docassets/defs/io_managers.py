@@ -1,9 +1,10 @@
 """IO managers: tables in the database, Parquet and graph files in the blob store. No pickle anywhere.
 
 A run of the per-document stages covers one document or a range of them (see `batching.py`), so a
-partitioned asset hands over, and receives, a mapping of document id to that document's data.
-Writing replaces the rows of every document of the run in one transaction; reading selects them
-with bound `document_id`s.
+document-partitioned asset hands over, and receives, a mapping of document id to that document's
+data. Writing replaces the rows of every document of the run in one transaction; reading selects
+them with bound `document_id`s. A project asset (partitioned by project, one project a run) hands
+over that project's data, which replaces the project's rows.
 """
 
 import io
@@ -12,12 +13,17 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
-import networkx as nx
 import pandas as pd
 
-from docassets.core.graph import graph_exports
+from docassets.core.graph import PICTURE_FILE, ProjectGraph, graph_exports
+from docassets.defs.partitions import PARTITION_COLUMN, documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource
+from docassets.storage.blobs import LocalBlobStore
 from docassets.storage.checkpoints import clear_checkpoints
+
+
+def _per_document(context: dg.OutputContext | dg.InputContext) -> bool:
+    return context.has_asset_partitions and context.asset_partitions_def.name == documents.name  # type: ignore[union-attr]
 
 
 def _by_document(context: dg.OutputContext, obj: Mapping[str, object]) -> Mapping[str, object]:
@@ -31,9 +37,9 @@ def _by_document(context: dg.OutputContext, obj: Mapping[str, object]) -> Mappin
 
 
 class TableIOManager(dg.ConfigurableIOManager):
-    """Per document (partitioned): a DataFrame, a list of row records, or a mapping of table name to
-    either (all written in one transaction). Per asset: a DataFrame, or a mapping of table name to
-    DataFrame. An input reads the table named after the asset."""
+    """Per document: a DataFrame, a list of row records, or a mapping of table name to either (all
+    written in one transaction). Per project or per asset: a DataFrame, or a mapping of table name
+    to DataFrame. An input reads the table named after the asset."""
 
     database: dg.ResourceDependency[DatabaseResource]
 
@@ -41,16 +47,21 @@ class TableIOManager(dg.ConfigurableIOManager):
         self, context: dg.OutputContext, obj: pd.DataFrame | Mapping[str, pd.DataFrame]
     ) -> None:
         name = context.asset_key.path[-1]
-        if context.has_asset_partitions:
+        if _per_document(context):
             # per document: a DataFrame, row records (see `search_index`), or a mapping of table name to either
             rows: dict[str, list] = defaultdict(list)
             for value in _by_document(context, obj).values():
                 for table, part in value.items() if isinstance(value, Mapping) else [(name, value)]:
                     rows[table] += part.to_dict(orient="records") if isinstance(part, pd.DataFrame) else part
             where = {"document_id": list(context.asset_partition_keys)}
-        else:
+        else:  # the rows of the project (partitioned by project) or of the whole table
             frames = {name: obj} if isinstance(obj, pd.DataFrame) else dict(obj)
-            rows, where = {table: frame.to_dict(orient="records") for table, frame in frames.items()}, None
+            rows = {table: frame.to_dict(orient="records") for table, frame in frames.items()}
+            where = (
+                {PARTITION_COLUMN[context.asset_partitions_def.name]: [context.asset_partition_key]}  # type: ignore[union-attr]
+                if context.has_asset_partitions
+                else None
+            )
         written = self.database.tables().replace_tables(rows, where)
         context.add_output_metadata({f"rows_{table}": count for table, count in written.items()})
 
@@ -72,7 +83,7 @@ def _split(frame: pd.DataFrame, keys: list[str]):
 
 class BlobIOManager(dg.ConfigurableIOManager):
     """Per document: a Parquet file (from a DataFrame, or a local Parquet file written page by page).
-    Graphs (one per project): GraphML plus Neo4j-importable CSV files."""
+    Per project: its graph as GraphML plus Neo4j-importable CSV files, and its picture (SVG)."""
 
     blob_store: dg.ResourceDependency[BlobStoreResource]
 
@@ -80,14 +91,22 @@ class BlobIOManager(dg.ConfigurableIOManager):
         return "/".join(context.asset_key.path)
 
     def handle_output(
-        self, context: dg.OutputContext, obj: Mapping[str, pd.DataFrame | Path | nx.MultiDiGraph]
+        self, context: dg.OutputContext, obj: Mapping[str, pd.DataFrame | Path] | ProjectGraph
     ) -> None:
         store = self.blob_store.store()
-        if not context.has_asset_partitions:
-            for project, graph in obj.items():
-                for file_name, data in graph_exports(graph).items():
-                    store.put_bytes(f"{self._base(context)}/{project}/{file_name}", data)
-            context.add_output_metadata({"location": f"{store.location.rstrip('/')}/{self._base(context)}/"})
+        if isinstance(obj, ProjectGraph):
+            folder = f"{self._base(context)}/{context.asset_partition_key}"
+            for file_name, data in {**graph_exports(obj.graph), PICTURE_FILE: obj.picture}.items():
+                store.put_bytes(f"{folder}/{file_name}", data)
+            picture = store.link(f"{folder}/{PICTURE_FILE}")
+            context.add_output_metadata(
+                {
+                    "picture_file": dg.MetadataValue.path(picture)
+                    if isinstance(store, LocalBlobStore)
+                    else dg.MetadataValue.url(picture),
+                    "location": f"{store.location.rstrip('/')}/{folder}/",
+                }
+            )
             return
         by_document = _by_document(context, obj)
         try:

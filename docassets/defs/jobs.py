@@ -7,7 +7,7 @@ starting interpreters, which would dominate a small document's run.
 
 import dagster as dg
 
-from docassets.defs.partitions import documents
+from docassets.defs.partitions import documents, projects
 
 DOCUMENT_STAGES = dg.AssetSelection.assets(
     "source_documents",
@@ -30,4 +30,15 @@ process_document = dg.define_asset_job(
         max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
     ),
     description="Read, chunk and extract entities and relationships of documents.",
+)
+
+PROJECT_STAGES = dg.AssetSelection.assets("resolved_entities", "document_duplicates", "entity_graph")
+
+update_project = dg.define_asset_job(
+    "update_project",
+    selection=PROJECT_STAGES,
+    partitions_def=projects,
+    executor_def=dg.in_process_executor,
+    description="Resolve one project's entities, group its duplicates and draw its graph, over its "
+    "completed documents.",
 )

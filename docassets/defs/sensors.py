@@ -9,8 +9,8 @@ import dagster as dg
 
 from docassets.defs.batching import plan_runs, run_documents
 from docassets.defs.failures import blamed_documents, run_failure_cause, settle_failed_run
-from docassets.defs.jobs import process_document
-from docassets.defs.partitions import documents
+from docassets.defs.jobs import process_document, update_project
+from docassets.defs.partitions import documents, project_partition_requests
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.projects import InvalidProjectName, validated_project
 from docassets.storage.blobs import BlobHead, BlobInfo
@@ -113,18 +113,11 @@ def upload_sensor(
     cursor["requested"] = [(record.document_id, record.run_owed_at.isoformat()) for record in owed]
     return dg.SensorResult(
         run_requests=[run.run_request() for run in runs],
-        dynamic_partitions_requests=[documents.build_add_request(added)] if added else [],
+        # (a new project's partition too, so the UI lists the project from its first document on)
+        dynamic_partitions_requests=([documents.build_add_request(added)] if added else [])
+        + project_partition_requests(context.instance, {record.project for record in owed}),
         cursor=json.dumps(cursor),
     )
-
-
-project_automation = dg.AutomationConditionSensorDefinition(
-    "project_automation",
-    target=dg.AssetSelection.assets("resolved_entities", "entity_graph"),
-    default_status=dg.DefaultSensorStatus.RUNNING,  # on from the start: no toggle to forget in the UI
-    minimum_interval_seconds=30,
-    description="Brings resolved entities and the graph up to date once documents complete.",
-)
 
 
 # Every job: a backfill launched from the UI runs the per-document assets outside `process_document`.
