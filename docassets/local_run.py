@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from docassets.defs.batching import consecutive, cut, partition_tags
 from docassets.defs.definitions import build_definitions
 from docassets.defs.failures import blamed_documents, settle_failed_run
-from docassets.defs.partitions import documents, projects
+from docassets.defs.partitions import DOCUMENTS, PROJECTS, documents
 from docassets.frames import records
 from docassets.preflight import blob_store_for, dagster_instance, verify_storage
 from docassets.progress import read_progress
@@ -90,12 +90,12 @@ class LocalPipeline:
         return document_id
 
     def _add_partitions(self, document_id: str, project: str) -> None:
-        self.instance.add_dynamic_partitions(documents.name, [document_id])
+        self.instance.add_dynamic_partitions(DOCUMENTS, [document_id])
         self._add_project(project)
 
     def _add_project(self, project: str) -> None:
-        if not self.instance.has_dynamic_partition(projects.name, project):
-            self.instance.add_dynamic_partitions(projects.name, [project])
+        if not self.instance.has_dynamic_partition(PROJECTS, project):
+            self.instance.add_dynamic_partitions(PROJECTS, [project])
 
     def add_unless_duplicate(self, path: Path, *, project: str, force: bool) -> tuple[str, str]:
         """As `submit` does: a file whose content the project already has is that document again,

@@ -16,6 +16,7 @@ import pytest
 from docassets.defs.assets.duplicates import document_duplicates
 from docassets.defs.batching import run_documents
 from docassets.defs.definitions import build_resources
+from docassets.defs.project_sensor import project_automation
 from docassets.defs.sensors import upload_sensor
 from docassets.local_run import LocalPipeline, process_files
 from docassets.storage.registry import upload_document
@@ -319,13 +320,16 @@ def test_a_failed_document_does_not_hold_back_the_project_assets(embedded_settin
     unreadable.write_bytes(b"%PDF-1.4 this is not really a PDF")
     with dg.instance_for_test() as instance:
         pipeline = LocalPipeline(embedded_settings, instance)
-        before = dg.evaluate_automation_conditions(defs=pipeline.definitions, instance=instance)
+        database = build_resources(embedded_settings)["database"]
+        before = project_automation(
+            dg.build_sensor_context(instance=instance, resources={"database": database})
+        )
         good = pipeline.add_document(sample("ca10-filing-010110462922.pdf"), project="automation")
         bad = pipeline.add_document(unreadable, project="automation")
         assert pipeline.run_document(good) and not pipeline.run_document(bad)
-        evaluation = dg.evaluate_automation_conditions(
-            defs=pipeline.definitions, instance=instance, cursor=before.cursor
+        evaluation = project_automation(
+            dg.build_sensor_context(instance=instance, cursor=before.cursor, resources={"database": database})
         )
-    project_assets = {"resolved_entities", "document_duplicates", "entity_graph"}
-    requested = {name for name in project_assets if evaluation.get_num_requested(dg.AssetKey(name))}
-    assert requested == project_assets
+        assert [request.partition_key for request in evaluation.run_requests] == ["automation"]
+        assert pipeline.update_project_assets("automation")  # the run requested
+    assert set(pipeline.tables.read_frame("entity_links", {"project": "automation"}).document_id) == {good}

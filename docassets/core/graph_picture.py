@@ -12,10 +12,14 @@ from __future__ import annotations
 import io
 import math
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
+from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 PICTURED_LABELS = ("PERSON", "ORG", "COURT", "CASE_NUMBER")
 LABEL_NAMES = {"PERSON": "person", "ORG": "organisation", "COURT": "court", "CASE_NUMBER": "case"}
@@ -64,7 +68,7 @@ def pictured_subgraph(graph: nx.MultiDiGraph, n: int = NODES) -> nx.MultiDiGraph
     between = graph.subgraph(entities)
     documents = dict(graph.nodes(data="document_count", default=0))
 
-    def rank(node):
+    def rank(node: str) -> tuple[int, int, str]:
         return (-between.degree(node), -(documents[node] or 0), str(graph.nodes[node].get("name", node)))
 
     return nx.MultiDiGraph(between.subgraph(sorted(entities, key=rank)[:n]))
@@ -83,7 +87,9 @@ class Picture:
 
         out = io.BytesIO()
         with rc_context({"svg.fonttype": "none", "svg.hashsalt": project}):  # text stays text; stable ids
-            self.figure.savefig(out, format="svg", metadata={"Title": f"{project}: entity graph", "Date": None})
+            self.figure.savefig(
+                out, format="svg", metadata={"Title": f"{project}: entity graph", "Date": None}
+            )
         return out.getvalue()
 
 
@@ -116,7 +122,9 @@ def picture(graph: nx.MultiDiGraph, project: str, n: int = NODES) -> Picture:
     )
     if shown.number_of_nodes():
         simple = nx.Graph(shown)
-        position = nx.kamada_kawai_layout(simple) if simple.number_of_nodes() > 2 else nx.circular_layout(simple)
+        position = (
+            nx.kamada_kawai_layout(simple) if simple.number_of_nodes() > 2 else nx.circular_layout(simple)
+        )
         degree = dict(simple.degree())
         types = Counter(key for *_, key in shown.edges(keys=True))
         for u, v, key in shown.edges(keys=True):
@@ -128,8 +136,8 @@ def picture(graph: nx.MultiDiGraph, project: str, n: int = NODES) -> Picture:
                 linewidth=0.8 if key == "CO_OCCURS" else 1.6,
                 zorder=1,
             )
-        xs, ys = zip(*(position[node] for node in shown))
-        radius = {node: 5 + min(degree[node], 10) for node in shown}  # points
+        xs, ys = zip(*(position[node] for node in shown), strict=True)
+        radius = {node: 5.0 + min(degree[node], 10) for node in shown}  # points
         ax.scatter(
             xs,
             ys,
@@ -147,7 +155,7 @@ def picture(graph: nx.MultiDiGraph, project: str, n: int = NODES) -> Picture:
         by_importance = sorted(shown, key=lambda node: -degree[node])
         node_boxes = {node: _node_box(ax, position[node], radius[node]) for node in by_importance}
         names = {node: _short(shown.nodes[node]) for node in shown}
-        labels = place_labels(ax, canvas.get_renderer(), position, radius, node_boxes, names)
+        labels = place_labels(ax, canvas.get_renderer(), position, radius, node_boxes, names)  # type: ignore[no-untyped-call]
         node_legend = ax.legend(
             handles=[
                 Line2D([], [], marker="o", linestyle="", markersize=9, color=LABEL_COLOURS[label], label=name)
@@ -164,7 +172,13 @@ def picture(graph: nx.MultiDiGraph, project: str, n: int = NODES) -> Picture:
         ordered = [key for key in EDGE_COLOURS if key in types] + sorted(set(types) - set(EDGE_COLOURS))
         ax.legend(
             handles=[
-                Line2D([], [], color=EDGE_COLOURS.get(key, OTHER_EDGE_COLOUR), linewidth=2, label=f"{key} ({types[key]})")
+                Line2D(
+                    [],
+                    [],
+                    color=EDGE_COLOURS.get(key, OTHER_EDGE_COLOUR),
+                    linewidth=2,
+                    label=f"{key} ({types[key]})",
+                )
                 for key in ordered
             ],
             title="relationship type",
@@ -174,17 +188,26 @@ def picture(graph: nx.MultiDiGraph, project: str, n: int = NODES) -> Picture:
             fontsize=FONT_SIZE,
         )
     else:
-        ax.text(0.5, 0.5, "no people, organisations, courts or cases yet", ha="center", va="center", fontsize=13)
+        ax.text(
+            0.5, 0.5, "no people, organisations, courts or cases yet", ha="center", va="center", fontsize=13
+        )
     return Picture(figure, labels, node_boxes)
 
 
-def _node_box(ax, point, radius: float) -> Box:
+def _node_box(ax: Axes, point: Sequence[float], radius: float) -> Box:
     x, y = ax.transData.transform(point)
     r = radius * DPI / 72  # points to display units
     return Box(x - r, y - r, x + r, y + r)
 
 
-def place_labels(ax, renderer, position, radius, node_boxes: dict[str, Box], names) -> dict[str, Box]:
+def place_labels(
+    ax: Axes,
+    renderer: RendererBase,
+    position: Mapping[str, Sequence[float]],
+    radius: Mapping[str, float],
+    node_boxes: dict[str, Box],
+    names: Mapping[str, str],
+) -> dict[str, Box]:
     """Put each node's name beside it, in the order of `node_boxes` (most connected first), where
     it overlaps no name placed before and no node; a name with no free place is left out. Returns
     the boxes of the names placed."""
@@ -195,11 +218,11 @@ def place_labels(ax, renderer, position, radius, node_boxes: dict[str, Box], nam
         for dx, dy, ha, va in _CANDIDATES:
             far = abs(dx) > 1 or abs(dy) > 1  # beyond the first ring: a line leads to the node
             gap = radius[node] + 2
-            dx, dy = dx + math.copysign(gap, dx) * (dx != 0), dy + math.copysign(gap, dy) * (dy != 0)
+            offset = (dx + math.copysign(gap, dx) * (dx != 0), dy + math.copysign(gap, dy) * (dy != 0))
             text = ax.annotate(
                 names[node],
                 (x, y),
-                xytext=(dx, dy),
+                xytext=offset,
                 textcoords="offset points",
                 ha=ha,
                 va=va,
@@ -238,10 +261,10 @@ _CANDIDATES = [
 ]
 
 
-def _within(box: Box, frame) -> bool:
-    return box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0 and box.y1 <= frame.y1
+def _within(box: Box, frame: Bbox) -> bool:
+    return bool(box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0 and box.y1 <= frame.y1)
 
 
-def _short(data: dict) -> str:
+def _short(data: Mapping[str, object]) -> str:
     name = str(data.get("name", ""))
     return name if len(name) <= NAME_LIMIT else name[: NAME_LIMIT - 1] + "…"

@@ -16,14 +16,19 @@ import dagster as dg
 import pandas as pd
 
 from docassets.core.graph import PICTURE_FILE, ProjectGraph, graph_exports
-from docassets.defs.partitions import PARTITION_COLUMN, documents
+from docassets.defs.partitions import DOCUMENTS, PARTITION_COLUMN
 from docassets.defs.resources import BlobStoreResource, DatabaseResource
 from docassets.storage.blobs import LocalBlobStore
 from docassets.storage.checkpoints import clear_checkpoints
 
 
+def _partitioned_by(context: dg.OutputContext | dg.InputContext) -> str | None:
+    """The name of the asset's (dynamic) partitions definition: `documents`, `projects` or None."""
+    return getattr(context.asset_partitions_def, "name", None) if context.has_asset_partitions else None
+
+
 def _per_document(context: dg.OutputContext | dg.InputContext) -> bool:
-    return context.has_asset_partitions and context.asset_partitions_def.name == documents.name  # type: ignore[union-attr]
+    return _partitioned_by(context) == DOCUMENTS
 
 
 def _by_document(context: dg.OutputContext, obj: Mapping[str, object]) -> Mapping[str, object]:
@@ -53,13 +58,14 @@ class TableIOManager(dg.ConfigurableIOManager):
             for value in _by_document(context, obj).values():
                 for table, part in value.items() if isinstance(value, Mapping) else [(name, value)]:
                     rows[table] += part.to_dict(orient="records") if isinstance(part, pd.DataFrame) else part
-            where = {"document_id": list(context.asset_partition_keys)}
+            where: dict[str, list[str]] | None = {"document_id": list(context.asset_partition_keys)}
         else:  # the rows of the project (partitioned by project) or of the whole table
             frames = {name: obj} if isinstance(obj, pd.DataFrame) else dict(obj)
             rows = {table: frame.to_dict(orient="records") for table, frame in frames.items()}
+            partitioned_by = _partitioned_by(context)
             where = (
-                {PARTITION_COLUMN[context.asset_partitions_def.name]: [context.asset_partition_key]}  # type: ignore[union-attr]
-                if context.has_asset_partitions
+                {PARTITION_COLUMN[partitioned_by]: [context.asset_partition_key]}
+                if partitioned_by is not None
                 else None
             )
         written = self.database.tables().replace_tables(rows, where)

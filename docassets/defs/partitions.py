@@ -7,11 +7,12 @@ import dagster as dg
 
 from docassets.settings import DOCUMENTS_PER_RUN
 
-documents = dg.DynamicPartitionsDefinition(name="documents")
-projects = dg.DynamicPartitionsDefinition(name="projects")
+DOCUMENTS, PROJECTS = "documents", "projects"
+documents = dg.DynamicPartitionsDefinition(name=DOCUMENTS)
+projects = dg.DynamicPartitionsDefinition(name=PROJECTS)
 
 # The table column that holds a partition's key, by partitions definition.
-PARTITION_COLUMN = {documents.name: "document_id", projects.name: "project"}
+PARTITION_COLUMN = {DOCUMENTS: "document_id", PROJECTS: "project"}
 
 # A backfill from the UI batches documents as the sensor does. (The parameter is beta in Dagster
 # 1.13, which warns at every asset that uses it.)
@@ -24,5 +25,5 @@ def project_partition_requests(
 ) -> list[dg.AddDynamicPartitionsRequest]:
     """The request that registers those of these projects the instance does not know yet (none
     when it knows them all)."""
-    new = sorted(name for name in names if not instance.has_dynamic_partition(projects.name, name))
+    new = sorted(name for name in names if not instance.has_dynamic_partition(PROJECTS, name))
     return [projects.build_add_request(new)] if new else []

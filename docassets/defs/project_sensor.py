@@ -70,10 +70,14 @@ def project_automation(context: dg.SensorEvaluationContext, database: DatabaseRe
     busy = updating(context.instance) & owed
     ready = sorted(owed - busy)
     if ready or busy:
-        context.log.info(f"updating {', '.join(ready) or 'no project'}; still running: {', '.join(sorted(busy)) or 'none'}")
+        context.log.info(
+            f"updating {', '.join(ready) or 'no project'}; still running: {', '.join(sorted(busy)) or 'none'}"
+        )
     return dg.SensorResult(
         # the run key names the completions the run covers: a repeated tick requests nothing twice
-        run_requests=[dg.RunRequest(partition_key=project, run_key=f"{project}@{after}") for project in ready],
+        run_requests=[
+            dg.RunRequest(partition_key=project, run_key=f"{project}@{after}") for project in ready
+        ],
         dynamic_partitions_requests=project_partition_requests(context.instance, set(ready)),
         cursor=json.dumps({"after": after, "owed": sorted(busy)}),
     )

@@ -9,7 +9,7 @@ import dagster as dg
 
 from docassets.defs.batching import plan_runs, run_documents
 from docassets.defs.failures import blamed_documents, run_failure_cause, settle_failed_run
-from docassets.defs.jobs import process_document, update_project
+from docassets.defs.jobs import process_document
 from docassets.defs.partitions import documents, project_partition_requests
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.projects import InvalidProjectName, validated_project

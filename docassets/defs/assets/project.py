@@ -64,7 +64,11 @@ def _project_mentions(tables: t.TableStore, project: str, as_of: datetime) -> li
     mentions = t.entity_mentions
     query = (
         sa.select(
-            mentions.c.mention_id, mentions.c.document_id, mentions.c.label, mentions.c.text, mentions.c.normalized
+            mentions.c.mention_id,
+            mentions.c.document_id,
+            mentions.c.label,
+            mentions.c.text,
+            mentions.c.normalized,
         )
         .where(
             mentions.c.document_id.in_(completed_documents(as_of)),
@@ -153,7 +157,8 @@ def _previous_links(tables: t.TableStore, project: str) -> dict[str, str]:
 def resolved_entities(
     context: dg.AssetExecutionContext, database: DatabaseResource, pipeline: PipelineSettings
 ):
-    """The project's canonical entities, stable ids across recomputation, and each mention's link to one of them."""
+    """The project's canonical entities, stable ids across recomputation, and each mention's link
+    to one of them."""
     tables, project = database.tables(), context.partition_key
     as_of = datetime.now(UTC)
     records = _project_mentions(tables, project, as_of)
@@ -210,7 +215,9 @@ def resolved_entities(
             "mentions_linked": len(links),
             "merges": len(resolution.merged),
             "splits": len(resolution.split),
-            "merged_and_split": dg.MetadataValue.md(_id_changes(resolution.merged, resolution.split, entities)),
+            "merged_and_split": dg.MetadataValue.md(
+                _id_changes(resolution.merged, resolution.split, entities)
+            ),
             "by_label": dg.MetadataValue.json({k: int(v) for k, v in entities.label.value_counts().items()}),
             "most_documents": dg.MetadataValue.md(
                 top[["label", "canonical_name", "document_count", "mention_count"]].to_markdown(index=False)
@@ -219,7 +226,8 @@ def resolved_entities(
     )
     mentions = t.entity_mentions
     resolved = sa.and_(
-        mentions.c.document_id.in_(completed_documents(as_of)), mentions.c.document_id.in_(in_project(project))
+        mentions.c.document_id.in_(completed_documents(as_of)),
+        mentions.c.document_id.in_(in_project(project)),
     )
     mentions_total = tables.scalar(sa.select(sa.func.count()).select_from(mentions).where(resolved))
     unlinked = tables.scalar(
@@ -245,7 +253,9 @@ def resolved_entities(
 def _resolved_as_of(context: dg.AssetExecutionContext) -> datetime | None:
     """When the project's latest `resolved_entities` started reading documents (None before its first run)."""
     latest = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey("resolved_entities"), asset_partitions=[context.partition_key]),
+        dg.AssetRecordsFilter(
+            asset_key=dg.AssetKey("resolved_entities"), asset_partitions=[context.partition_key]
+        ),
         limit=1,
     ).records
     materialization = latest[0].asset_materialization if latest else None
@@ -290,7 +300,11 @@ def _node(document_id: str, label: str, name: str, entity_of_key: dict) -> str |
     kinds={"networkx", "s3"},
     code_version=GRAPH_VERSION,
     io_manager_key="blob_io_manager",
-    deps=[dg.AssetDep(relationships, partition_mapping=EVERY_DOCUMENT), resolved_entities, "document_duplicates"],
+    deps=[
+        dg.AssetDep(relationships, partition_mapping=EVERY_DOCUMENT),
+        resolved_entities,
+        "document_duplicates",
+    ],
     check_specs=[
         dg.AssetCheckSpec(
             "every_edge_resolved",
