@@ -246,7 +246,8 @@ def test_the_sensor_registers_each_upload_once_and_requests_its_run(pipeline):
     assert len(requested) == 2 and uploaded in requested
     assert requested[uploaded].tags["dagster/priority"] == "10"
     assert list(requested)[0] == uploaded  # high priority first
-    assert set(first.dynamic_partitions_requests[0].partition_keys) == set(requested)
+    added = {r.partitions_def_name: set(r.partition_keys) for r in first.dynamic_partitions_requests}
+    assert added == {"documents": set(requested), "projects": {"wombat", "acme"}}  # new projects too
     inbox_id = next(key for key in requested if key != uploaded)
     record = pipeline.tables.read_frame("documents", {"document_id": inbox_id}).iloc[0]
     assert (record.project, record.file_name) == ("acme", "exhibit-4.pdf")
@@ -283,7 +284,7 @@ def test_ten_thousand_uploads_are_each_registered_once(production_settings, caps
             durations.append(time.perf_counter() - started)
             cursor = result.cursor
             for request in result.dynamic_partitions_requests:  # as the daemon applies them
-                instance.add_dynamic_partitions("documents", list(request.partition_keys))
+                instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
             runs += [
                 [request.partition_key] if request.partition_key else run_documents(request.tags, instance)
                 for request in result.run_requests
