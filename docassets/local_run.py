@@ -1,7 +1,7 @@
 """Run the whole pipeline on local files through Dagster: the code path of `docassets process`,
 `api.process` and `make demo`. Each document is uploaded to the blob store and registered as a
 partition; the same job the sensor launches materializes them, several documents per run as the
-sensor's runs do; then the project assets update.
+sensor's runs do; then the project's partition of the project assets updates.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from docassets.defs.batching import consecutive, cut, partition_tags
 from docassets.defs.definitions import build_definitions
 from docassets.defs.failures import blamed_documents, settle_failed_run
-from docassets.defs.partitions import DOCUMENTS
+from docassets.defs.partitions import DOCUMENTS, PROJECTS
 from docassets.frames import records
 from docassets.preflight import blob_store_for, dagster_instance, verify_storage
 from docassets.progress import read_progress
@@ -79,14 +79,23 @@ class LocalPipeline:
         self.tables = TableStore(settings.database_url)
         self.definitions = build_definitions(settings)
         self.job = self.definitions.resolve_job_def("process_document")
+        self.project_job = self.definitions.resolve_job_def("update_project")
 
     def add_document(self, path: Path, *, project: str) -> str:
         """Upload a file and register it as a partition, as the upload sensor would."""
         document_id = upload_document(self.store, path, project=project)
         key = upload_key(document_id)
         register(self.tables, record_for(self.store.location, key, self.store.head(key)), run_requested=True)
-        self.instance.add_dynamic_partitions("documents", [document_id])
+        self._add_partitions(document_id, project)
         return document_id
+
+    def _add_partitions(self, document_id: str, project: str) -> None:
+        self.instance.add_dynamic_partitions(DOCUMENTS, [document_id])
+        self._add_project(project)
+
+    def _add_project(self, project: str) -> None:
+        if not self.instance.has_dynamic_partition(PROJECTS, project):
+            self.instance.add_dynamic_partitions(PROJECTS, [project])
 
     def add_unless_duplicate(self, path: Path, *, project: str, force: bool) -> tuple[str, str]:
         """As `submit` does: a file whose content the project already has is that document again,
@@ -97,7 +106,7 @@ class LocalPipeline:
         if not force:
             return duplicate, "duplicate"
         request_reruns(self.tables, [duplicate], run_requested=True)
-        self.instance.add_dynamic_partitions("documents", [duplicate])  # another instance may not know it
+        self._add_partitions(duplicate, project)  # another instance may not know them
         return duplicate, "reprocessing"
 
     def run_document(self, document_id: str) -> bool:
@@ -149,10 +158,13 @@ class LocalPipeline:
             queue += runs_of(again)
         return failed
 
-    def update_project_assets(self) -> bool:
-        """Recompute resolved entities, duplicate groups and the graph over every completed document."""
-        job = self.definitions.resolve_job_def("update_projects")
-        return job.execute_in_process(instance=self.instance, run_config=QUIET).success
+    def update_project_assets(self, project: str) -> bool:
+        """Recompute the project's resolved entities, duplicate groups and graph over its completed
+        documents (the run the `project_automation` sensor requests)."""
+        self._add_project(project)  # (its documents may have been added through another instance)
+        return self.project_job.execute_in_process(
+            instance=self.instance, partition_key=project, raise_on_error=False, run_config=QUIET
+        ).success
 
 
 def process_files(
@@ -172,7 +184,7 @@ def process_files(
     pipeline.run_documents(
         list(dict.fromkeys(document_id for _, document_id, outcome in added if outcome != "duplicate"))
     )
-    pipeline.update_project_assets()
+    pipeline.update_project_assets(project)
     graph_location = f"{pipeline.store.location.rstrip('/')}/entity_graph/{project}/"
     return _results(pipeline.tables, project, added, skipped, graph_location)
 

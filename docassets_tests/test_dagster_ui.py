@@ -221,12 +221,13 @@ def test_a_document_found_by_its_file_name_is_launched_and_shown_with_columns_co
     page.screenshot(path=screenshots / "ui-7-checks.png")
 
     # The project's graph: its files linked, its picture one click away, its storage kind right.
-    page.goto(f"{ui.url}/assets/entity_graph")
-    expect(_metadata_row(page, f"{PROJECT} entity_graph.graphml")).to_contain_text(
+    page.goto(f"{ui.url}/assets/entity_graph?view=partitions&partition={PROJECT}")
+    expect(_metadata_row(page, "entity_graph.graphml")).to_contain_text(
         f"entity_graph/{PROJECT}/entity_graph.graphml"
     )
+    expect(_metadata_row(page, "picture_file")).to_contain_text(f"entity_graph/{PROJECT}/entity_graph.svg")
     expect(page.get_by_text("S3", exact=True)).to_have_count(0)  # stored in a local folder
-    _metadata_row(page, "most_connected").get_by_text("Show Markdown").click()
+    _metadata_row(page, "picture").get_by_text("Show Markdown").click()
     picture = page.get_by_role("dialog").locator("img").first
     expect(picture).to_be_visible()
     assert picture.evaluate("img => img.naturalWidth") > 300

@@ -36,7 +36,7 @@ def test_a_defined_term_in_one_document_joins_the_party_named_in_another(embedde
         report = pipeline.add_document(_pdf(tmp_path / "acme-10-k.pdf", ANNUAL_REPORT), project="acme")
         complaint = pipeline.add_document(_pdf(tmp_path / "roe-complaint.pdf", COMPLAINT), project="acme")
         assert not pipeline.run_documents([report, complaint])
-        assert pipeline.update_project_assets()
+        assert pipeline.update_project_assets("acme")
 
     terms = pipeline.tables.read_frame("defined_terms", {"document_id": report})
     assert ("Company", "Acme Holdings, Inc.") in set(zip(terms.term, terms.referent, strict=True))

@@ -5,9 +5,7 @@ from __future__ import annotations
 import io
 import time
 import uuid
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -18,12 +16,14 @@ import pytest
 from docassets.defs.assets.duplicates import document_duplicates
 from docassets.defs.batching import run_documents
 from docassets.defs.definitions import build_resources
+from docassets.defs.project_sensor import project_automation
 from docassets.defs.sensors import upload_sensor
 from docassets.local_run import LocalPipeline, process_files
 from docassets.storage.registry import upload_document
 
 from .conftest import sample
 from .old_ocr import garbled_lines, page_text, scan_with_layer
+from .sensor_ticks import Tick, tick
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_a_scan_under_a_poor_old_ocr_layer_yields_the_entities_of_a_fresh_ocr(pi
 def test_rematerializing_a_document_replaces_its_rows(pipeline):
     document = pipeline.add_document(sample("dcolo-complaint-first-page.pdf"), project="rerun")
     assert pipeline.run_document(document)
-    assert pipeline.update_project_assets()
+    assert pipeline.update_project_assets("rerun")
     first = {
         table: rows(pipeline, table, document) for table in ("chunks", "entity_mentions", "relationships")
     }
@@ -104,7 +104,7 @@ def test_rematerializing_a_document_replaces_its_rows(pipeline):
     assert len(first["entity_mentions"]) > 5 and len(first["relationships"]) > 5
 
     assert pipeline.run_document(document)
-    assert pipeline.update_project_assets()
+    assert pipeline.update_project_assets("rerun")
     for table, before in first.items():
         assert rows(pipeline, table, document).equals(before), table
     links_again = pipeline.tables.read_frame("entity_links", {"document_id": document}, order_by="mention_id")
@@ -116,7 +116,7 @@ def test_two_documents_of_a_matter_share_entity_ids(pipeline, tmp_path):
     first = pipeline.add_document(pages_of(filing, [0, 1], tmp_path / "part-1.pdf"), project="st-pierre")
     second = pipeline.add_document(pages_of(filing, [2, 3], tmp_path / "part-2.pdf"), project="st-pierre")
     assert pipeline.run_document(first) and pipeline.run_document(second)
-    assert pipeline.update_project_assets()
+    assert pipeline.update_project_assets("st-pierre")
     links = pipeline.tables.read_frame("entity_links", {"project": "st-pierre"})
     entities = pipeline.tables.read_frame("resolved_entities", {"project": "st-pierre"})
     shared = entities[entities.document_count == 2]
@@ -130,7 +130,7 @@ def test_two_documents_of_a_matter_share_entity_ids(pipeline, tmp_path):
 def test_a_definition_yields_defined_terms_and_uses_linked_to_the_party_it_defines(pipeline):
     document = pipeline.add_document(sample("tn-appeals-board-diaz-opinion.pdf"), project="definitions")
     assert pipeline.run_document(document)
-    assert pipeline.update_project_assets()
+    assert pipeline.update_project_assets("definitions")
     terms = pipeline.tables.read_frame("defined_terms", {"document_id": document}, order_by="term_index")
     employer = terms[terms.term == "Employer"].iloc[0]
     assert employer.referent == "Create and Construct, LLC" and employer.label == "ORG"
@@ -152,7 +152,7 @@ def test_a_definition_yields_defined_terms_and_uses_linked_to_the_party_it_defin
 def test_the_graph_is_exported_as_graphml(pipeline):
     document = pipeline.add_document(sample("dcolo-complaint-first-page.pdf"), project="graph")
     assert pipeline.run_document(document)
-    assert pipeline.update_project_assets()
+    assert pipeline.update_project_assets("graph")
     graph = nx.read_graphml(io.BytesIO(pipeline.store.get_bytes("entity_graph/graph/entity_graph.graphml")))
     assert f"document:{document}" in graph
     entities = pipeline.tables.read_frame("resolved_entities", {"project": "graph"})
@@ -176,10 +176,13 @@ def test_a_restamped_copy_is_grouped_with_its_original_in_the_table_and_the_grap
     other = pipeline.add_document(sample("dcolo-complaint-first-page.pdf"), project="copies")
     assert all(pipeline.run_document(d) for d in (original, copy, other))
     result = dg.materialize(
-        [document_duplicates], resources=build_resources(pipeline.settings), instance=pipeline.instance
+        [document_duplicates],
+        partition_key="copies",
+        resources=build_resources(pipeline.settings),
+        instance=pipeline.instance,
     )
     assert [c.passed for c in result.get_asset_check_evaluations()] == [True]
-    assert pipeline.update_project_assets()
+    assert pipeline.update_project_assets("copies")
     found = pipeline.tables.read_frame("document_duplicates", {"project": "copies"})
     assert len(found) == 1
     member = found.iloc[0]
@@ -247,21 +250,8 @@ def test_documents_share_runs_and_an_unreadable_one_fails_alone(pipeline, tmp_pa
             assert materialization.metadata["pages"].value == pdf.page_count
 
 
-@dataclass(frozen=True)
-class Tick:
-    """What one tick of the upload sensor returned (Dagster fills the lists it was not given with [])."""
-
-    run_requests: Sequence[dg.RunRequest]
-    dynamic_partitions_requests: Sequence[dg.AddDynamicPartitionsRequest | dg.DeleteDynamicPartitionsRequest]
-    cursor: str | None
-
-
 def sensor_tick(pipeline: LocalPipeline, cursor: str | None) -> Tick:
-    resources = pipeline.definitions.resources
-    with dg.build_sensor_context(instance=pipeline.instance, cursor=cursor, resources=resources) as context:
-        result = upload_sensor(context)
-    assert isinstance(result, dg.SensorResult), result
-    return Tick(result.run_requests or [], result.dynamic_partitions_requests or [], result.cursor)
+    return tick(upload_sensor, pipeline.instance, cursor, pipeline.definitions.resources)
 
 
 def test_the_sensor_registers_each_upload_once_and_requests_its_run(pipeline):
@@ -278,7 +268,8 @@ def test_the_sensor_registers_each_upload_once_and_requests_its_run(pipeline):
     assert len(requested) == 2 and uploaded in requested
     assert requested[uploaded].tags["dagster/priority"] == "10"
     assert list(requested)[0] == uploaded  # high priority first
-    assert set(first.dynamic_partitions_requests[0].partition_keys) == set(requested)
+    added = {r.partitions_def_name: set(r.partition_keys) for r in first.dynamic_partitions_requests}
+    assert added == {"documents": set(requested), "projects": {"wombat", "acme"}}  # new projects too
     inbox_id = next(key for key in requested if key != uploaded)
     record = pipeline.tables.read_frame("documents", {"document_id": inbox_id}).iloc[0]
     assert (record.project, record.file_name) == ("acme", "exhibit-4.pdf")
@@ -315,7 +306,7 @@ def test_ten_thousand_uploads_are_each_registered_once(production_settings, caps
             durations.append(time.perf_counter() - started)
             cursor = result.cursor
             for request in result.dynamic_partitions_requests:  # as the daemon applies them
-                instance.add_dynamic_partitions("documents", list(request.partition_keys))
+                instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
             runs += [
                 [request.partition_key] if request.partition_key else run_documents(request.tags, instance)
                 for request in result.run_requests
@@ -352,13 +343,12 @@ def test_a_failed_document_does_not_hold_back_the_project_assets(embedded_settin
     unreadable.write_bytes(b"%PDF-1.4 this is not really a PDF")
     with dg.instance_for_test() as instance:
         pipeline = LocalPipeline(embedded_settings, instance)
-        before = dg.evaluate_automation_conditions(defs=pipeline.definitions, instance=instance)
+        database = build_resources(embedded_settings)["database"]
+        before = tick(project_automation, instance, None, {"database": database})
         good = pipeline.add_document(sample("ca10-filing-010110462922.pdf"), project="automation")
         bad = pipeline.add_document(unreadable, project="automation")
         assert pipeline.run_document(good) and not pipeline.run_document(bad)
-        evaluation = dg.evaluate_automation_conditions(
-            defs=pipeline.definitions, instance=instance, cursor=before.cursor
-        )
-    project_assets = {"resolved_entities", "document_duplicates", "entity_graph"}
-    requested = {name for name in project_assets if evaluation.get_num_requested(dg.AssetKey(name))}
-    assert requested == project_assets
+        evaluation = tick(project_automation, instance, before.cursor, {"database": database})
+        assert [request.partition_key for request in evaluation.run_requests] == ["automation"]
+        assert pipeline.update_project_assets("automation")  # the run requested
+    assert set(pipeline.tables.read_frame("entity_links", {"project": "automation"}).document_id) == {good}

@@ -24,7 +24,7 @@ def test_project_assets_leave_out_a_document_whose_run_is_in_flight(embedded_set
         steady = pipeline.add_document(sample("dcolo-complaint-first-page.pdf"), project="matter")
         moving = pipeline.add_document(sample("tn-appeals-board-diaz-opinion.pdf"), project="matter")
         assert not pipeline.run_documents([steady, moving])
-        assert pipeline.update_project_assets()
+        assert pipeline.update_project_assets("matter")
 
         # The second document's run stops half-way: its mentions are rewritten, its relationships
         # and summary are not (what the project assets would meet while its run is in flight).
@@ -41,6 +41,7 @@ def test_project_assets_leave_out_a_document_whose_run_is_in_flight(embedded_set
                 pipeline.definitions.get_assets_def("resolved_entities"),
                 pipeline.definitions.get_assets_def("entity_graph"),
             ],
+            partition_key="matter",
             instance=instance,
             resources=build_resources(embedded_settings),
             run_config=QUIET,
@@ -56,6 +57,6 @@ def test_project_assets_leave_out_a_document_whose_run_is_in_flight(embedded_set
         assert document_node(steady) in graph and document_node(moving) not in graph
 
         assert not pipeline.run_documents([moving])  # the run completes: the document is back
-        assert pipeline.update_project_assets()
+        assert pipeline.update_project_assets("matter")
         links = pipeline.tables.read_frame("entity_links", {"project": "matter"})
         assert set(links.document_id) == {steady, moving}

@@ -36,6 +36,17 @@ EDGE_HEADER = [
 
 
 @dataclass(frozen=True)
+class ProjectGraph:
+    """A project's graph and its picture (an SVG, see `graph_picture.py`), stored side by side."""
+
+    graph: nx.MultiDiGraph
+    picture: bytes
+
+
+PICTURE_FILE = "entity_graph.svg"
+
+
+@dataclass(frozen=True)
 class GraphEdge:
     """One relationship of one document between two graph nodes."""
 
@@ -232,58 +243,3 @@ def graph_exports(graph: nx.MultiDiGraph) -> dict[str, bytes]:
         "nodes.csv": nodes.getvalue().encode("utf-8"),
         "edges.csv": edges.getvalue().encode("utf-8"),
     }
-
-
-_LABEL_COLOURS = {
-    "PERSON": "#4e79a7",
-    "ORG": "#f28e2b",
-    "COURT": "#59a14f",
-    "CASE_NUMBER": "#e15759",
-    "LOCATION": "#76b7b2",
-    "CITATION": "#b07aa1",
-    "STATUTE": "#9c755f",
-}
-
-
-def draw_top_entities(graph: nx.MultiDiGraph, n: int = 25) -> bytes:
-    """PNG of the `n` people, organisations and courts (`SHOWN_LABELS`) with most edges, the edges
-    between them, labelled by name."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    entities = [
-        node
-        for node, data in graph.nodes(data=True)
-        if data.get("kind") == "entity" and data.get("label") in SHOWN_LABELS
-    ]
-    top = sorted(entities, key=lambda node: (-graph.degree(node), str(graph.nodes[node].get("name", node))))[
-        :n
-    ]
-    picture = nx.Graph(graph.subgraph(top))
-    figure = Figure(figsize=(12, 9), dpi=100)
-    FigureCanvasAgg(figure)
-    ax = figure.add_subplot()
-    ax.set_axis_off()
-    if not top:
-        ax.text(0.5, 0.5, "no entities", ha="center", va="center", fontsize=14)
-    else:
-        ax.set_title(f"The {len(top)} most connected people, organisations and courts")
-        position = nx.spring_layout(picture, seed=7, k=1.5 / max(1, len(top)) ** 0.5)
-        degree = dict(graph.degree(top))
-        nx.draw_networkx_edges(picture, position, ax=ax, alpha=0.35)
-        nx.draw_networkx_nodes(
-            picture,
-            position,
-            ax=ax,
-            node_size=[200 + 60 * degree[node] for node in picture],
-            node_color=[_LABEL_COLOURS.get(graph.nodes[node].get("label"), "#bab0ac") for node in picture],
-        )
-        names = {node: _short(str(graph.nodes[node].get("name", node))) for node in picture}
-        nx.draw_networkx_labels(picture, position, labels=names, ax=ax, font_size=8)
-    out = io.BytesIO()
-    figure.savefig(out, format="png", bbox_inches="tight")
-    return out.getvalue()
-
-
-def _short(name: str, limit: int = 28) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"

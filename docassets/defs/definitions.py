@@ -13,9 +13,10 @@ from docassets.defs.assets.search import search_index
 from docassets.defs.assets.summary import document_summary
 from docassets.defs.assets.text import chunks, ocr_text
 from docassets.defs.io_managers import BlobIOManager, TableIOManager
-from docassets.defs.jobs import process_document, update_projects
+from docassets.defs.jobs import process_document, update_project
+from docassets.defs.project_sensor import project_automation
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
-from docassets.defs.sensors import project_automation, record_failed_documents, upload_sensor
+from docassets.defs.sensors import record_failed_documents, upload_sensor
 from docassets.settings import Settings
 
 ASSETS = [
@@ -82,7 +83,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     kinds = storage_kinds(settings)
     return dg.Definitions(
         assets=[_with_storage_kind(asset, kinds) for asset in ASSETS],
-        jobs=[process_document, update_projects],
+        jobs=[process_document, update_project],
         sensors=[upload_sensor, project_automation, record_failed_documents],
         resources=build_resources(settings),
     )

@@ -1,9 +1,10 @@
 """IO managers: tables in the database, Parquet and graph files in the blob store. No pickle anywhere.
 
 A run of the per-document stages covers one document or a range of them (see `batching.py`), so a
-partitioned asset hands over, and receives, a mapping of document id to that document's data.
-Writing replaces the rows of every document of the run in one transaction; reading selects them
-with bound `document_id`s.
+document-partitioned asset hands over, and receives, a mapping of document id to that document's
+data. Writing replaces the rows of every document of the run in one transaction; reading selects
+them with bound `document_id`s. A project asset (partitioned by project, one project a run) hands
+over that project's data, which replaces the project's rows.
 """
 
 import io
@@ -13,10 +14,10 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import dagster as dg
-import networkx as nx
 import pandas as pd
 
-from docassets.core.graph import graph_exports
+from docassets.core.graph import PICTURE_FILE, ProjectGraph, graph_exports
+from docassets.defs.partitions import DOCUMENTS, PARTITION_COLUMN
 from docassets.defs.resources import BlobStoreResource, DatabaseResource
 from docassets.defs.shown import blob_link
 from docassets.storage.checkpoints import clear_checkpoints
@@ -31,6 +32,15 @@ def document_file_key(asset: str, document_id: str) -> str:
     return f"{asset}/{document_id}.parquet"
 
 
+def _partitioned_by(context: dg.OutputContext | dg.InputContext) -> str | None:
+    """The name of the asset's (dynamic) partitions definition: `documents`, `projects` or None."""
+    return getattr(context.asset_partitions_def, "name", None) if context.has_asset_partitions else None
+
+
+def _per_document(context: dg.OutputContext | dg.InputContext) -> bool:
+    return _partitioned_by(context) == DOCUMENTS
+
+
 def _by_document(context: dg.OutputContext, obj: Mapping[str, _Output]) -> Mapping[str, _Output]:
     """The output of a partitioned asset: exactly one entry per document of the run."""
     expected = set(context.asset_partition_keys)
@@ -43,9 +53,9 @@ def _by_document(context: dg.OutputContext, obj: Mapping[str, _Output]) -> Mappi
 
 
 class TableIOManager(dg.ConfigurableIOManager):
-    """Per document (partitioned): a DataFrame, a list of row records, or a mapping of table name to
-    either (all written in one transaction). Per asset: a DataFrame, or a mapping of table name to
-    DataFrame. An input reads the table named after the asset."""
+    """Per document: a DataFrame, a list of row records, or a mapping of table name to either (all
+    written in one transaction). Per project or per asset: a DataFrame, or a mapping of table name
+    to DataFrame. An input reads the table named after the asset."""
 
     database: dg.ResourceDependency[DatabaseResource]
 
@@ -54,7 +64,8 @@ class TableIOManager(dg.ConfigurableIOManager):
     ) -> None:
         name = context.asset_key.path[-1]
         rows: dict[str, _Records]
-        if context.has_asset_partitions:
+        where: dict[str, list[str]] | None
+        if _per_document(context):
             assert not isinstance(obj, pd.DataFrame), "a partitioned asset returns one output per document"
             # per document: a DataFrame, row records (see `search_index`), or a mapping of table name
             # to either
@@ -63,9 +74,15 @@ class TableIOManager(dg.ConfigurableIOManager):
                 for table, part in value.items() if isinstance(value, Mapping) else [(name, value)]:
                     rows[table] += _records(part)
             where = {"document_id": list(context.asset_partition_keys)}
-        else:
+        else:  # the rows of the project (partitioned by project) or of the whole table
             frames = {name: obj} if isinstance(obj, pd.DataFrame) else dict(obj)
-            rows, where = {table: _records(frame) for table, frame in frames.items()}, None
+            rows = {table: _records(frame) for table, frame in frames.items()}
+            partitioned_by = _partitioned_by(context)
+            where = (
+                {PARTITION_COLUMN[partitioned_by]: [context.asset_partition_key]}
+                if partitioned_by is not None
+                else None
+            )
         written = self.database.tables().replace_tables(rows, where)
         context.add_output_metadata(_written_metadata(name, written, per_run=context.has_asset_partitions))
 
@@ -108,7 +125,7 @@ def _split(frame: pd.DataFrame, keys: list[str]):
 
 class BlobIOManager(dg.ConfigurableIOManager):
     """Per document: a Parquet file (from a DataFrame, or a local Parquet file written page by page).
-    Graphs (one per project): GraphML plus Neo4j-importable CSV files."""
+    Per project: its graph as GraphML plus Neo4j-importable CSV files, and its picture (SVG)."""
 
     blob_store: dg.ResourceDependency[BlobStoreResource]
 
@@ -116,17 +133,16 @@ class BlobIOManager(dg.ConfigurableIOManager):
         return "/".join(context.asset_key.path)
 
     def handle_output(
-        self, context: dg.OutputContext, obj: Mapping[str, pd.DataFrame | Path | nx.MultiDiGraph]
+        self, context: dg.OutputContext, obj: Mapping[str, pd.DataFrame | Path] | ProjectGraph
     ) -> None:
         store = self.blob_store.store()
-        if not context.has_asset_partitions:
+        if isinstance(obj, ProjectGraph):
+            folder = f"{self._base(context)}/{context.asset_partition_key}"
             links = {}
-            for project, graph in obj.items():
-                for file_name, data in graph_exports(graph).items():
-                    key = f"{self._base(context)}/{project}/{file_name}"
-                    store.put_bytes(key, data)
-                    links[f"{project} {file_name}"] = blob_link(store, key)
-            context.add_output_metadata(links)
+            for file_name, data in {**graph_exports(obj.graph), PICTURE_FILE: obj.picture}.items():
+                store.put_bytes(f"{folder}/{file_name}", data)
+                links[file_name] = blob_link(store, f"{folder}/{file_name}")
+            context.add_output_metadata({"picture_file": links.pop(PICTURE_FILE), **links})
             return
         by_document = _by_document(context, obj)
         try:

@@ -8,7 +8,7 @@ starting interpreters, which would dominate a small document's run.
 import dagster as dg
 
 from docassets.defs import groups
-from docassets.defs.partitions import documents
+from docassets.defs.partitions import documents, projects
 
 DOCUMENT_STAGES = dg.AssetSelection.assets(
     "source_documents",
@@ -34,12 +34,15 @@ process_document = dg.define_asset_job(
     "document or a few documents, started by upload_sensor or from the launchpad.",
 )
 
-# What `docassets process` (and `make demo`) runs after the documents: a named job, so its runs are
-# not listed as Dagster's `__ephemeral_asset_job__`. (Declarative automation always launches its
-# runs in Dagster's implicit asset job; see `project_automation`.)
-update_projects = dg.define_asset_job(
-    "update_projects",
-    selection=dg.AssetSelection.groups(groups.PROJECT),
-    description="Across each project's completed documents: resolve entities, group duplicates and "
-    "draw the entity graph.",
+# A named job, so project runs are not listed as Dagster's `__ephemeral_asset_job__`; the
+# project_automation sensor and `docassets process` launch it.
+PROJECT_STAGES = dg.AssetSelection.groups(groups.PROJECT)
+
+update_project = dg.define_asset_job(
+    "update_project",
+    selection=PROJECT_STAGES,
+    partitions_def=projects,
+    executor_def=dg.in_process_executor,
+    description="Resolve one project's entities, group its duplicates and draw its graph, over its "
+    "completed documents.",
 )

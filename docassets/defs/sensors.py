@@ -10,7 +10,7 @@ import dagster as dg
 from docassets.defs.batching import plan_runs, run_documents
 from docassets.defs.failures import blamed_documents, run_failure_cause, settle_failed_run
 from docassets.defs.jobs import process_document
-from docassets.defs.partitions import DOCUMENTS, documents
+from docassets.defs.partitions import DOCUMENTS, documents, project_partition_requests
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.projects import InvalidProjectName, validated_project
 from docassets.storage.blobs import BlobHead, BlobInfo
@@ -31,7 +31,6 @@ WATCHED_PREFIXES = (UPLOAD_PREFIX, INBOX_PREFIX)
 LISTING_PAGE = 1000  # objects listed per prefix per call: bounded work per request
 LISTING_PAGES_PER_TICK = 5  # then the listing resumes from the cursor on the next tick
 RUNS_PER_TICK = 500  # run requests per tick; the rest stay owed in the registry
-PROJECT_RUN_TAG = "docassets/project_run"  # on the runs that bring the project assets up to date
 
 
 def list_new_versions(context, store, tables, cursor: dict[str, str], max_bytes: int):
@@ -124,21 +123,11 @@ def upload_sensor(
     cursor["requested"] = [(record.document_id, record.owed_at.isoformat()) for record in owed]
     return dg.SensorResult(
         run_requests=[run.run_request() for run in runs],
-        dynamic_partitions_requests=[documents.build_add_request(added)] if added else [],
+        # (a new project's partition too, so the UI lists the project from its first document on)
+        dynamic_partitions_requests=([documents.build_add_request(added)] if added else [])
+        + project_partition_requests(context.instance, {record.project for record in owed}),
         cursor=json.dumps(cursor),
     )
-
-
-project_automation = dg.AutomationConditionSensorDefinition(
-    "project_automation",
-    target=dg.AssetSelection.assets("resolved_entities", "entity_graph"),
-    default_status=dg.DefaultSensorStatus.RUNNING,  # on from the start: no toggle to forget in the UI
-    minimum_interval_seconds=30,
-    description="Brings each project's entities, duplicates and graph up to date once its documents "
-    "complete. Dagster names these runs after its implicit asset job, which cannot be renamed; "
-    f"the tag {PROJECT_RUN_TAG}=update marks them.",
-    run_tags={PROJECT_RUN_TAG: "update"},
-)
 
 
 # Every job: a backfill launched from the UI runs the per-document assets outside `process_document`.

@@ -26,6 +26,7 @@ def markdown_table(frame: pd.DataFrame) -> dg.MetadataValue:
 
 
 def blob_link(store: BlobStore, key: str) -> dg.MetadataValue:
-    """A link to a stored file: a path on this machine for a local folder, an s3:// URL for S3."""
-    location = f"{store.location.rstrip('/')}/{key}"
-    return dg.MetadataValue.url(location) if "://" in location else dg.MetadataValue.path(location)
+    """A link to a stored file: a path on this machine for a local folder, the object's URL at the
+    S3 endpoint otherwise."""
+    link = store.link(key)
+    return dg.MetadataValue.url(link) if "://" in link else dg.MetadataValue.path(link)

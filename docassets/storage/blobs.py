@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
+from urllib.parse import quote
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -67,6 +68,7 @@ class BlobStore(Protocol):
     def list(self, prefix: str, *, start_after: str = "", limit: int = 1000) -> list[BlobInfo]: ...
     def delete(self, key: str) -> None: ...
     def check(self) -> None: ...
+    def link(self, key: str) -> str: ...  # where a person opens the blob: a file path or an https URL
 
 
 class LocalBlobStore:
@@ -153,6 +155,9 @@ class LocalBlobStore:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
         self._sidecar(key).unlink(missing_ok=True)
+
+    def link(self, key: str) -> str:
+        return str(self._path(key).resolve())
 
     def check(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -241,6 +246,10 @@ class S3BlobStore:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def link(self, key: str) -> str:
+        """The object's path-style URL at the endpoint (it opens for whoever may read the bucket)."""
+        return f"{self.client.meta.endpoint_url.rstrip('/')}/{self.bucket}/{quote(self._key(key))}"
 
     def check(self) -> None:
         """Fail with the fix when the bucket is missing, unreachable or not writable."""

@@ -80,7 +80,7 @@ source_documents = sa.Table(
     "source_documents",
     metadata,
     sa.Column("document_id", DOCUMENT_ID, primary_key=True),
-    sa.Column("project", sa.Text, nullable=False),
+    sa.Column("project", sa.Text, nullable=False, index=True),  # a project's update reads its documents
     sa.Column("file_name", sa.Text, nullable=False),
     sa.Column("blob_key", sa.Text, nullable=False),
     sa.Column("size_bytes", sa.BigInteger, nullable=False),
@@ -192,7 +192,7 @@ entity_links = sa.Table(
     metadata,
     sa.Column("mention_id", sa.Text, primary_key=True),
     sa.Column("document_id", DOCUMENT_ID, nullable=False, index=True),
-    sa.Column("project", sa.Text, nullable=False),
+    sa.Column("project", sa.Text, nullable=False, index=True),  # replaced a project at a time
     sa.Column("entity_id", sa.String(36), nullable=False, index=True),
 )
 

@@ -11,7 +11,6 @@ from docassets.core.graph import (
     build_graph,
     dangling_edges,
     document_node,
-    draw_top_entities,
     graph_edge,
     graph_exports,
 )
@@ -165,14 +164,6 @@ def test_csv_files_have_neo4j_import_headers_and_every_row(graph):
     assert represents["sentence"] == "Michael J. Paul\nWOMBAT & PAUL LLP\nAttorneys for Plaintiff-Appellant"
     node_ids = set(rows)
     assert all(r[0] in node_ids and r[1] in node_ids for r in edges[1:])
-
-
-def test_picture_of_top_entities_is_a_png(graph):
-    png = draw_top_entities(graph, n=3)
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert len(png) > 5000
-    empty = draw_top_entities(nx.MultiDiGraph())
-    assert empty[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_courts_show_their_names_and_bates_numbers_are_no_nodes():

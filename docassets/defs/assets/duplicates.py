@@ -7,7 +7,7 @@ needs verifying; only the fingerprints (about 1 KB a document) stay in memory.
 
 import io
 import os
-from collections import Counter, defaultdict
+from collections import Counter
 
 import dagster as dg
 import pandas as pd
@@ -15,9 +15,10 @@ import sqlalchemy as sa
 
 from docassets.core.duplicates import DuplicateFinder, content_words, duplicate_links, fingerprints
 from docassets.defs import groups
-from docassets.defs.assets.project import PROJECT_AUTOMATION
+from docassets.defs.assets.project import EVERY_DOCUMENT
 from docassets.defs.assets.text import ocr_text
 from docassets.defs.columns import table_metadata
+from docassets.defs.partitions import projects
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.defs.versions import DUPLICATES_VERSION
 from docassets.frames import pages_from_frame, records
@@ -25,19 +26,16 @@ from docassets.storage import tables as t
 from docassets.storage.blobs import BlobStore
 
 
-def _completed_documents(tables: t.TableStore) -> dict[str, list[str]]:
-    """Per project, the documents whose run completed (so their page text is stored)."""
+def _completed_documents(tables: t.TableStore, project: str) -> list[str]:
+    """The project's documents whose run completed (so their page text is stored)."""
     s, summary = t.source_documents, t.document_summary
     query = (
-        sa.select(s.c.project, s.c.document_id)
+        sa.select(s.c.document_id)
         .join(summary, summary.c.document_id == s.c.document_id)
-        .where(summary.c.status == "completed")
-        .order_by(s.c.project, s.c.document_id)
+        .where(summary.c.status == "completed", s.c.project == project)
+        .order_by(s.c.document_id)
     )
-    by_project: dict[str, list[str]] = defaultdict(list)
-    for row in tables.stream(query):
-        by_project[row.project].append(row.document_id)
-    return by_project
+    return [row.document_id for row in tables.stream(query)]
 
 
 def _pages(store: BlobStore, document_id: str):
@@ -45,12 +43,12 @@ def _pages(store: BlobStore, document_id: str):
 
 
 @dg.asset(
+    partitions_def=projects,
     group_name=groups.PROJECT,
     kinds={"datasketch"},
     io_manager_key="table_io_manager",
     metadata=table_metadata(t.document_duplicates),
-    deps=[ocr_text],
-    automation_condition=PROJECT_AUTOMATION,
+    deps=[dg.AssetDep(ocr_text, partition_mapping=EVERY_DOCUMENT)],
     code_version=DUPLICATES_VERSION,
     check_specs=[
         dg.AssetCheckSpec(
@@ -68,36 +66,31 @@ def document_duplicates(
     blob_store: BlobStoreResource,
     pipeline: PipelineSettings,
 ):
-    """Per project: exact duplicates (same words once Bates numbers, stamps and OCR noise are set
+    """The project's exact duplicates (same words once Bates numbers, stamps and OCR noise are set
     aside) and near-duplicates (MinHash LSH over word shingles), each grouped around a pivot."""
     tables, store, settings = database.tables(), blob_store.store(), pipeline.duplicates()
-    workers = min(2, os.cpu_count() or 1)
-    rows: list[dict[str, object]] = []
-    groups_by_kind: Counter[str] = Counter()
-    for project, document_ids in _completed_documents(tables).items():
-        finder = DuplicateFinder(lambda document_id: content_words(_pages(store, document_id)), settings)
-        pages = ((document_id, _pages(store, document_id)) for document_id in document_ids)
-        groups = finder.groups(fingerprints(pages, settings, workers=workers))
-        groups_by_kind.update(g.kind for g in groups)
-        rows += [
-            {
-                "project": project,
-                "document_id": link.document_id,
-                "kind": link.kind,
-                "pivot_document_id": link.pivot_document_id,
-                "similarity": link.similarity,
-            }
-            for link in duplicate_links(groups)
-        ]
-        context.log.info(
-            f"{project}: {len(document_ids)} documents, "
-            f"{sum(g.kind == 'exact' for g in groups)} exact"
-            f" and {sum(g.kind == 'near' for g in groups)} near groups"
-        )
+    project = context.partition_key
+    document_ids = _completed_documents(tables, project)
+    finder = DuplicateFinder(lambda document_id: content_words(_pages(store, document_id)), settings)
+    pages = ((document_id, _pages(store, document_id)) for document_id in document_ids)
+    found = finder.groups(fingerprints(pages, settings, workers=min(2, os.cpu_count() or 1)))
+    groups_by_kind = Counter(g.kind for g in found)
+    rows = [
+        {
+            "project": project,
+            "document_id": link.document_id,
+            "kind": link.kind,
+            "pivot_document_id": link.pivot_document_id,
+            "similarity": link.similarity,
+        }
+        for link in duplicate_links(found)
+    ]
     frame = pd.DataFrame(rows, columns=[c.name for c in t.document_duplicates.columns])
     yield dg.Output(
         frame,
         metadata={
+            "project": project,
+            "documents": len(document_ids),
             "exact_groups": groups_by_kind["exact"],
             "near_groups": groups_by_kind["near"],
             "exact_copies": int((frame.kind == "exact").sum()),
@@ -118,9 +111,13 @@ def document_duplicates(
 def inconsistent_links(frame: pd.DataFrame, tables: t.TableStore) -> list[str]:
     """What breaks the table's contract: a pivot outside the member's project, a pivot that is
     itself a member of the same kind (a chain), a document grouped with itself, a similarity off [0, 1]."""
+    sources = t.source_documents
+    pivots = sorted(set(frame.pivot_document_id))
     project_of = {
         row.document_id: row.project
-        for row in tables.stream(sa.select(t.source_documents.c.document_id, t.source_documents.c.project))
+        for row in tables.stream(
+            sa.select(sources.c.document_id, sources.c.project).where(sources.c.document_id.in_(pivots))
+        )
     }
     members = set(zip(frame.document_id, frame.kind, strict=True))
     problems = []
