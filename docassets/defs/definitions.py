@@ -12,7 +12,7 @@ from docassets.defs.assets.search import search_index
 from docassets.defs.assets.summary import document_summary
 from docassets.defs.assets.text import chunks, ocr_text
 from docassets.defs.io_managers import BlobIOManager, TableIOManager
-from docassets.defs.jobs import process_document
+from docassets.defs.jobs import document_executor, process_document
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.defs.sensors import project_automation, record_failed_documents, upload_sensor
 from docassets.settings import Settings
@@ -69,4 +69,5 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         jobs=[process_document],
         sensors=[upload_sensor, project_automation, record_failed_documents],
         resources=build_resources(settings),
+        executor=document_executor(settings),
     )

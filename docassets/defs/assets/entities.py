@@ -14,6 +14,7 @@ from docassets.defs.failures import StageFailures
 from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import DatabaseResource
 from docassets.defs.versions import MENTIONS_VERSION, RELATIONSHIPS_VERSION
+from docassets.distributed import stage_tags
 from docassets.frames import (
     chunks_from_frame,
     defined_terms_frame,
@@ -38,6 +39,7 @@ def chunk_of(mentions: list[Mention], chunks: list[Chunk]) -> list[int | None]:
 
 
 @dg.asset(
+    op_tags=stage_tags("entity_mentions"),
     partitions_def=documents,
     backfill_policy=document_backfill,
     group_name="entities",
@@ -113,6 +115,7 @@ def entity_mentions(
 
 
 @dg.asset(
+    op_tags=stage_tags("relationships"),
     partitions_def=documents,
     backfill_policy=document_backfill,
     group_name="entities",

@@ -6,10 +6,12 @@ import pandas as pd
 from docassets.defs.failures import StageFailures
 from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import DatabaseResource
+from docassets.distributed import stage_tags
 from docassets.frames import search_index_rows
 
 
 @dg.asset(
+    op_tags=stage_tags("search_index"),
     partitions_def=documents,
     backfill_policy=document_backfill,
     group_name="search",

@@ -9,9 +9,11 @@ from docassets.defs.checks import documents_check
 from docassets.defs.failures import StageFailures
 from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import DatabaseResource
+from docassets.distributed import stage_tags
 
 
 @dg.asset(
+    op_tags=stage_tags("document_summary"),
     partitions_def=documents,
     backfill_policy=document_backfill,
     group_name="documents",

@@ -20,6 +20,7 @@ from docassets.defs.failures import StageFailures
 from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.defs.versions import CHUNKS_VERSION, TEXT_VERSION
+from docassets.distributed import stage_tags
 from docassets.frames import PagesParquetWriter, chunks_frame, pages_frame, pages_from_frame, values
 from docassets.storage.blobs import BlobStore, local_copy
 from docassets.storage.checkpoints import PageCheckpoints
@@ -31,6 +32,7 @@ PREVIEW_CHARS = 80  # of each page's text kept in memory for the asset's preview
 
 
 @dg.asset(
+    op_tags=stage_tags("ocr_text"),
     partitions_def=documents,
     backfill_policy=document_backfill,
     group_name="text",
@@ -248,6 +250,7 @@ def _page_preview(frame: pd.DataFrame) -> str:
 
 
 @dg.asset(
+    op_tags=stage_tags("chunks"),
     partitions_def=documents,
     backfill_policy=document_backfill,
     group_name="text",
