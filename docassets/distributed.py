@@ -121,7 +121,8 @@ def celery_app(broker_url: str, backend_url: str):
     from celery import Celery
 
     app = Celery("docassets", broker=broker_url, backend=backend_url)
-    app.conf.update(broker_connection_timeout=3, broker_connection_retry_on_startup=False)
+    # The same transport options as the senders: on Redis they say which lists hold each priority.
+    app.conf.update(celery_options(broker_url), broker_connection_timeout=3)
     return app
 
 
