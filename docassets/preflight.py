@@ -196,8 +196,8 @@ def check_queues(settings: Settings) -> CheckResult:
     )
 
 
-# dagster-postgres drives psycopg2; a URL naming no driver (or psycopg 3) makes SQLAlchemy 2.1
-# load psycopg 3 instead, which dagster-postgres's connection setup does not work with.
+# dagster-postgres is built and tested on psycopg2; a URL naming no driver makes SQLAlchemy 2.1 load
+# psycopg 3 (installed for docassets' own tables) instead, which dagster-postgres is not tested with.
 DAGSTER_PG_DRIVER = "postgresql+psycopg2"
 
 
@@ -212,8 +212,8 @@ def check_dagster_storage_url(_: Settings) -> CheckResult:
         return CheckResult(
             "dagster storage",
             False,
-            f"{source} starts with {scheme}://, which dagster-postgres cannot use (SQLAlchemy would load "
-            f"psycopg 3 for it, or another driver): write it as "
+            f"{source} starts with {scheme}://, for which SQLAlchemy loads psycopg 3, not the psycopg2 "
+            "that dagster-postgres is built on: write it as "
             f"{masked_url(DAGSTER_PG_DRIVER + '://' + url.split('://', 1)[-1])}",
         )
     return CheckResult("dagster storage", True, f"PostgreSQL via psycopg2 ({source})")
