@@ -247,10 +247,7 @@ def _report_queue_waits(settings: Settings) -> None:
     from docassets.distributed import queue_states, steps_in_queues, unconsumed_queues
     from docassets.preflight import dagster_instance
 
-    unconsumed = {
-        state.name
-        for state in unconsumed_queues(queue_states(settings.celery_broker_url, settings.celery_backend_url))
-    }
+    unconsumed = {state.name for state in unconsumed_queues(queue_states(settings))}
     for queue in sorted(unconsumed):
         click.echo(
             f"waiting for a worker on queue {queue}: no Celery worker consumes it; "

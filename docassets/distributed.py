@@ -20,6 +20,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import dagster as dg
+
+from docassets.settings import Settings
+
 QUEUE_TAG = "dagster-celery/queue"
 STEP_PRIORITY_TAG = "dagster-celery/priority"
 RUN_PRIORITY_TAG = "dagster-celery/run_priority"
@@ -116,7 +120,7 @@ def celery_options(broker_url: str) -> dict:
 
 
 @cache
-def celery_app(broker_url: str, backend_url: str):
+def celery_app(broker_url: str, backend_url: str | None):
     """A Celery app on the broker, for inspecting workers and queues (not for running steps)."""
     from celery import Celery
 
@@ -134,11 +138,13 @@ class QueueState:
 
 
 def queue_states(
-    broker_url: str, backend_url: str, queues: tuple[str, ...] = QUEUES, timeout: float = 2.0
+    settings: Settings, queues: tuple[str, ...] = QUEUES, timeout: float = 2.0
 ) -> list[QueueState]:
     """Each queue's live consumers (Celery's `inspect active_queues`, answered by running workers
     only) and how many tasks wait in it."""
-    app = celery_app(broker_url, backend_url)
+    if settings.celery_broker_url is None:
+        raise ValueError("no Celery broker configured (DOCASSETS_CELERY_BROKER_URL)")
+    app = celery_app(settings.celery_broker_url, settings.celery_backend_url)
     replies = app.control.inspect(timeout=timeout).active_queues() or {}
     consumers: dict[str, list[str]] = {queue: [] for queue in queues}
     for worker, consumed in replies.items():
@@ -173,14 +179,14 @@ class WaitingStep:
 _QUEUE_WAIT_MARKER = "celery_queue_wait"
 
 
-def steps_in_queues(instance) -> list[WaitingStep]:
+def steps_in_queues(instance: dg.DagsterInstance) -> list[WaitingStep]:
     """The steps of started runs that were sent to a queue and that no worker has taken yet."""
-    import dagster as dg
-
     waiting = []
     for run in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
         sent: dict[str, None] = {}
         for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+            if record.dagster_event is None:
+                continue
             data = record.dagster_event.engine_event_data
             if data.marker_start == _QUEUE_WAIT_MARKER and record.step_key:
                 sent[record.step_key] = None

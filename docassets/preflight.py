@@ -175,7 +175,7 @@ def check_queues(settings: Settings) -> CheckResult:
         return CheckResult(
             "queues", True, "executor in-process: steps run in their run's process, no queue to consume"
         )
-    states = queue_states(settings.celery_broker_url, settings.celery_backend_url)
+    states = queue_states(settings)
     missing = unconsumed_queues(states)
     if missing:
         names = ", ".join(state.name for state in missing)

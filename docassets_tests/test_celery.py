@@ -11,6 +11,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -35,7 +36,7 @@ LOCK = "docassets-test-lock"
 
 
 @pytest.fixture
-def celery_settings(production_settings, tmp_path, monkeypatch) -> Settings:
+def celery_settings(production_settings, tmp_path, monkeypatch) -> Iterator[Settings]:
     """The production storage plus a Celery broker: a Redis database of the test's own, so tests
     running at once never share a queue."""
     database = _claim_redis_database()
@@ -93,7 +94,7 @@ def _consumed(settings: Settings, worker_name: str, timeout: float = 60) -> dict
     """Wait until the worker answers; then which queues it consumes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        states = queue_states(settings.celery_broker_url, settings.celery_backend_url, timeout=1.0)
+        states = queue_states(settings, timeout=1.0)
         mine = {s.name: any(c.startswith(f"{worker_name}@") for c in s.consumers) for s in states}
         if any(mine.values()):
             return mine
@@ -131,9 +132,9 @@ def _worker_hosts(instance: dg.DagsterInstance, run_id: str) -> dict[str, str]:
     """Each step of the run and the Celery worker that executed it (dagster-celery's engine event)."""
     hosts = {}
     for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
-        metadata = record.dagster_event.engine_event_data.metadata
-        if "Celery worker" in metadata:
-            hosts[record.step_key] = metadata["Celery worker"].value
+        metadata = record.dagster_event.engine_event_data.metadata if record.dagster_event else {}
+        if "Celery worker" in metadata and record.step_key:
+            hosts[record.step_key] = str(metadata["Celery worker"].value)
     return hosts
 
 
@@ -236,9 +237,11 @@ def test_a_worker_killed_mid_step_fails_the_run_with_the_cause(celery_settings, 
             thread.join(timeout=60)
             ended_after = time.monotonic() - killed_at
             run = instance.get_run_by_id(outcome["run_id"])
+            assert run is not None
             failure = next(
                 r.dagster_event
                 for r in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+                if r.dagster_event
             )
             context = dg.build_run_status_sensor_context(
                 sensor_name="record_failed_documents",
@@ -255,7 +258,7 @@ def test_a_worker_killed_mid_step_fails_the_run_with_the_cause(celery_settings, 
     assert ended_after < 60
     document = read_progress(pipeline.tables, document_id=document_id).documents[0]
     assert document.state == "failed" and document.failed_stage == "ocr_text"
-    assert "signal 9 (SIGKILL)" in document.error
+    assert "signal 9 (SIGKILL)" in (document.error or "")
 
 
 def _only_run(instance: dg.DagsterInstance) -> str:

@@ -70,6 +70,7 @@ def run_failure_cause(instance: dg.DagsterInstance, run_id: str) -> tuple[str, s
         line.strip()
         for r in records
         if r.is_dagster_event
+        and r.dagster_event is not None
         and r.dagster_event.event_type in (dg.DagsterEventType.ENGINE_EVENT, dg.DagsterEventType.RUN_FAILURE)
         for line in _event_text(r.dagster_event, r.message).splitlines()
         if _INFRASTRUCTURE.search(line)
