@@ -22,7 +22,14 @@ import redis
 from docassets.defs.batching import partition_tags
 from docassets.defs.resources import DatabaseResource
 from docassets.defs.sensors import record_failed_documents
-from docassets.distributed import QUEUES, WORKER_APP, queue_states, steps_in_queues, worker_command
+from docassets.distributed import (
+    QUEUES,
+    STAGE_ROUTES,
+    WORKER_APP,
+    queue_states,
+    steps_in_queues,
+    worker_command,
+)
 from docassets.local_run import LocalPipeline
 from docassets.progress import read_progress
 from docassets.settings import Settings
@@ -155,15 +162,7 @@ def test_documents_go_through_celery_workers_consuming_every_queue(celery_settin
     finally:
         worker.stop()
 
-    assert set(hosts) == {
-        "source_documents",
-        "ocr_text",
-        "chunks",
-        "entity_mentions",
-        "relationships",
-        "document_summary",
-        "search_index",
-    }
+    assert set(hosts) == set(STAGE_ROUTES)  # every per-document stage, each routed to a queue
     assert {host.split("@")[0] for host in hosts.values()} == {name}
     tables = pipeline.tables
     for document_id in ids:
