@@ -3,10 +3,12 @@
 Each worker is one `docassets worker --queues ocr,nlp,dagster --concurrency 1` process (a machine
 with one slot), DOCASSETS_OCR_WORKERS=1 (one Tesseract process a step), so N workers stand for N
 one-core machines. The batch: real samples, text-layer filings and opinions and two scans (OCR),
-one run per document (as the sensor spreads a small batch), all runs started at once; each run's
-orchestration runs in a thread of this process, its steps on the workers. Storage as in
-production: tables in a fresh PostgreSQL database, the Dagster instance in another (psycopg2), blobs in
-a local folder the workers share; Redis (a database of its own) as broker and results backend.
+one run per document (as the sensor spreads a small batch), all runs started at once, each in a
+process of its own that orchestrates it (as the daemon's run launcher starts them; their start-up,
+about 5 s of CPU each, is in the wall time), its steps on the workers. Storage as in
+production: tables in a fresh PostgreSQL database, blobs in a local folder the workers share; the
+Dagster instance in SQLite files the processes share (one machine); Redis (a database of its own)
+as broker and results backend.
 
 Reported per configuration: wall time from the first run's start to the last run's end,
 documents and pages per hour, and from Dagster's step statistics each stage's busy time summed
@@ -24,8 +26,8 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import defaultdict
@@ -57,8 +59,9 @@ def main() -> None:
         "--copies", type=int, default=1, help="how many times the 7 documents are in the batch"
     )
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--documents", type=int, default=len(BATCH), help="only the first N of the 7")
     args = parser.parse_args()
-    files = [SAMPLES / name for name in BATCH] * args.copies
+    files = [SAMPLES / name for name in BATCH[: args.documents]] * args.copies
     pages = sum(pymupdf.open(path).page_count for path in files)
     print(f"batch: {len(files)} documents, {pages} pages; {os.cpu_count()} cores")
     results = {}
@@ -82,7 +85,7 @@ def measure(files: list[Path], workers: int) -> tuple[float, dict[str, float], t
 
     scratch = Path(tempfile.mkdtemp(prefix="celery-bench-"))
     admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    databases = [f"bench_{uuid.uuid4().hex[:8]}" for _ in ("tables", "dagster")]
+    databases = [f"docassets_celerybench_{uuid.uuid4().hex[:8]}"]
     with admin.connect() as connection:
         for name in databases:
             connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -90,9 +93,6 @@ def measure(files: list[Path], workers: int) -> tuple[float, dict[str, float], t
     environment = {
         "DOCASSETS_HOME": str(scratch / "home"),
         "DOCASSETS_DATABASE_URL": url.set(database=databases[0]).render_as_string(hide_password=False),
-        "DOCASSETS_DAGSTER_PG_URL": url.set(
-            drivername="postgresql+psycopg2", database=databases[1]
-        ).render_as_string(hide_password=False),
         "DOCASSETS_CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{REDIS_DATABASE}",
         "DOCASSETS_OCR_WORKERS": "1",
         "DAGSTER_HOME": str(scratch / "dagster"),
@@ -125,7 +125,7 @@ def measure(files: list[Path], workers: int) -> tuple[float, dict[str, float], t
             ids = [pipeline.add_document(path, project="bench") for path in files]
             load_before = os.getloadavg()[0]
             started = time.monotonic()
-            run_ids = run_all(instance, ids)
+            run_ids = run_all(ids)
             wall = time.monotonic() - started
             load_after = os.getloadavg()[0]
             stages: dict[str, float] = defaultdict(float)
@@ -136,43 +136,60 @@ def measure(files: list[Path], workers: int) -> tuple[float, dict[str, float], t
             runs = [instance.get_run_by_id(run_id) for run_id in run_ids]
             failed = [run for run in runs if run is None or run.status != dg.DagsterRunStatus.SUCCESS]
             if failed:
-                raise SystemExit(f"{len(failed)} of {len(runs)} runs failed")
+                raise SystemExit(
+                    f"{len(failed)} of {len(runs)} runs failed: {failure_text(instance, failed[0])}"
+                )
         return wall, dict(stages), (load_before, load_after)
     finally:
         for process in processes:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        sa.orm.close_all_sessions()
         with admin.connect() as connection:
             for name in databases:
                 connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def run_all(instance, document_ids: list[str]) -> list[str]:
-    """One run per document, all started at once, each orchestrated in a thread."""
-    import dagster as dg
+def failure_text(instance, run) -> str:
+    """What failed a run: its failed steps' and the run's own errors."""
+    if run is None:
+        return "the run was never stored"
+    texts = []
+    for record in instance.all_logs(run.run_id):
+        event = record.dagster_event
+        if event is not None and event.is_failure:
+            error = event.step_failure_data.error if event.is_step_failure else event.job_failure_data.error
+            texts.append(f"{record.step_key or 'run'}: {error.message.strip() if error else record.message}")
+    return "; ".join(texts)
 
-    from docassets.definitions import document_job
-    from docassets.defs.batching import partition_tags
 
-    run_ids: list[str] = []
+# A run's process, as the daemon's run launcher starts one: it orchestrates the run, its steps go
+# to the workers. (Threads of one process deadlock in logging under SQLAlchemy's pool.)
+RUN = """
+import sys
+import dagster as dg
+from docassets.defs.batching import partition_tags
+from docassets.definitions import document_job
+with dg.DagsterInstance.get() as instance:
+    job, tags = dg.reconstructable(document_job), partition_tags([sys.argv[1]])
+    result = dg.execute_job(job, instance=instance, tags=tags, raise_on_error=False)
+print(result.run_id)
+"""
 
-    def run(document_id: str) -> None:
-        result = dg.execute_job(
-            dg.reconstructable(document_job),
-            instance=instance,
-            tags=partition_tags([document_id]),
-            raise_on_error=False,
+
+def run_all(document_ids: list[str]) -> list[str]:
+    """One run per document, all started at once, each in a process of its own."""
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", RUN, document_id],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
-        run_ids.append(result.run_id)
-
-    threads = [threading.Thread(target=run, args=(document_id,)) for document_id in document_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return run_ids
+        for document_id in document_ids
+    ]
+    return [process.communicate()[0].strip().splitlines()[-1] for process in processes]
 
 
 if __name__ == "__main__":
