@@ -144,6 +144,7 @@ def measure(files: list[Path], workers: int) -> tuple[float, dict[str, float], t
         for process in processes:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        redis.Redis.from_url(environment["DOCASSETS_CELERY_BROKER_URL"]).flushdb()
         with admin.connect() as connection:
             for name in databases:
                 connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
