@@ -1,4 +1,4 @@
-"""The `docassets` command: process, upload, status, export, migrate and doctor."""
+"""The `docassets` command: process, upload, status, export, migrate, worker and doctor."""
 
 from __future__ import annotations
 
@@ -240,6 +240,24 @@ def status(project: str | None, batch_id: str | None, document_id: str | None) -
             if not check.ok:
                 click.echo(f"runs are waiting for a dagster daemon: {check.name}: {check.detail}")
                 break
+        if settings.celery_broker_url is not None:
+            _report_queue_waits(settings)
+
+
+def _report_queue_waits(settings: Settings) -> None:
+    """Name each queue that holds a run's step and that no Celery worker consumes."""
+    from docassets.distributed import queue_states, steps_in_queues, unconsumed_queues
+    from docassets.preflight import dagster_instance
+
+    unconsumed = {state.name for state in unconsumed_queues(queue_states(settings))}
+    for queue in sorted(unconsumed):
+        click.echo(
+            f"waiting for a worker on queue {queue}: no Celery worker consumes it; "
+            f"start one with `docassets worker --queues {queue}`"
+        )
+    for step in steps_in_queues(dagster_instance(settings)):
+        if step.queue in unconsumed:
+            click.echo(f"    run {step.run_id}: step {step.step} is waiting in queue {step.queue}")
 
 
 @main.command()
@@ -299,6 +317,36 @@ def migrate(message: str | None) -> None:
     except DatabaseUnavailable as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"{tables.shown_url}: schema revision {before or 'none'} -> {now}")
+
+
+@main.command()
+@click.option(
+    "--queues",
+    default="ocr,nlp,dagster",
+    show_default=True,
+    help="Comma-separated queues to consume (ocr: Tesseract, nlp: chunks and entities, dagster: the rest).",
+)
+@click.option("--concurrency", default=1, show_default=True, help="Steps this worker runs at once.")
+@click.option("--name", default="docassets", show_default=True, help="Worker name (NAME@host).")
+def worker(queues: str, concurrency: int, name: str) -> None:
+    """Run a Celery worker for the steps of runs (needs DOCASSETS_CELERY_BROKER_URL)."""
+    import os
+
+    from docassets.distributed import QUEUES, worker_command
+
+    settings = Settings.from_env()
+    if settings.celery_broker_url is None:
+        raise click.ClickException(
+            "DOCASSETS_CELERY_BROKER_URL is not set: there is no broker to consume from"
+        )
+    chosen = tuple(queue.strip() for queue in queues.split(",") if queue.strip())
+    unknown = sorted(set(chosen) - set(QUEUES))
+    if unknown:
+        raise click.ClickException(
+            f"no stage is routed to {', '.join(unknown)}; the queues are {', '.join(QUEUES)}"
+        )
+    command = worker_command(chosen, concurrency=concurrency, name=name)
+    os.execv(command[0], command)
 
 
 @main.command()

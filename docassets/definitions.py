@@ -12,3 +12,9 @@ from docassets.settings import Settings
 settings = Settings.from_env()
 verify_storage_once(settings)
 defs = build_definitions(settings)
+
+
+def document_job():
+    """The per-document job, built from the current environment: what `dagster.reconstructable`
+    points a Celery worker at for a run started from Python rather than by the daemon."""
+    return build_definitions(Settings.from_env()).resolve_job_def("process_document")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from docassets.settings import Settings, masked_urls
+from docassets.settings import Settings, masked_url, masked_urls
 
 
 @dataclass(frozen=True)
@@ -163,9 +163,82 @@ def check_sensors(settings: Settings) -> CheckResult:
             f"{', '.join(stopped)} stopped: start it in the UI (Automation) "
             f"or with `dagster sensor start {stopped[0]} -w workspace.yaml`",
         )
+    return CheckResult("sensors", True, f"{', '.join(DOCASSETS_SENSORS)} running")
+
+
+def check_queues(settings: Settings) -> CheckResult:
+    """With steps on Celery, every queue a stage is routed to needs a live worker consuming it: a
+    queue without one holds its steps, and their runs, forever."""
+    from docassets.distributed import queue_states, unconsumed_queues
+
+    if settings.celery_broker_url is None:
+        return CheckResult(
+            "queues", True, "executor in-process: steps run in their run's process, no queue to consume"
+        )
+    states = queue_states(settings)
+    missing = unconsumed_queues(states)
+    if missing:
+        names = ", ".join(state.name for state in missing)
+        waiting = sum(state.waiting or 0 for state in missing)
+        return CheckResult(
+            "queues",
+            False,
+            f"no Celery worker consumes queue {names} ({waiting} steps waiting there): start one with "
+            f"`docassets worker --queues {','.join(state.name for state in missing)}` (one comma-separated "
+            "list: repeated -q/-Q options keep only the last queue)",
+        )
     return CheckResult(
-        "sensors", True, f"{', '.join(DOCASSETS_SENSORS)} running; executor in-process (no queues to consume)"
+        "queues",
+        True,
+        "; ".join(
+            f"{state.name}: {len(state.consumers)} workers, {state.waiting or 0} waiting" for state in states
+        ),
     )
+
+
+# dagster-postgres is built and tested on psycopg2; a URL naming no driver makes SQLAlchemy 2.1 load
+# psycopg 3 (installed for docassets' own tables) instead, which dagster-postgres is not tested with.
+DAGSTER_PG_DRIVER = "postgresql+psycopg2"
+
+
+def check_dagster_storage_url(_: Settings) -> CheckResult:
+    """The Dagster instance's PostgreSQL URL names psycopg2 (the README's trap, caught before the
+    instance is opened)."""
+    url, source = dagster_postgres_url()
+    if url is None:
+        return CheckResult("dagster storage", True, source)
+    scheme = url.split("://", 1)[0]
+    if scheme != DAGSTER_PG_DRIVER:
+        return CheckResult(
+            "dagster storage",
+            False,
+            f"{source} starts with {scheme}://, for which SQLAlchemy loads psycopg 3, not the psycopg2 "
+            "that dagster-postgres is built on: write it as "
+            f"{masked_url(DAGSTER_PG_DRIVER + '://' + url.split('://', 1)[-1])}",
+        )
+    return CheckResult("dagster storage", True, f"PostgreSQL via psycopg2 ({source})")
+
+
+def dagster_postgres_url() -> tuple[str | None, str]:
+    """The PostgreSQL URL DAGSTER_HOME's dagster.yaml gives its storage, and where it comes from."""
+    import os
+
+    import yaml
+
+    home = os.environ.get("DAGSTER_HOME")
+    config_file = Path(home) / "dagster.yaml" if home else None
+    if config_file is None or not config_file.exists():
+        return None, "SQLite files under DAGSTER_HOME (no dagster.yaml storage section)"
+    config = yaml.safe_load(config_file.read_text()) or {}
+    postgres = (config.get("storage") or {}).get("postgres") or {}
+    url = postgres.get("postgres_url")
+    if url is None:
+        return None, "SQLite files under DAGSTER_HOME" if not postgres else "PostgreSQL (postgres_db fields)"
+    if isinstance(url, dict) and "env" in url:
+        return os.environ.get(
+            url["env"]
+        ) or None, f"{url['env']} (dagster.yaml storage.postgres.postgres_url)"
+    return str(url), "dagster.yaml storage.postgres.postgres_url"
 
 
 def dagster_instance(settings: Settings):
@@ -190,10 +263,17 @@ DAEMON_CHECKS: list[Callable[[Settings], CheckResult]] = [
     check_dagster_daemon,
     check_sensors,
 ]
-SUBMIT_CHECKS: list[Callable[[Settings], CheckResult]] = [*STORAGE_CHECKS, *DAEMON_CHECKS]
+SUBMIT_CHECKS: list[Callable[[Settings], CheckResult]] = [
+    *STORAGE_CHECKS,
+    check_dagster_storage_url,
+    *DAEMON_CHECKS,
+    check_queues,
+]
 ALL_CHECKS: list[Callable[[Settings], CheckResult]] = [
     *STORAGE_CHECKS,
+    check_dagster_storage_url,
     *DAEMON_CHECKS,
+    check_queues,
     check_tesseract,
     check_spacy_model,
 ]
@@ -202,7 +282,9 @@ ALL_CHECKS: list[Callable[[Settings], CheckResult]] = [
 def run_checks(settings: Settings, checks=ALL_CHECKS) -> list[CheckResult]:
     results: list[CheckResult] = []
     for check in checks:
-        if check in DAEMON_CHECKS[1:] and any(r.name == "dagster instance" and not r.ok for r in results):
+        if check in DAEMON_CHECKS and any(r.name == "dagster storage" and not r.ok for r in results):
+            results.append(CheckResult(_name(check), False, "not checked: fix the dagster storage URL first"))
+        elif check in DAEMON_CHECKS[1:] and any(r.name == "dagster instance" and not r.ok for r in results):
             results.append(
                 CheckResult(_name(check), False, "not checked: the dagster instance cannot be opened")
             )

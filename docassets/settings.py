@@ -54,6 +54,9 @@ class Settings:
     ocr_timeout_seconds: int
     chunk_max_tokens: int
     chunk_overlap: int
+    # Steps on Celery workers when set (see docassets/distributed.py); None: in the run's process.
+    celery_broker_url: str | None = None
+    celery_backend_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -78,6 +81,7 @@ class Settings:
             ocr_timeout_seconds=_positive_int(env, "DOCASSETS_OCR_TIMEOUT_SECONDS", OCR_TIMEOUT_SECONDS),
             chunk_max_tokens=_positive_int(env, "DOCASSETS_CHUNK_MAX_TOKENS", 400),
             chunk_overlap=_non_negative_int(env, "DOCASSETS_CHUNK_OVERLAP", 40),
+            **_celery_urls(env),
         )
 
     @property
@@ -132,6 +136,29 @@ def validated_database_url(raw: str, variable: str = "DOCASSETS_DATABASE_URL") -
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     return url.render_as_string(hide_password=False)
+
+
+CELERY_SCHEMES = ("redis", "rediss", "amqp", "amqps", "pyamqp")
+
+
+def _celery_urls(env: Mapping[str, str]) -> dict[str, str | None]:
+    """The broker and the results backend: Redis keeps results in the broker's server, RabbitMQ
+    sends them back over its own connection (`rpc://`)."""
+    broker = env.get("DOCASSETS_CELERY_BROKER_URL", "").strip() or None
+    backend = env.get("DOCASSETS_CELERY_BACKEND_URL", "").strip() or None
+    if broker is None:
+        if backend:
+            raise ConfigurationError(
+                "DOCASSETS_CELERY_BACKEND_URL is set without DOCASSETS_CELERY_BROKER_URL"
+            )
+        return {}
+    if broker.split("://")[0] not in CELERY_SCHEMES or "://" not in broker:
+        raise ConfigurationError(
+            f"DOCASSETS_CELERY_BROKER_URL={masked_url(broker)} is no broker URL; "
+            "expected redis://HOST:6379/0 or amqp://USER@HOST:5672//"
+        )
+    default_backend = broker if broker.startswith(("redis://", "rediss://")) else "rpc://"
+    return {"celery_broker_url": broker, "celery_backend_url": backend or default_backend}
 
 
 def _bucket(name: str) -> str | None:

@@ -25,13 +25,45 @@ def test_doctor_checks_everything_and_says_the_daemon_is_missing(tmp_path):
         "ok    configuration",
         "ok    database",
         "ok    blob store",
+        "ok    dagster storage",
         "ok    dagster instance",
         "FAIL  dagster daemon",
         "ok    sensors",
+        "ok    queues",
         "ok    tesseract",
         "ok    spacy model",
     ]
     assert "no dagster-daemon heartbeat: start it with `make dev`" in checked.stdout
+
+
+def test_doctor_names_the_driver_a_dagster_postgresql_url_needs(tmp_path):
+    """The README's trap: the Dagster instance's URL written postgresql:// instead of
+    postgresql+psycopg2://. doctor names the fix, masks the password, and checks nothing that
+    would open the instance with the wrong driver."""
+    home = tmp_path / "dagster"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(
+        "storage:\n  postgres:\n    postgres_url:\n      env: DOCASSETS_DAGSTER_PG_URL\n"
+    )
+    url = "postgresql://postgres:hunter2@127.0.0.1:5432/dagster"
+    checked = run("doctor", home=tmp_path, DAGSTER_HOME=str(home), DOCASSETS_DAGSTER_PG_URL=url)
+    assert checked.returncode == 1
+    storage = next(line for line in checked.stdout.splitlines() if line.startswith("FAIL  dagster storage"))
+    assert (
+        "DOCASSETS_DAGSTER_PG_URL (dagster.yaml storage.postgres.postgres_url) starts with postgresql://"
+        in storage
+    )
+    assert storage.endswith("write it as postgresql+psycopg2://postgres:***@127.0.0.1:5432/dagster")
+    assert "FAIL  dagster instance: not checked: fix the dagster storage URL first" in checked.stdout
+    assert "hunter2" not in checked.stdout
+
+    fixed = run(
+        "doctor",
+        home=tmp_path,
+        DAGSTER_HOME=str(home),
+        DOCASSETS_DAGSTER_PG_URL=url.replace("postgresql", "postgresql+psycopg2"),
+    )
+    assert "ok    dagster storage: PostgreSQL via psycopg2" in fixed.stdout
 
 
 def test_doctor_fails_and_names_an_unreachable_database(tmp_path):

@@ -70,6 +70,22 @@ def _load_code_location(environment: dict[str, str]) -> subprocess.CompletedProc
     )
 
 
+def test_a_celery_broker_chooses_its_results_backend_and_a_bad_one_is_named():
+    assert Settings.from_env({}).celery_broker_url is None  # the embedded default: steps in-process
+    redis = Settings.from_env({"DOCASSETS_CELERY_BROKER_URL": "redis://queue:6379/2"})
+    assert (redis.celery_broker_url, redis.celery_backend_url) == (
+        "redis://queue:6379/2",
+        "redis://queue:6379/2",
+    )
+    rabbit = Settings.from_env({"DOCASSETS_CELERY_BROKER_URL": "amqp://docs:pw@queue:5672//"})
+    assert rabbit.celery_backend_url == "rpc://"
+    with pytest.raises(ConfigurationError) as raised:
+        Settings.from_env({"DOCASSETS_CELERY_BROKER_URL": "http://docs:secret@queue:6379"})
+    assert "DOCASSETS_CELERY_BROKER_URL=http://docs:***@queue:6379 is no broker URL" in str(raised.value)
+    with pytest.raises(ConfigurationError, match="without DOCASSETS_CELERY_BROKER_URL"):
+        Settings.from_env({"DOCASSETS_CELERY_BACKEND_URL": "redis://queue:6379/3"})
+
+
 def test_the_code_location_refuses_to_load_with_an_empty_database_host(tmp_path):
     loaded = _load_code_location(
         {"DOCASSETS_HOME": str(tmp_path), "DOCASSETS_DATABASE_URL": "postgresql://:5432/db"}

@@ -19,6 +19,7 @@ from typing import TypeVar
 import dagster as dg
 
 from docassets.defs.partitions import DOCUMENTS
+from docassets.distributed import RUN_PRIORITY, RUN_PRIORITY_TAG
 from docassets.storage.registry import DocumentRecord
 
 T = TypeVar("T")
@@ -48,6 +49,7 @@ class PlannedRun:
         owed = "|".join(f"{r.document_id}@{r.owed_at.isoformat()}" for r in self.records)
         tags = {
             "dagster/priority": PRIORITY_TAG[first.priority],
+            RUN_PRIORITY_TAG: RUN_PRIORITY[first.priority],  # on Celery: added to each step's priority
             "docassets/project": first.project,
             "docassets/documents": str(len(self.records)),
             FILE_TAG: first.file_name

@@ -13,7 +13,7 @@ from docassets.defs.assets.search import search_index
 from docassets.defs.assets.summary import document_summary
 from docassets.defs.assets.text import chunks, ocr_text
 from docassets.defs.io_managers import BlobIOManager, TableIOManager
-from docassets.defs.jobs import process_document, update_project
+from docassets.defs.jobs import document_executor, process_document, update_project
 from docassets.defs.project_sensor import project_automation
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.defs.sensors import record_failed_documents, upload_sensor
@@ -86,4 +86,5 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         jobs=[process_document, update_project],
         sensors=[upload_sensor, project_automation, record_failed_documents],
         resources=build_resources(settings),
+        executor=document_executor(settings),
     )

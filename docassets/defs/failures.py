@@ -21,8 +21,12 @@ from docassets.storage.registry import lookup
 from docassets.storage.tables import TableStore, as_utc
 
 # What Dagster says when a run's process died (see dagster._utils.get_run_crash_explanation) or
-# could not be monitored.
-_INFRASTRUCTURE = re.compile(r"terminated by signal|exited with code|out of memory|heartbeat", re.IGNORECASE)
+# could not be monitored, and what Celery says when a worker's process running a step died
+# ("[ocr_text]: billiard.exceptions.WorkerLostError: Worker exited prematurely: signal 9 (SIGKILL)").
+_INFRASTRUCTURE = re.compile(
+    r"terminated by signal|exited with code|out of memory|heartbeat|exited prematurely", re.IGNORECASE
+)
+_CELERY_STEP = re.compile(r"^\[(?P<step>[\w.]+)\]: (?P<cause>.*)$")
 
 
 def record_failure(
@@ -59,20 +63,33 @@ def record_failure_unless_recorded(
 def run_failure_cause(instance: dg.DagsterInstance, run_id: str) -> tuple[str, str] | None:
     """(step, cause) of a run that died outside our code: the step it was in, and what Dagster saw
     ("Run execution process ... was terminated by signal 9 (SIGKILL) ... out of memory", an exit
-    code, a lost heartbeat), rather than "marked as failed from outside the execution context"."""
+    code, a lost heartbeat, a Celery worker lost mid-step), rather than "marked as failed from
+    outside the execution context"."""
     records = instance.all_logs(run_id)
     causes = [
-        r.message
+        line.strip()
         for r in records
         if r.dagster_event_type in (dg.DagsterEventType.ENGINE_EVENT, dg.DagsterEventType.RUN_FAILURE)
-        and _INFRASTRUCTURE.search(r.message or "")
+        and r.dagster_event is not None
+        for line in _event_text(r.dagster_event, r.message).splitlines()
+        if _INFRASTRUCTURE.search(line)
     ]
     if not causes:
         return None
+    if named := _CELERY_STEP.match(causes[-1]):
+        return named["step"], named["cause"]
     started = [
         r.step_key for r in records if r.dagster_event_type == dg.DagsterEventType.STEP_START and r.step_key
     ]
     return (started[-1] if started else "run"), causes[-1]
+
+
+def _event_text(event: dg.DagsterEvent, message: str | None) -> str:
+    """An event's message, and for a run failure the error that failed it (a Celery executor puts
+    its workers' errors there)."""
+    failure = event.job_failure_data if event.event_type == dg.DagsterEventType.RUN_FAILURE else None
+    error = failure.error if failure is not None else None
+    return "\n".join(part for part in (message, error.message if error else None) if part)
 
 
 def blamed_documents(step_failures: Iterable[dg.DagsterEvent]) -> set[str]:

@@ -1,14 +1,17 @@
 """What a run is: one document, or a range of them (see `batching.py`), through every per-document
-stage, in one process.
+stage, and where its steps execute.
 
-The in-process executor on purpose: the default multiprocess executor spends seconds per step
-starting interpreters, which would dominate a small document's run.
+The in-process executor by default, on purpose: the default multiprocess executor spends seconds
+per step starting interpreters, which would dominate a small document's run. With a Celery broker
+configured, each stage runs on a worker consuming its queue (`docassets/distributed.py`).
 """
 
 import dagster as dg
 
 from docassets.defs import groups
 from docassets.defs.partitions import documents, projects
+from docassets.distributed import executor_config
+from docassets.settings import Settings
 
 DOCUMENT_STAGES = dg.AssetSelection.assets(
     "source_documents",
@@ -24,7 +27,6 @@ process_document = dg.define_asset_job(
     "process_document",
     selection=DOCUMENT_STAGES,
     partitions_def=documents,
-    executor_def=dg.in_process_executor,
     # Transient S3 or database errors are retried with backoff; unreadable documents fail at once
     # (their Failure forbids retries).
     op_retry_policy=dg.RetryPolicy(
@@ -46,3 +48,15 @@ update_project = dg.define_asset_job(
     description="Resolve one project's entities, group its duplicates and draw its graph, over its "
     "completed documents.",
 )
+
+
+def document_executor(settings: Settings) -> dg.ExecutorDefinition:
+    """The executor of the Definitions' jobs (`execute_in_process`, which `docassets process` and
+    the tests use, always runs in-process)."""
+    if settings.celery_broker_url is None:
+        return dg.in_process_executor
+    from dagster_celery import celery_executor
+
+    return celery_executor.configured(
+        executor_config(settings.celery_broker_url, settings.celery_backend_url)
+    )

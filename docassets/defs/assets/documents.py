@@ -10,12 +10,14 @@ from docassets.defs.failures import StageFailures
 from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.defs.shown import blob_link
+from docassets.distributed import stage_tags
 from docassets.storage import tables as t
 from docassets.storage.blobs import local_copy
 from docassets.storage.registry import DocumentRecord, lookup
 
 
 @dg.asset(
+    op_tags=stage_tags("source_documents"),
     partitions_def=documents,
     backfill_policy=document_backfill,
     group_name=groups.INGEST,

@@ -17,6 +17,7 @@ from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import DatabaseResource
 from docassets.defs.shown import markdown_table
 from docassets.defs.versions import MENTIONS_VERSION, RELATIONSHIPS_VERSION
+from docassets.distributed import stage_tags
 from docassets.frames import (
     chunks_from_frame,
     defined_terms_frame,
@@ -42,6 +43,7 @@ def chunk_of(mentions: list[Mention], chunks: list[Chunk]) -> list[int | None]:
 
 
 @dg.asset(
+    op_tags=stage_tags("entity_mentions"),
     partitions_def=documents,
     backfill_policy=document_backfill,
     group_name=groups.ENTITIES,
@@ -116,6 +118,7 @@ def entity_mentions(
 
 
 @dg.asset(
+    op_tags=stage_tags("relationships"),
     partitions_def=documents,
     backfill_policy=document_backfill,
     group_name=groups.ENTITIES,

@@ -9,11 +9,13 @@ from docassets.defs.failures import StageFailures
 from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import DatabaseResource
 from docassets.defs.versions import SEARCH_INDEX_VERSION
+from docassets.distributed import stage_tags
 from docassets.frames import search_index_rows
 from docassets.storage import tables as t
 
 
 @dg.asset(
+    op_tags=stage_tags("search_index"),
     partitions_def=documents,
     backfill_policy=document_backfill,
     group_name=groups.TEXT,

@@ -11,10 +11,12 @@ from docassets.defs.columns import table_metadata
 from docassets.defs.failures import StageFailures
 from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import DatabaseResource
+from docassets.distributed import stage_tags
 from docassets.storage import tables as t
 
 
 @dg.asset(
+    op_tags=stage_tags("document_summary"),
     partitions_def=documents,
     backfill_policy=document_backfill,
     group_name=groups.ENTITIES,

@@ -24,6 +24,7 @@ from docassets.defs.partitions import document_backfill, documents
 from docassets.defs.resources import BlobStoreResource, DatabaseResource, PipelineSettings
 from docassets.defs.shown import blank_if_missing, blob_link, markdown_table
 from docassets.defs.versions import CHUNKS_VERSION, TEXT_VERSION
+from docassets.distributed import stage_tags
 from docassets.frames import (
     PAGE_SCHEMA,
     PagesParquetWriter,
@@ -43,6 +44,7 @@ PREVIEW_CHARS = 80  # of each page's text kept in memory for the asset's preview
 
 
 @dg.asset(
+    op_tags=stage_tags("ocr_text"),
     partitions_def=documents,
     backfill_policy=document_backfill,
     group_name=groups.TEXT,
@@ -268,6 +270,7 @@ def _page_preview(frame: pd.DataFrame) -> dg.MetadataValue:
 
 
 @dg.asset(
+    op_tags=stage_tags("chunks"),
     partitions_def=documents,
     backfill_policy=document_backfill,
     group_name=groups.TEXT,
