@@ -225,7 +225,7 @@ def test_doctor_reports_an_instance_database_that_refuses_in_one_line(tmp_path):
     dagster_home.mkdir()
     # A role the server does not know: it refuses the connection as it refuses a wrong password.
     (dagster_home / "dagster.yaml").write_text(
-        "storage:\n  postgres:\n    postgres_url: postgresql://nobody:s3cret@127.0.0.1:5432/nowhere\n"
+        "storage:\n  postgres:\n    postgres_url: postgresql+psycopg2://nobody:s3cret@127.0.0.1:5432/nowhere\n"
     )
     doctor = _docassets(_env(tmp_path), "doctor")
     assert doctor.returncode == 1 and "Traceback" not in doctor.stdout + doctor.stderr
