@@ -85,6 +85,19 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def start_daemon(env: dict[str, str]) -> subprocess.Popen:
+    """A real dagster-daemon over the repository's workspace, in a session of its own (so a test
+    can stop it and every process it started)."""
+    return subprocess.Popen(
+        [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def _docassets(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(BIN / "docassets"), *arguments], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
@@ -121,14 +134,7 @@ def test_a_submitted_batch_is_processed_by_the_daemon(tmp_path):
     assert refused.returncode != 0
     assert "no dagster-daemon heartbeat" in refused.stderr and "start it with" in refused.stderr
 
-    daemon = subprocess.Popen(
-        [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    daemon = start_daemon(env)
     try:
         doctor = _wait_for(lambda: (r := _docassets(env, "doctor")).returncode == 0 and r, timeout=120)
         assert doctor, "doctor never passed with the daemon running"

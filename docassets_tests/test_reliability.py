@@ -30,6 +30,7 @@ from docassets.storage.tables import TableStore
 from docassets.submission import submit_files
 
 from .conftest import sample
+from .test_operations import start_daemon
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -298,14 +299,7 @@ def test_a_stopped_daemon_is_noticed_within_a_minute(tmp_path, monkeypatch):
     subprocess.run([str(ROOT / "scripts" / "dagster-home.sh")], env=env, check=True)
     monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
     settings = Settings.from_env(env)
-    daemon = subprocess.Popen(
-        [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    daemon = start_daemon(env)
     try:
         deadline = time.monotonic() + 180
         while not run_checks(settings, [check_dagster_daemon])[0].ok and time.monotonic() < deadline:

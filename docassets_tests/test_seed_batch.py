@@ -25,7 +25,7 @@ from docassets.storage.tables import TableStore
 
 from .conftest import _fresh_database, new_bucket, sample
 from .productions import scanned_production, text_production
-from .test_operations import BIN, ROOT, _docassets, _env, _wait_for
+from .test_operations import BIN, ROOT, _docassets, _env, _wait_for, start_daemon
 
 SCANNED_PAGES = 44
 DAMAGED = {7: "smudge", 23: "cut", 38: "smudge"}
@@ -88,14 +88,7 @@ def test_the_seed_batch_completes_with_its_scanned_production(production_env, tm
     batch_files += [text, scanned]
 
     subprocess.run([str(ROOT / "scripts" / "dagster-home.sh")], env=env, check=True)
-    daemon = subprocess.Popen(
-        [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    daemon = start_daemon(env)
     try:
         assert _wait_for(lambda: _docassets(env, "doctor").returncode == 0, timeout=180), _docassets(
             env, "doctor"
@@ -171,14 +164,7 @@ def test_a_run_killed_mid_ocr_is_retried_once_and_its_real_cause_shown(tmp_path)
     scanned = tmp_path / "WOMBAT 000900-000911.pdf"
     scanned_production(scanned, 12, first=900)
     subprocess.run([str(ROOT / "scripts" / "dagster-home.sh")], env=env, check=True)
-    daemon = subprocess.Popen(
-        [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    daemon = start_daemon(env)
     try:
         assert _wait_for(lambda: _docassets(env, "doctor").returncode == 0, timeout=180)
         submitted = _docassets(env, "submit", "--project", "killed", str(scanned))
