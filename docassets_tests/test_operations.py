@@ -87,15 +87,32 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 def start_daemon(env: dict[str, str]) -> subprocess.Popen:
     """A real dagster-daemon over the repository's workspace, in a session of its own (so a test
-    can stop it and every process it started)."""
-    return subprocess.Popen(
-        [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    can stop it and every process it started). Its output goes to `daemon_log(env)`."""
+    with daemon_log(env).open("ab") as log:
+        return subprocess.Popen(
+            [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def daemon_log(env: dict[str, str]) -> Path:
+    """Beside DAGSTER_HOME, which some tests remove when they end."""
+    return Path(env["DAGSTER_HOME"]).parent / "dagster-daemon.log"
+
+
+def wait_until_healthy(env: dict[str, str], daemon: subprocess.Popen, timeout: float = 300) -> None:
+    """Until `docassets doctor` passes; otherwise fail with what it said and what the daemon printed."""
+    doctor = _wait_for(lambda: (r := _docassets(env, "doctor")).returncode == 0 and r, timeout=timeout)
+    if doctor:
+        return
+    said = _docassets(env, "doctor").stdout
+    exited = "" if daemon.poll() is None else f"the daemon exited with {daemon.returncode}\n"
+    printed = daemon_log(env).read_text(errors="replace")[-4000:]
+    raise AssertionError(f"doctor never passed in {timeout} s:\n{said}{exited}daemon log:\n{printed}")
 
 
 def _docassets(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess:
@@ -136,8 +153,7 @@ def test_a_submitted_batch_is_processed_by_the_daemon(tmp_path):
 
     daemon = start_daemon(env)
     try:
-        doctor = _wait_for(lambda: (r := _docassets(env, "doctor")).returncode == 0 and r, timeout=120)
-        assert doctor, "doctor never passed with the daemon running"
+        wait_until_healthy(env, daemon)
         submitted = _docassets(env, "submit", "--project", "live", "--priority", "high", *map(str, documents))
         assert submitted.returncode == 0, submitted.stderr
         batch = submitted.stdout.split("docassets status --batch ")[1].split()[0]

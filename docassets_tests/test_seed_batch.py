@@ -25,7 +25,7 @@ from docassets.storage.tables import TableStore
 
 from .conftest import _fresh_database, new_bucket, sample
 from .productions import scanned_production, text_production
-from .test_operations import BIN, ROOT, _docassets, _env, _wait_for, start_daemon
+from .test_operations import BIN, ROOT, _docassets, _env, _wait_for, start_daemon, wait_until_healthy
 
 SCANNED_PAGES = 44
 DAMAGED = {7: "smudge", 23: "cut", 38: "smudge"}
@@ -90,9 +90,7 @@ def test_the_seed_batch_completes_with_its_scanned_production(production_env, tm
     subprocess.run([str(ROOT / "scripts" / "dagster-home.sh")], env=env, check=True)
     daemon = start_daemon(env)
     try:
-        assert _wait_for(lambda: _docassets(env, "doctor").returncode == 0, timeout=180), _docassets(
-            env, "doctor"
-        ).stdout
+        wait_until_healthy(env, daemon)
         submitted = _docassets(env, "submit", "--project", "wombat", *map(str, batch_files))
         assert submitted.returncode == 0, submitted.stderr
         batch = submitted.stdout.split("docassets status --batch ")[1].split()[0]
@@ -166,7 +164,7 @@ def test_a_run_killed_mid_ocr_is_retried_once_and_its_real_cause_shown(tmp_path)
     subprocess.run([str(ROOT / "scripts" / "dagster-home.sh")], env=env, check=True)
     daemon = start_daemon(env)
     try:
-        assert _wait_for(lambda: _docassets(env, "doctor").returncode == 0, timeout=180)
+        wait_until_healthy(env, daemon)
         submitted = _docassets(env, "submit", "--project", "killed", str(scanned))
         assert submitted.returncode == 0, submitted.stderr
         batch = submitted.stdout.split("docassets status --batch ")[1].split()[0]

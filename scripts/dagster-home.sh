@@ -14,3 +14,9 @@ storage:
       env: DOCASSETS_DAGSTER_PG_URL
 YAML
 fi
+# Create the instance's tables now, in one process: a daemon, a webserver and the docassets CLI that
+# first open a fresh SQLite instance at the same moment can each stamp its schema version, leaving
+# two heads that no later start can read.
+dagster="$(dirname "$0")/../.venv/bin/dagster"
+[ -x "$dagster" ] || dagster=dagster
+"$dagster" instance migrate >/dev/null
