@@ -16,9 +16,10 @@ Straight and curly quotes alike.
   (HEIC)", for an acronym the words whose initials spell it.
 - A later use of a term with a single named referent ("the Company", article not in the span) is
   a mention with the referent's label and normalized name, so resolution joins it with the
-  referent: method `rule:defined_name` for a short name (an acronym, or words of the referent's
-  own name: "SCCII", "Core Equity", "Berkshire"), `rule:defined_term` for a descriptive term
-  (any other: "the Company", "Executive", "Buyer").
+  referent: method `rule:defined_term` for a descriptive term ("the Company", "Executive",
+  "Buyer"), `rule:defined_name` for a short name (an acronym, even after "the", or words of the
+  referent's own name: "SCCII", "FDIC", "Core Equity", "Berkshire"). A short name is a name
+  before its definition too (a summary up front).
 - A term with no named referent ("Good Reason", "Effective Date", "Common Stock") names no entity:
   model and alias mentions with exactly its text are dropped, and so are those inside the quotes
   of any definition (the definition itself is not a mention).
@@ -241,6 +242,29 @@ def _short_name(term: str, name: str) -> bool:
     )
 
 
+def _descriptive_term(definition: _Definition, group: Sequence[Mention]) -> bool:
+    """ "the Company" describes its referent; "HEIC" and "Core Equity" name it. After an article
+    an acronym is a name when it spells its referent ("the Federal Deposit Insurance Corporation
+    (the FDIC)"), not when it stands for an event the sentence tells of ("... and TPG (the LBO)")."""
+    if not group:
+        return True
+    if definition.article:
+        return not _spells(definition.term, group[0].text)
+    return not _short_name(definition.term, group[0].text)
+
+
+def _spells(acronym: str, name: str) -> bool:
+    """ "FDIC" of "Federal Deposit Insurance Corporation", "BNYM" of "Bank of New York Mellon": the
+    initials of the name's words, in order, from the first (words may be left out)."""
+    if not _ACRONYM.fullmatch(acronym):
+        return False
+    initials = [w[0] for w in _WORD.findall(name) if w[0].isupper()]
+    if not initials or initials[0] != acronym[0]:
+        return False
+    remaining = iter(initials)
+    return all(letter in remaining for letter in acronym if letter.isalpha())
+
+
 def _page_of(starts: Sequence[int], offset: int) -> int:
     return bisect.bisect_right(starts, offset)
 
@@ -277,7 +301,7 @@ def find_defined_terms(
                 referent_end=group[-1].end if group else None,
                 label=label,
                 normalized=normalized,
-                descriptive=d.article or not group or not _short_name(d.term, group[0].text),
+                descriptive=_descriptive_term(d, group),
             )
         )
     return out

@@ -182,10 +182,26 @@ _ABBREV_END = re.compile(
     r"|\b[A-Z]\.(?:[ \t]?[A-Z]\.)+)$",
     re.I,
 )
+# Tokenised text (NLP corpora, some exports) splits an abbreviation's last period off: "N.A ."
+_SPLIT_PERIOD = re.compile(r"[ \t]\.(?=\s|$)")
+_PERIOD = r"(?:\.|(?=[ \t]\.(?:\s|$)))"  # the period, or the split one that follows
 _FIRM_SUFFIX = re.compile(
-    r"[ \t]?,?[ \t]*(?:LLP|L\.L\.P\.|LLC|L\.L\.C\.|PLLC|Inc\.|Inc\b|Incorporated\b"
-    r"|Corp\.|Co\.|Ltd\.|P\.C\.|P\.A\.|N\.A\.|L\.P\.|LP\b|National[ \t]+Association\b)"
+    rf"[ \t]?,?[ \t]*(?:LLP|L\.L\.P{_PERIOD}|LLC|L\.L\.C{_PERIOD}|PLLC|Inc{_PERIOD}|Inc\b|Incorporated\b"
+    rf"|Corp{_PERIOD}|Co{_PERIOD}|Ltd{_PERIOD}|P\.C{_PERIOD}|P\.A{_PERIOD}|N\.A{_PERIOD}|L\.P{_PERIOD}|LP\b"
+    r"|National[ \t]+Association\b)"
 )
+
+
+def _with_abbreviation_period(text: str, start: int, end: int) -> int:
+    """The end of a span with its last abbreviation's period: "U.S" of "U.S." (spaCy leaves it
+    outside), "N.A" of tokenised "N.A ."."""
+    if text[end : end + 1] == "." and _ABBREV_END.search(text[start : end + 1]):
+        return end + 1
+    if (m := _SPLIT_PERIOD.match(text, end)) and _ABBREV_END.search(text[start:end] + "."):
+        return m.end()
+    return end
+
+
 _JUNK = frozenset(
     """id id. ibid court the court syllabus held per curiam curiam complaint compact opinion order
     plaintiff plaintiffs defendant defendants appellant appellants appellee appellees petitioner
@@ -210,6 +226,14 @@ _TRAILING_TITLES = frozenset(
 )
 _TRAIL_CONNECTOR = re.compile(r"\s+(?:of|and|the|for|in|&|OF|AND|THE|FOR)$")
 _NUMBER_ISH = re.compile(r"\b(?:No|NO|Nos)\.?$|\bNo\.\s")
+_ARTICLE_BEFORE = re.compile(r"(?<![\w-])The[ \t]+$")
+_MID_SENTENCE = re.compile(r"[\w,;&][ \t]*$")
+
+
+def _name_keeps_article(text: str, article: int) -> bool:
+    """ "of The Bank of New York Mellon": a capital "The" inside a sentence is part of the name (a
+    sentence's or a heading's first word is capitalised anyway, and stays outside)."""
+    return text.startswith("The", article) and bool(_MID_SENTENCE.search(text, max(0, article - 4), article))
 
 
 def _clean_model_span(text: str, start: int, end: int, label: str) -> tuple[int, int, str | None] | None:
@@ -234,6 +258,8 @@ def _clean_model_span(text: str, start: int, end: int, label: str) -> tuple[int,
         span = text[start:end]
         for regex in (_ARTICLE, _LEAD_ROLE, _LEAD_TITLE):
             m = regex.match(span)
+            if m and regex is _ARTICLE and label == "ORG" and _name_keeps_article(text, start):
+                continue
             if m:
                 if regex is _LEAD_ROLE:
                     hint = rules.ROLE_WORDS.get(m.group("role").lower(), hint)
@@ -253,8 +279,7 @@ def _clean_model_span(text: str, start: int, end: int, label: str) -> tuple[int,
             end -= 1
         else:
             break
-    if text[end : end + 1] == "." and _ABBREV_END.search(text[start : end + 1]):
-        end += 1  # spaCy left the abbreviation's last period outside ("U.S" of "U.S.")
+    end = _with_abbreviation_period(text, start, end)
     span = text[start:end]
     if "\n" in span:
         head, _, last = span.rpartition("\n")
@@ -263,8 +288,12 @@ def _clean_model_span(text: str, start: int, end: int, label: str) -> tuple[int,
     if label != "PERSON" and (m := _TRAIL_CONNECTOR.search(span)):
         return _clean_model_span(text, start, start + m.start(), label) if m.start() else None
     if label in ("PERSON", "ORG") and (m := _FIRM_SUFFIX.match(text, end)):
-        end = m.end()
+        end = _with_abbreviation_period(text, start, m.end())
         span = text[start:end]
+    if label == "ORG" and (m := _ARTICLE_BEFORE.search(text, max(0, start - 8), start)):
+        if _name_keeps_article(text, m.start()):
+            start = m.start()
+            span = text[start:end]
     if label == "PERSON":
         if m := _NAME_SUFFIX_AFTER.match(text, end):
             end = m.end()

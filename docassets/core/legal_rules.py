@@ -373,8 +373,11 @@ _STATUTE_PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
         0.85,
     ),
 )
-_ACT_KEYWORD = re.compile(r"\b(?:Act|Code|Compact)\b(?:[ \t]*\n?[ \t]*of[ \t]+\d{4})?")
-_ACT_WORD = re.compile(r"(?:[A-Z][A-Za-z'\u2019\-]*|(?:19|20)\d\d|of|and|the|for|on|in|to|with|&)")
+# Title case or a heading's capitals ("SARBANES-OXLEY ACT OF 2002")
+_ACT_KEYWORD = re.compile(r"\b(?:Act|Code|Compact|ACT|CODE)\b(?:[ \t]*\n?[ \t]*(?:of|OF)[ \t]+\d{4})?")
+_ACT_WORD = re.compile(
+    r"(?:[A-Z][A-Za-z'\u2019\-]*|(?:19|20)\d\d|of|and|the|for|on|in|to|with|&|OF|AND|THE|FOR|ON|IN|TO|WITH)"
+)
 _ACT_TOKEN = re.compile(r"\S+")
 _ACT_BARRIER = frozenset("court opinion syllabus cite see cf under id ibid page".split())
 _ACT_LEAD_STOP = frozenset(
@@ -894,8 +897,9 @@ _STREET_KIND = (
     r"(?:Street|Avenue|Road|Boulevard|Place|Plaza|Drive|Lane|Way|Square|Parkway|Circle|Terrace|Highway|"
     r"STREET|AVENUE|ROAD|BOULEVARD|PLACE|PLAZA|DRIVE|LANE|WAY|SQUARE|PARKWAY)"
 )
+# On an address line of its own, or inline after a comma ("Nuveen Investments, 333 West Wacker Drive")
 _STREET = re.compile(
-    r"^[ \t]*(?:\d+[A-Za-z]?|One|Two|Three)[ \t]+"
+    r"(?:^[ \t]*|(?<=,[ \t]))(?:\d+[A-Za-z]?|One|Two|Three)[ \t]+"
     rf"(?P<street>(?:(?:[NSEW]|North|South|East|West)\.?[ \t]+)?"
     rf"(?:[A-Z][A-Za-z'\u2019\-]*[ \t]+){{0,3}}{_STREET_KIND})\b",
     re.M,
@@ -905,21 +909,34 @@ _BUILDING_LINE = re.compile(
     r"(?:Plaza|Square|Tower|Center|Centre))[ \t]*(?:,[^\n]*)?$",
     re.M,
 )
+# "Kansas City, MO 64121" inline: the state's code before a ZIP code
+_STATE_ZIP = re.compile(r"(?<=,[ \t])(?P<state>[A-Z]{2})[ \t]+\d{5}(?:-\d{4})?\b")
 # "Pledger, Franklin, Tennessee, for the employer": a city between commas, then a state's name
+# (OCR and tokenised text put a space before the comma)
 _CITY_STATE = re.compile(
-    r"(?<=,[ \t])(?P<city>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?),[ \t]+"
+    r"(?<=,[ \t])(?P<city>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)[ \t]?,[ \t]+"
     r"(?P<state>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)(?=[,.;]|\s+\d{5})"
 )
 _PLACE = re.compile(
     r"\b(?:State|Commonwealth|City[ \t]+and[ \t]+County|City|County|Town|Village)[ \t]+of[ \t]+"
     r"[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?"
 )
+# "a Delaware corporation", "each a Minnesota limited liability company", "the laws of Nevada":
+# where a company is organised
+_STATE_OF_ORGANISATION = re.compile(
+    r"(?:\b(?:an?|each[ \t]+an?)[ \t]+(?P<state>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)[ \t]+"
+    r"(?=(?:(?:general|limited|nonprofit|non-profit|not-for-profit|business|statutory|public|"
+    r"professional|banking|stock|close)[ \t]+)*(?:corporation|company|partnership|trust|association)\b)"
+    r"|\blaws[ \t]+of[ \t]+(?P<laws>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)\b)",
+    re.I,
+)
 
 
 def find_places(text: str) -> list[Candidate]:
     """LOCATION by rule: the city and state of an address line ("New York, NY 10020"), a street
     without its number ("600 Fifth Avenue" -> "Fifth Avenue"), a building line ("Gateway Plaza"),
-    "State of Colorado", "Commonwealth of Massachusetts", "City and County of Denver"."""
+    "State of Colorado", "Commonwealth of Massachusetts", "City and County of Denver", a state of
+    organisation ("a Delaware corporation", "the laws of Nevada")."""
     out = []
     for m in _CITY_STATE_ZIP.finditer(text):
         if m.group("state") in US_STATE_CODES:
@@ -933,8 +950,15 @@ def find_places(text: str) -> list[Candidate]:
         if m.group("state").lower() in US_STATES:
             out.append(Candidate(m.start("city"), m.end("city"), "LOCATION", "", "rule:address", 0.75))
             out.append(Candidate(m.start("state"), m.end("state"), "LOCATION", "", "rule:address", 0.8))
+    for m in _STATE_ZIP.finditer(text):
+        if m.group("state") in US_STATE_CODES:
+            out.append(Candidate(m.start("state"), m.end("state"), "LOCATION", "", "rule:address", 0.8))
     for m in _PLACE.finditer(text):
         out.append(Candidate(m.start(), m.end(), "LOCATION", "", "rule:place", 0.8))
+    for m in _STATE_OF_ORGANISATION.finditer(text):
+        group = "state" if m.group("state") else "laws"
+        if m.group(group).lower() in US_STATES and m.group(group)[0].isupper():
+            out.append(Candidate(m.start(group), m.end(group), "LOCATION", "", "rule:place", 0.8))
     return out
 
 

@@ -138,6 +138,25 @@ def test_a_short_name_in_parentheses_is_defined_without_quotes_and_its_uses_are_
     ]
 
 
+def test_an_acronym_defined_after_an_article_names_its_referent_before_and_after_its_definition():
+    text = (
+        "Higher FDIC premiums cut earnings. Deals involve the Federal Deposit Insurance Corporation"
+        " (the FDIC) and its fund. We prepaid the FDIC."
+    )
+    mentions = [mention(text, "Federal Deposit Insurance Corporation", "ORG")]
+    terms = find_defined_terms(text, mentions)
+    assert [(t.term, t.referent, t.descriptive) for t in terms] == [
+        ("FDIC", "Federal Deposit Insurance Corporation", False)
+    ]
+    linked, _ = apply_defined_terms(text, mentions, terms)
+    fdic = [(m.start, m.normalized, m.method) for m in linked if m.text == "FDIC"]
+    used = [m.start() for m in re.finditer("FDIC", text) if text[m.start() - 5 : m.start()] != "(the "]
+    assert [start for start, _, _ in fdic] == used  # the definition itself is not a mention
+    assert {(name, method) for _, name, method in fdic} == {
+        ("Federal Deposit Insurance Corporation", "rule:defined_name")
+    }
+
+
 def test_a_parenthesis_that_is_no_short_name_defines_nothing():
     text = "Kansas City Southern (Missouri) and John Smith (Ret.) appeared before Judge Roe (NYSE)."
     mentions = [mention(text, "Kansas City Southern", "ORG"), mention(text, "John Smith", "PERSON")]

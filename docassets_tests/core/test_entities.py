@@ -590,6 +590,36 @@ def test_short_citations_are_named_by_their_antecedent_in_the_document():
         ("See Item 7A of Form 10-K for market risk.", "Item 7A", "STATUTE"),
         ("The statements conform to U.S. GAAP as applied.", "U.S. GAAP", "STATUTE"),
         ("Reports are filed under the 1934 Act each year.", "1934 Act", "STATUTE"),
+        (
+            "CERTIFICATION PURSUANT TO SECTION 906 OF THE SARBANES-OXLEY ACT OF 2002",
+            "SARBANES-OXLEY ACT OF 2002",
+            "STATUTE",
+        ),
+        # A capital "The" inside a sentence belongs to the name; a sentence's first word does not.
+        (
+            "The notes are held by The Bank of New York Mellon Trust Company, N.A. as trustee.",
+            "The Bank of New York Mellon Trust Company, N.A.",
+            "ORG",
+        ),
+        ("The Bank of New York Mellon is the trustee.", "Bank of New York Mellon", "ORG"),
+        # Tokenised text splits the last period off an abbreviation; it still belongs to it.
+        ("The trustee is Citibank , N.A .\nNotices go to it.", "Citibank , N.A .", "ORG"),
+        ("Offices in Washington , D.C .\nThe staff met.", "Washington , D.C .", "LOCATION"),
+        # Places of inline addresses and of organisation
+        (
+            "Held at Nuveen Investments, 333 West Wacker Drive, Chicago, Illinois 60606, on Tuesday.",
+            "West Wacker Drive",
+            "LOCATION",
+        ),
+        (
+            "Held at Nuveen Investments, 333 West Wacker Drive, Chicago , Illinois 60606.",
+            "Illinois",
+            "LOCATION",
+        ),
+        ("Write to PO Box 219356, Kansas City, MO 64121-9356 for forms.", "MO", "LOCATION"),
+        ("Acme Fund, Inc., a Minnesota corporation, filed the report.", "Minnesota", "LOCATION"),
+        ("Each Fund is a Massachusetts business trust.", "Massachusetts", "LOCATION"),
+        ("Acme was organized under the laws of Nevada in 2004.", "Nevada", "LOCATION"),
     ],
 )
 def test_spans_follow_a_lawyers_conventions(text, span, label):
