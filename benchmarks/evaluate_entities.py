@@ -116,7 +116,8 @@ def print_table(title: str, rows: dict[str, tuple], header: tuple[str, ...]) -> 
         print(f"  {label:<12}{cells}")
 
 
-HEADLINE = ("PERSON", "ORG", "LOCATION", "STATUTE", "COURT")  # goal: micro F1 >= 0.65
+# goal: micro F1 >= 0.65; a provision counts as the statute it was labelled before PROVISION existed
+HEADLINE = ("PERSON", "ORG", "LOCATION", "STATUTE", "PROVISION", "COURT")
 EXACT = ("CASE_NUMBER", "CITATION", "MONEY", "DATE", "BATES")  # goal: >= 0.95 each
 
 

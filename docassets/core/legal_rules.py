@@ -336,26 +336,17 @@ _STATUTE_PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
         "rule:state_code",
         0.85,
     ),
-    (re.compile(rf"\u00a7\u00a7?\s*{_SECTION}"), "rule:section", 0.6),
-    (re.compile(rf"\b(?:[Ss]ections?|SECTIONS?|[Aa]rticles?)\s+{_PROVISION}"), "rule:section", 0.6),
+    # a court's own rules, the court named: "5th Circuit Rule 47.5", "Supreme Court Rule 10"
     (
-        re.compile(
-            r"\b(?:\d{1,2}(?:st|nd|rd|th)\s+Cir(?:cuit|\.)\s+|Local\s+|Supreme\s+Court\s+)?Rules?\s+"
-            rf"{_PROVISION}"
-        ),
+        re.compile(r"\b(?:\d{1,2}(?:st|nd|rd|th)\s+Cir(?:cuit|\.)|Supreme\s+Court)\s+Rules?\s+" + _PROVISION),
         "rule:court_rule",
         0.6,
     ),
-    # "Regulation S-K", "Regulation AB", "Item 7A of Form 10-K", "Item 303 of Regulation S-K"
+    # "Regulation S-K", "Regulation AB"
     (
         re.compile(r"\bRegulation[ \t]+[A-Z]{1,3}(?:[ \t]?-[ \t]?[A-Z0-9]{1,3})?(?![\w-])"),
         "rule:regulation",
         0.85,
-    ),
-    (
-        re.compile(rf"\bItems?[ \t]+{_PROVISION}(?=[ \t]+of[ \t]+(?:Form|Regulation|Schedule|Part)\b)"),
-        "rule:regulation",
-        0.7,
     ),
     # accounting standards: "GAAP", "U.S. GAAP", "IFRS", "ASC 820", "ASU 2009-13", "SFAS No. 157"
     (
@@ -371,6 +362,19 @@ _STATUTE_PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
         ),
         "rule:accounting_standard",
         0.85,
+    ),
+)
+# PROVISION: a numbered part cited without the law it is part of ("Section 4(a)(2)", "§ 1983",
+# "Rule 12b-1", "Item 7A of Form 10-K"). Which law is the document's context, so a provision is
+# no STATUTE and names nothing outside its document.
+_PROVISION_PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
+    (re.compile(rf"\u00a7\u00a7?\s*{_SECTION}"), "rule:section", 0.6),
+    (re.compile(rf"\b(?:[Ss]ections?|SECTIONS?|[Aa]rticles?)\s+{_PROVISION}"), "rule:section", 0.6),
+    (re.compile(rf"\b(?:Local\s+)?Rules?\s+{_PROVISION}"), "rule:numbered_rule", 0.6),
+    (
+        re.compile(rf"\bItems?[ \t]+{_PROVISION}(?=[ \t]+of[ \t]+(?:Form|Regulation|Schedule|Part)\b)"),
+        "rule:item",
+        0.7,
     ),
 )
 # Title case or a heading's capitals ("SARBANES-OXLEY ACT OF 2002")
@@ -434,11 +438,12 @@ def _act_name_start(text: str, keyword_start: int) -> int | None:
 
 def find_statutes(text: str) -> list[Candidate]:
     out: list[Candidate] = []
-    for regex, method, confidence in _STATUTE_PATTERNS:
-        for m in regex.finditer(text):
-            out.append(
-                Candidate(m.start(), m.end(), "STATUTE", normalize_statute(m.group()), method, confidence)
-            )
+    for label, patterns in (("STATUTE", _STATUTE_PATTERNS), ("PROVISION", _PROVISION_PATTERNS)):
+        for regex, method, confidence in patterns:
+            for m in regex.finditer(text):
+                out.append(
+                    Candidate(m.start(), m.end(), label, normalize_statute(m.group()), method, confidence)
+                )
     for m in _ACT_KEYWORD.finditer(text):
         start = _act_name_start(text, m.start())
         if start is not None:

@@ -53,7 +53,7 @@ class Mention:
     start: int
     end: int
     text: str
-    label: str  # PERSON, ORG, LOCATION, DATE, MONEY, COURT, CASE_NUMBER, STATUTE, CITATION, BATES, ...
+    label: str  # PERSON, ORG, LOCATION, DATE, MONEY, COURT, CASE_NUMBER, STATUTE, PROVISION, CITATION, BATES
     normalized: str  # the comparable form: ISO date, amount, court id, docket, citation, name
     method: str  # what found it: "spacy", "courts-db", "eyecite", "rule:<name>", ...
     confidence: float = 1.0

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from docassets.core.chunking import split_sentences
-from docassets.core.graph import PROVENANCE_LABELS
+from docassets.core.graph import NON_NODE_LABELS
 from docassets.core.models import Chunk, EntityKey, Mention, Relationship
 
 ROLE_TYPES = {
@@ -169,9 +169,10 @@ def find_relationships(
             found.count += count
             found.confidence = max(found.confidence, confidence)
 
-    # MENTIONS, CITES; a Bates number is provenance of its page, not an entity the document mentions
+    # MENTIONS, CITES; a Bates number is provenance of its page and a provision needs its document:
+    # neither is a node
     for m in mentions:
-        if m.label in PROVENANCE_LABELS:
+        if m.label in NON_NODE_LABELS:
             continue
         add("MENTIONS", document, _key(m), m.start, m.end, m.confidence)
         if m.label in CITED_LABELS:

@@ -29,6 +29,8 @@ The unit of resolution is a *document group*: every mention of one document with
 - COURT: the normalized value (a courts-db id or a tribunal's name) with case and punctuation
   folded; in a document, a short name joins the one longer name it ends ("Appeals Board").
 - CASE_NUMBER, CITATION, STATUTE, MONEY, DATE, BATES: the normalized value, exactly.
+- PROVISION ("Section 13", "Rule 12b-1"): the normalized value within its document only: which law
+  it is part of is that document's context, so "Section 13" of two documents are two entities.
 - Any other label (LOCATION, ...): the normalized value with case, accents and punctuation folded.
 
 Fuzzy comparisons only happen inside blocks (surnames, name prefixes, suffixes, word skeletons),
@@ -63,7 +65,10 @@ from docassets.core.models import AliasEvidence, Entity
 # fixed forever: every entity id derives from it
 ENTITY_NAMESPACE = uuid.UUID("5b0f3c52-31a4-4f0e-9d0c-6a1c2a7e8d11")
 
-EXACT_LABELS = frozenset({"COURT", "CASE_NUMBER", "CITATION", "STATUTE", "MONEY", "DATE", "BATES"})
+EXACT_LABELS = frozenset(
+    {"COURT", "CASE_NUMBER", "CITATION", "STATUTE", "PROVISION", "MONEY", "DATE", "BATES"}
+)
+DOCUMENT_LOCAL_LABELS = frozenset({"PROVISION"})  # never joined across documents
 
 
 @dataclass(frozen=True)
@@ -713,11 +718,14 @@ class _Clusters:
         self.members[cid].append(group)
 
 
-def _cluster_exact(groups: list[_Group], indices: list[int], clusters: _Clusters, fold: bool) -> None:
-    by_key: dict[str, list[int]] = defaultdict(list)
+def _cluster_exact(
+    groups: list[_Group], indices: list[int], clusters: _Clusters, fold: bool, document_local: bool
+) -> None:
+    by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i in indices:
         g = groups[i]
-        by_key[_fold(g.normalized) if fold else g.normalized.strip()].append(i)
+        value = _fold(g.normalized) if fold else g.normalized.strip()
+        by_key[(value, g.document_id if document_local else "")].append(i)
     for key in sorted(by_key):
         clusters.new(by_key[key])
 
@@ -1143,7 +1151,13 @@ def _resolve(
         elif label == "COURT":
             _cluster_courts(groups, indices, clusters)
         else:
-            _cluster_exact(groups, indices, clusters, fold=label not in EXACT_LABELS)
+            _cluster_exact(
+                groups,
+                indices,
+                clusters,
+                fold=label not in EXACT_LABELS,
+                document_local=label in DOCUMENT_LOCAL_LABELS,
+            )
 
     # describe each cluster
     live = [cid for cid, members in enumerate(clusters.members) if members]
@@ -1152,7 +1166,9 @@ def _resolve(
         members = clusters.members[cid]
         label = groups[members[0]].label
         canonical = _canonical_name(groups, members, label, settings)
-        document_local = label == "PERSON" and not _parse_person(canonical).strong and len(members) == 1
+        document_local = label in DOCUMENT_LOCAL_LABELS or (
+            label == "PERSON" and not _parse_person(canonical).strong and len(members) == 1
+        )
         info[cid] = (label, canonical, _entity_key(label, groups, members, canonical, document_local))
 
     # stable ids: each previous id goes to the cluster holding most of its mentions

@@ -38,7 +38,7 @@ COLUMNS = {
     "mention_id": "The mention: document, offsets and label.",
     "start": "Offset of the first character in the document's text.",
     "end": "Offset after the last character in the document's text.",
-    "label": "Kind of entity: PERSON, ORG, COURT, CASE, STATUTE, MONEY, DATE, ...",
+    "label": "Kind of entity: PERSON, ORG, COURT, CASE_NUMBER, STATUTE, PROVISION, MONEY, DATE, ...",
     "normalized": "The name in a standard form, used to match mentions of the same entity.",
     "confidence": "How sure the extractor is, 0-1 (rules: fixed per rule; model: its score).",
     "role": "The party's role where the document states it (plaintiff, defendant, ...); blank otherwise.",

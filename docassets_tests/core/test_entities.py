@@ -30,6 +30,7 @@ LABELS = {
     "CASE_NUMBER",
     "CITATION",
     "STATUTE",
+    "PROVISION",
     "BATES",
 }
 PARTY_ROLES = {"plaintiff", "defendant", "petitioner", "respondent", "appellant", "appellee"}
@@ -382,7 +383,7 @@ def test_overlap_rule_prefers_rules_then_length_whatever_the_input_order():
             "2004-12-29",
         ),  # day first: no month 29
         ("Judgment of 22.05.2018 was upheld.", "DATE", "22.05.2018", "2018-05-22"),
-        ("Relief under Section 13(1)(e) was sought.", "STATUTE", "Section 13(1)(e)", "Section 13(1)(e)"),
+        ("Relief under Section 13(1)(e) was sought.", "PROVISION", "Section 13(1)(e)", "Section 13(1)(e)"),
         ("In OS No. 155/05 the suit was decreed.", "CASE_NUMBER", "155/05", "155/05"),
     ],
 )
@@ -583,11 +584,18 @@ def test_short_citations_are_named_by_their_antecedent_in_the_document():
     [
         ("The plan is registered in the U.S. and is governed by New York law.", "U.S.", "LOCATION"),
         ("Bank of America, N.A. is the trustee.", "Bank of America, N.A.", "ORG"),
-        ("The shares are exempt under Section 4(a)(2) of the Securities Act.", "Section 4(a)(2)", "STATUTE"),
-        ("Distribution fees are paid under Rule 12b-1 of the 1940 Act.", "Rule 12b-1", "STATUTE"),
+        (
+            "The shares are exempt under Section 4(a)(2) of the Securities Act.",
+            "Section 4(a)(2)",
+            "PROVISION",
+        ),
+        ("The shares are exempt under Section 4(a)(2) of the Securities Act.", "Securities Act", "STATUTE"),
+        ("Distribution fees are paid under Rule 12b-1 of the 1940 Act.", "Rule 12b-1", "PROVISION"),
         ("The issuer must comply with Regulation S-K and Regulation AB.", "Regulation S-K", "STATUTE"),
         ("The issuer must comply with Regulation S-K and Regulation AB.", "Regulation AB", "STATUTE"),
-        ("See Item 7A of Form 10-K for market risk.", "Item 7A", "STATUTE"),
+        ("See Item 7A of Form 10-K for market risk.", "Item 7A", "PROVISION"),
+        ("Appeals are governed by 5th Circuit Rule 47.5 here.", "5th Circuit Rule 47.5", "STATUTE"),
+        ("Movant relies on Rule 24.035 and § 565.253.", "§ 565.253", "PROVISION"),
         ("The statements conform to U.S. GAAP as applied.", "U.S. GAAP", "STATUTE"),
         ("Reports are filed under the 1934 Act each year.", "1934 Act", "STATUTE"),
         (
@@ -688,3 +696,12 @@ def test_a_business_segments_short_name_is_no_organisation():
     orgs = {m.text for m in mentions if m.label == "ORG"}
     assert not orgs & {"HE", "PS", "Higher Education", "Public Sector"}
     assert "ASWC" in orgs
+
+
+def test_currencies_kinds_of_court_and_post_boxes_are_no_organisations():
+    text = (
+        "Amounts are stated in United States Dollars. The District Court may rule on it. "
+        "Send the forms to PO Box 219356, Kansas City, MO 64121-9356."
+    )
+    organisations = {m.text for m in extract_entities(text) if m.label == "ORG"}
+    assert not organisations & {"United States Dollars", "District Court", "PO Box"}, organisations

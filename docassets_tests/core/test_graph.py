@@ -166,15 +166,19 @@ def test_csv_files_have_neo4j_import_headers_and_every_row(graph):
     assert all(r[0] in node_ids and r[1] in node_ids for r in edges[1:])
 
 
-def test_courts_show_their_names_and_bates_numbers_are_no_nodes():
+def test_courts_show_their_names_and_bates_numbers_and_provisions_are_no_nodes():
     records = [
         MentionRecord("m1", BRIEF, "COURT", "Tenth Circuit", "ca10"),
         MentionRecord("m2", BRIEF, "BATES", "WOMBAT 000454", "WOMBAT 000454"),
         MentionRecord("m3", BRIEF, "PERSON", "Vanessa St. Pierre", "Vanessa St. Pierre"),
+        MentionRecord("m4", BRIEF, "PROVISION", "Section 13", "Section 13"),
+        MentionRecord("m5", "another-document", "PROVISION", "Section 13", "Section 13"),
     ]
     result = resolve_mentions(records, project="wombat")
     graph = build_graph([(BRIEF, "brief.pdf")], result.entities, [])
     court = graph.nodes[result.links["m1"]]
     assert (court["name"], court["court_id"]) == ("Court of Appeals for the Tenth Circuit", "ca10")
     assert result.links["m2"] not in graph, "a Bates number is provenance, not a node"
+    assert result.links["m4"] not in graph, "a provision means something only in its document"
+    assert result.links["m4"] != result.links["m5"], "Section 13 of two documents may be of two laws"
     assert {data["label"] for _, data in graph.nodes(data=True)} == {"DOCUMENT", "COURT", "PERSON"}

@@ -21,7 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from docassets.core.graph import (
-    PROVENANCE_LABELS,
+    NON_NODE_LABELS,
     SHOWN_LABELS,
     GraphEdge,
     ProjectGraph,
@@ -358,8 +358,8 @@ def entity_graph(context: dg.AssetExecutionContext, database: DatabaseResource):
     ):
         if row.document_id not in drawn_ids:
             continue
-        if row.source_label in PROVENANCE_LABELS or row.target_label in PROVENANCE_LABELS:
-            continue  # from rules older than this code version: Bates numbers are no nodes
+        if row.source_label in NON_NODE_LABELS or row.target_label in NON_NODE_LABELS:
+            continue  # from rules older than this code version: Bates numbers and provisions are no nodes
         source = _node(row.document_id, row.source_label, row.source_name, entity_of_key)
         target = _node(row.document_id, row.target_label, row.target_name, entity_of_key)
         if source is None or target is None:
