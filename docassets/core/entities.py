@@ -679,6 +679,13 @@ def _firm_names(text: str) -> list[Candidate]:
         ]
         if listed:  # "the U.S. and Bank of America, N.A.": the name after the abbreviation
             words = words[listed[-1] + 2 :]
+        titled = [
+            i
+            for i, w in enumerate(words)
+            if w.group() == "of" and any(v.group().lower() in _DOCUMENT_HEADS for v in words[:i])
+        ]
+        if titled:  # "Plan of Merger of Crown Media Holdings, Inc.": the name after the document's
+            words = words[titled[-1] + 1 :]
         while words and not words[0].group()[0].isupper():
             words.pop(0)
         if not words:

@@ -585,6 +585,11 @@ def test_short_citations_are_named_by_their_antecedent_in_the_document():
         ("The plan is registered in the U.S. and is governed by New York law.", "U.S.", "LOCATION"),
         ("Bank of America, N.A. is the trustee.", "Bank of America, N.A.", "ORG"),
         (
+            "They signed the Agreement and Plan of Merger of Crown Media Holdings, Inc. today.",
+            "Crown Media Holdings, Inc.",
+            "ORG",
+        ),
+        (
             "The shares are exempt under Section 4(a)(2) of the Securities Act.",
             "Section 4(a)(2)",
             "PROVISION",
