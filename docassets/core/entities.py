@@ -221,8 +221,9 @@ _JUNK = frozenset(
     certiorari note notice filed case document page section rule exhibit app tr usdc pp summary
     p.j c.j j jj j. p.j. c.j. one two three four five six seven eight nine ten
     affirm affirmed reverse reversed remand remanded vacated background facts introduction discussion
-    conclusion analysis argument filer ps p-h p-w r-h schedule appendix syllabus""".split()
-)
+    conclusion analysis argument filer ps p-h p-w r-h schedule appendix syllabus
+    federal national municipal judicial congressional n.w. n.e. s.w. s.e.""".split()
+)  # the last: adjectives that name no one alone ("a Federal debt"), a street's quadrant ("N.W.")
 _HEADING_START = re.compile(r"^(?:[IVX]+|[A-Z]|\d{1,2})\.\s")  # "I. Facts & Procedural Background"
 
 

@@ -703,10 +703,14 @@ def test_a_business_segments_short_name_is_no_organisation():
     assert "ASWC" in orgs
 
 
-def test_currencies_kinds_of_court_and_post_boxes_are_no_organisations():
+def test_currencies_kinds_of_court_post_boxes_quadrants_and_adjectives_are_no_organisations():
     text = (
         "Amounts are stated in United States Dollars. The District Court may rule on it. "
-        "Send the forms to PO Box 219356, Kansas City, MO 64121-9356."
+        "Send the forms to PO Box 219356, Kansas City, MO 64121-9356.\n"
+        "Kellogg Hansen Todd Figel & Frederick\n1615 M Street, N.W.\nWashington, DC 20036\n"
+        "Mr. Bordelon would have incurred a Federal debt obligation."
     )
     organisations = {m.text for m in extract_entities(text) if m.label == "ORG"}
-    assert not organisations & {"United States Dollars", "District Court", "PO Box"}, organisations
+    assert not organisations & {"United States Dollars", "District Court", "PO Box", "N.W.", "Federal"}, (
+        organisations
+    )
