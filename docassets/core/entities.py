@@ -516,7 +516,11 @@ def _model_candidates(text: str, doc: Doc, lower_words: frozenset[str] = frozens
         if label == "DATE":
             # Calendar dates are the rules' job; what spaCy adds is a bare year ("in 1980").
             year = rules.YEAR.search(text, ent.start_char, ent.end_char)
-            if year and not _NOT_A_YEAR_BEFORE.search(text, max(0, year.start() - 12), year.start()):
+            if (
+                year
+                and not _NOT_A_YEAR_BEFORE.search(text, max(0, year.start() - 12), year.start())
+                and not rules.is_house_number(text, year.end())
+            ):
                 out.append(
                     Candidate(
                         year.start(),
@@ -714,12 +718,16 @@ def _address_block_firms(text: str, found: list[Candidate]) -> list[Candidate]:
             continue
         firm_start, firm_end = lines[i - 1]
         name_start, name_end = lines[i - 2]
+        firm = text[firm_start:firm_end]
         if (
             any(s <= name_start and name_end <= e for s, e in persons)
-            and not any(s <= firm_start < e for s, e in persons)
+            # a person's line, unless the names are partners' ("Paul Weiss Rifkind Wharton & Garrison")
+            and (
+                not any(s <= firm_start < e for s, e in persons) or "&" in firm or rules.looks_like_org(firm)
+            )
             and text[firm_start].isupper()
-            and not any(ch.isdigit() for ch in text[firm_start:firm_end])
-            and text.count(",", firm_start, firm_end) == 0
+            and not any(ch.isdigit() for ch in firm)
+            and "," not in firm
             and firm_end - firm_start <= 80
         ):
             out.append(Candidate(firm_start, firm_end, "ORG", "", "rule:address_block", 0.7, rules.RULE_TIER))

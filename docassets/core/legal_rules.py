@@ -652,7 +652,8 @@ _ORG_WORDS = re.compile(
     r"ass'n|district|board|commission|commissioner|department|dept|agency|authority|university|college|city|"
     r"county|state|states|government|school|hospital|trust|fund|insurance|group|partners|partnership|"
     r"society|union|church|council|services|systems|holdings|office|bureau|republic|commonwealth|"
-    r"township|village|estate|foundation|institute|center|centre|club|plc|n\.a|p\.c|p\.a|pllc)\b\.?",
+    r"township|village|estate|foundation|institute|center|centre|club|plc|n\.a|p\.c|p\.a|pllc|"
+    r"brokerage|bancorp|bancshares)\b\.?",
     re.I,
 )
 _PARTY_TRAILER = re.compile(r"(?:[\s,;:]+|\s+(?:et\s+al\.?|ET\s+AL\.?))+$")
@@ -900,7 +901,7 @@ _CITY_STATE_ZIP = re.compile(
 )
 _STREET_KIND = (
     r"(?:Street|Avenue|Road|Boulevard|Place|Plaza|Drive|Lane|Way|Square|Parkway|Circle|Terrace|Highway|"
-    r"STREET|AVENUE|ROAD|BOULEVARD|PLACE|PLAZA|DRIVE|LANE|WAY|SQUARE|PARKWAY)"
+    r"Court|Trail|STREET|AVENUE|ROAD|BOULEVARD|PLACE|PLAZA|DRIVE|LANE|WAY|SQUARE|PARKWAY)"
 )
 # On an address line of its own, or inline after a comma ("Nuveen Investments, 333 West Wacker Drive")
 _STREET = re.compile(
@@ -909,6 +910,17 @@ _STREET = re.compile(
     rf"(?:[A-Z][A-Za-z'\u2019\-]*[ \t]+){{0,3}}{_STREET_KIND})\b",
     re.M,
 )
+_STREET_AFTER_NUMBER = re.compile(
+    r"[ \t]+(?:(?:[NSEW]|North|South|East|West)\.?[ \t]+)?"
+    rf"(?:[A-Z][A-Za-z'\u2019\-]*[ \t]+){{0,3}}{_STREET_KIND}\b"
+)
+
+
+def is_house_number(text: str, end: int) -> bool:
+    """The number ending at `end` is a street address's ("2001 K Street"), not a year."""
+    return bool(_STREET_AFTER_NUMBER.match(text, end))
+
+
 _BUILDING_LINE = re.compile(
     r"^[ \t]*(?P<name>(?:[A-Z][A-Za-z'\u2019\-]+[ \t]+){1,3}"
     r"(?:Plaza|Square|Tower|Center|Centre))[ \t]*(?:,[^\n]*)?$",

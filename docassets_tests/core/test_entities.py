@@ -464,13 +464,16 @@ def test_service_list_addresses_give_firms_streets_cities_and_states_not_floor_j
     text = (
         "Jonathan S. Abady\nEmery Celli Brinckerhoff Abady Ward & Maazel\n600 Fifth Avenue\n10th Floor\n"
         "New York, NY 10020\n\nKathryn M. Barber\nMcGuireWoods\n800 East Canal Street\nGateway Plaza\n"
-        "Richmond, VA 23219\n"
+        "Richmond, VA 23219\n\nWilliam T. Marks\nPaul Weiss Rifkind Wharton & Garrison\n2001 K Street, N.W.\n"
+        "Washington, DC 20006\n\nSent to:\nRuben Diaz\n401 Sky Gap Court\nAntioch, TN 37013\n"
     )
     mentions = extract_entities(text)
     got = {(m.label, m.text) for m in mentions}
     assert {
         ("ORG", "Emery Celli Brinckerhoff Abady Ward & Maazel"),
         ("ORG", "McGuireWoods"),
+        ("ORG", "Paul Weiss Rifkind Wharton & Garrison"),  # partners' names, not people
+        ("LOCATION", "Sky Gap Court"),
         ("LOCATION", "Fifth Avenue"),
         ("LOCATION", "New York"),
         ("LOCATION", "NY"),
