@@ -19,7 +19,8 @@ Straight and curly quotes alike.
   referent: method `rule:defined_term` for a descriptive term ("the Company", "Executive",
   "Buyer"), `rule:defined_name` for a short name (an acronym, even after "the", or words of the
   referent's own name: "SCCII", "FDIC", "Core Equity", "Berkshire"). A short name is a name
-  before its definition too (a summary up front).
+  before its definition too (a summary up front), and one that the firm rule reads as a firm of
+  its own ("Many LLC") is still a use of its referent.
 - A term with no named referent ("Good Reason", "Effective Date", "Common Stock") names no entity:
   model and alias mentions with exactly its text are dropped, and so are those inside the quotes
   of any definition (the definition itself is not a mention).
@@ -43,6 +44,7 @@ NAME_LABELS = frozenset({"PERSON", "ORG", "LOCATION"})
 _OVERRULABLE = re.compile(r"^(?:spacy|rule:alias)")
 USE_METHOD = "rule:defined_term"
 NAME_METHOD = "rule:defined_name"
+FIRM_METHOD = "rule:firm"  # entities.py's names ending in a legal form
 REFERENT_METHOD = "rule:defined_referent"  # a name found only because a short name is defined for it
 USE_CONFIDENCE = 0.8
 
@@ -358,8 +360,13 @@ def apply_defined_terms(
     }
 
     def overruled(m: Mention) -> bool:
-        if m.label not in NAME_LABELS or not _OVERRULABLE.match(m.method):
+        if m.label not in NAME_LABELS:
             return False
+        if not _OVERRULABLE.match(m.method):
+            # a firm rule's name that is a short name defined for an entity is a use of it:
+            # "Many LLC" of `Allegiance Hospital of Many, LLC ("Many LLC")`
+            term = by_term.get(collapse_ws(m.text))
+            return m.method == FIRM_METHOD and term is not None and term.names_entity
         if any(s < m.end and m.start < e for s, e in quoted):
             return True
         return collapse_ws(m.text) in by_term and collapse_ws(m.text) not in in_names

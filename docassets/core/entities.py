@@ -103,7 +103,7 @@ from spacy.tokens import Doc
 
 from docassets.core import legal_rules as rules
 from docassets.core.chunking import Noise, document_text, mask_noise, page_noise, page_spans
-from docassets.core.defined_terms import DefinedTerm, apply_defined_terms, find_defined_terms
+from docassets.core.defined_terms import FIRM_METHOD, DefinedTerm, apply_defined_terms, find_defined_terms
 from docassets.core.legal_rules import MODEL_TIER, Candidate, collapse_ws
 from docassets.core.models import PAGE_SEPARATOR, Mention, Page
 
@@ -701,7 +701,7 @@ def _firm_names(text: str) -> list[Candidate]:
         start, end, hint = cleaned
         if not rules._FIRM_SUFFIX_END.search(text[start:end]):
             continue
-        out.append(Candidate(start, end, "ORG", "", "rule:firm", 0.8, rules.RULE_TIER, hint))
+        out.append(Candidate(start, end, "ORG", "", FIRM_METHOD, 0.8, rules.RULE_TIER, hint))
     return out
 
 

@@ -175,3 +175,16 @@ def test_an_acronym_defines_the_words_whose_initials_spell_it_when_no_mention_en
         ("Hallmark Entertainment Investments Co.", "rule:defined_referent"),
         ("HEIC", "rule:defined_name"),
     ]
+
+
+def test_a_short_name_that_reads_as_a_firm_is_a_use_of_the_firm_it_defines():
+    text = (
+        "He invested in Allegiance Hospital of Many, LLC (\u201cMany LLC\u201d) in 2008. "
+        "Many LLC reported losses, and Many LLC closed."
+    )
+    many = [(m.text, m.normalized, m.method) for m in extract_entities(text) if "Many" in m.text]
+    assert many == [
+        ("Allegiance Hospital of Many, LLC", "Allegiance Hospital of Many, LLC", "rule:firm"),
+        ("Many LLC", "Allegiance Hospital of Many, LLC", "rule:defined_name"),
+        ("Many LLC", "Allegiance Hospital of Many, LLC", "rule:defined_name"),
+    ]
