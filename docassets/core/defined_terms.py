@@ -36,6 +36,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from cleanco import basename
+
 from docassets.core.legal_rules import collapse_ws
 from docassets.core.models import Mention
 
@@ -85,6 +87,10 @@ _APPOSITIVE_GAP = re.compile(
     r"^,?[ \t\n]*(?:(?:an?|the)[ \t\n]+[^()\"\u201c\u201d;:.]{1,80}?"
     r"|as[ \t\n]+amended|formerly[ \t\n]+[^()]{1,80}?)"
     r"[ \t\n,]*$"
+)
+# A list of a company's segments or units names parts of its business, not organisations.
+_PARTS_OF_A_BUSINESS = re.compile(
+    r"\b(?:segments|reporting[ \t]+units|business[ \t]+units|product[ \t]+lines)\b[^.;]*$", re.I
 )
 _LIST_GAP = re.compile(r"^[ \t\n]*(?:,|and|or|&|,[ \t\n]*(?:and|or))[ \t\n]*$")
 
@@ -267,6 +273,12 @@ def _spells(acronym: str, name: str) -> bool:
     return all(letter in remaining for letter in acronym if letter.isalpha())
 
 
+def _has_legal_form(name: str) -> bool:
+    """ "Acme Software Works Corporation", "Sun Communities Operating LP": a company's name."""
+    name = collapse_ws(name)
+    return basename(name).strip(" ,.") != name.strip(" ,.")
+
+
 def _page_of(starts: Sequence[int], offset: int) -> int:
     return bisect.bisect_right(starts, offset)
 
@@ -287,6 +299,10 @@ def find_defined_terms(
     for d in _definitions(text):
         before = ordered[: bisect.bisect_right(ends, d.at)]
         group = [m for m in _referent(text, d, before) if m.method != REFERENT_METHOD or not generic(m.text)]
+        if _PARTS_OF_A_BUSINESS.search(text, max(0, d.at - 200), d.at):
+            # "segments: Financial Systems (FS), ... and Availability Services (AS)"; a company
+            # named in the same breath keeps its short name ("... through Acme Corporation (AC)")
+            group = [m for m in group if _has_legal_form(m.text)]
         if not d.quoted and not group:
             continue  # a parenthesis without quotes defines nothing unless it names a short name
         label = normalized = None

@@ -705,6 +705,14 @@ def test_a_business_segments_short_name_is_no_organisation():
     assert not orgs & {"HE", "PS", "Higher Education", "Public Sector"}
     assert "ASWC" in orgs
 
+    # a segment whose name has an organisation's word ("Services") is still a segment
+    text = (
+        "SunGard has four segments: Financial Systems (FS), Higher Education (HE), Public Sector (PS) "
+        "and Availability Services (AS). AS had a triggering event, and AS recorded an impairment."
+    )
+    orgs = {m.text for m in extract_entities(text) if m.label == "ORG"}
+    assert not orgs & {"AS", "FS", "HE", "PS"}, orgs
+
 
 def test_currencies_kinds_of_court_post_boxes_quadrants_and_adjectives_are_no_organisations():
     text = (
