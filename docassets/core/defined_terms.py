@@ -276,7 +276,8 @@ def _spells(acronym: str, name: str) -> bool:
 def _has_legal_form(name: str) -> bool:
     """ "Acme Software Works Corporation", "Sun Communities Operating LP": a company's name."""
     name = collapse_ws(name)
-    return basename(name).strip(" ,.") != name.strip(" ,.")
+    base: str = basename(name)  # cleanco is not annotated
+    return base.strip(" ,.") != name.strip(" ,.")
 
 
 def _page_of(starts: Sequence[int], offset: int) -> int:
