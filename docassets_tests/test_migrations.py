@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -208,3 +209,32 @@ def test_widening_document_ids_keeps_sqlite_full_text_search(tmp_path):
         )
         assert connection.execute(matches).scalar() == 2
     store.engine.dispose()
+
+
+ENSURE_AT = """
+import sys, time
+from docassets.storage.tables import TableStore
+store = TableStore(sys.argv[1])
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # all of them at the same moment
+store.ensure_schema()
+"""
+
+
+def test_processes_starting_together_on_a_new_sqlite_database_create_its_schema_once(tmp_path):
+    """`dagster dev`'s code server and `docassets process` (or two workers) open a new embedded
+    database at the same moment: every one of them starts, none sees a half-made schema."""
+    for attempt in range(4):
+        url = f"sqlite:///{tmp_path / f'new-{attempt}.db'}"
+        start = str(time.time() + 8)  # after every interpreter has imported docassets
+        starting = [
+            subprocess.Popen(
+                [sys.executable, "-c", ENSURE_AT, url, start], stderr=subprocess.PIPE, text=True, cwd=ROOT
+            )
+            for _ in range(4)
+        ]
+        failures = [p.communicate(timeout=120)[1] for p in starting if p.wait(timeout=120) != 0]
+        assert not failures, failures[0]
+        engine = sa.create_engine(url)
+        with engine.connect() as connection:
+            assert migrations.current_revision(connection) == migrations.head_revision()
+        engine.dispose()

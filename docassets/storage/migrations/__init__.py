@@ -10,8 +10,11 @@ A new revision after a change to `tables.py`: `docassets migrate --new "what cha
 
 from __future__ import annotations
 
+import fcntl
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -54,9 +57,23 @@ def _has_docassets_tables(connection: Connection) -> bool:
     return bool(set(sa.inspect(connection).get_table_names()) & set(metadata.tables))
 
 
-def _lock(connection: Connection) -> None:
-    if connection.dialect.name == "postgresql":
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+@contextmanager
+def _schema_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction in which this process alone creates or upgrades the schema: PostgreSQL's
+    advisory lock, or a lock file beside a SQLite database, held until the transaction has
+    committed (SQLite commits DDL statement by statement: without it a second process starting
+    at the same moment sees the tables before their revision is recorded)."""
+    database = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
+        with open(f"{database}.lock", "a") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)  # released when the file closes
+            with engine.begin() as connection:
+                yield connection
+        return
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+        yield connection
 
 
 def ensure_schema(engine: Engine, shown_url: str) -> None:
@@ -65,8 +82,7 @@ def ensure_schema(engine: Engine, shown_url: str) -> None:
     with engine.connect() as connection:
         if current_revision(connection) == head:  # every start-up but the first: no lock taken
             return
-    with engine.begin() as connection:
-        _lock(connection)
+    with _schema_transaction(engine) as connection:
         current = current_revision(connection)
         if current == head:
             return
@@ -88,8 +104,7 @@ def ensure_schema(engine: Engine, shown_url: str) -> None:
 
 def migrate(engine: Engine) -> tuple[str | None, str]:
     """Upgrade the database to the code's revision; returns (revision before, revision now)."""
-    with engine.begin() as connection:
-        _lock(connection)
+    with _schema_transaction(engine) as connection:
         before = current_revision(connection)
         config = alembic_config(connection)
         if before is None and _has_docassets_tables(connection):
