@@ -47,6 +47,9 @@ from pathlib import Path
 
 import pymupdf
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # docassets_tests starts the daemon
+from docassets_tests.daemon import daemon_log, start_daemon  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 BIN = ROOT / ".venv" / "bin"
@@ -243,20 +246,12 @@ def run_orchestrated(
 
     settings = Settings.from_env()
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    log = (tmp / "daemon.log").open("w")
-    daemon = subprocess.Popen(
-        [str(BIN / "dagster-daemon"), "run", "-w", str(root / "workspace.yaml")],
-        env=env,
-        cwd=root,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    daemon = start_daemon(env, root)
     try:
         deadline = time.monotonic() + 180
         while not all(check.ok for check in run_checks(settings, SUBMIT_CHECKS)):
             if time.monotonic() > deadline or daemon.poll() is not None:
-                raise RuntimeError(f"the daemon never became ready; see {tmp / 'daemon.log'}")
+                raise RuntimeError(f"the daemon never became ready; see {daemon_log(env)}")
             time.sleep(1)
         t0 = time.time()
         submitted = subprocess.run(
@@ -280,7 +275,7 @@ def run_orchestrated(
             if daemon.poll() is not None:
                 raise RuntimeError(
                     f"dagster-daemon exited (code {daemon.returncode}) with {finished} of "
-                    f"{len(paths)} documents finished; see {tmp / 'daemon.log'}"
+                    f"{len(paths)} documents finished; see {daemon_log(env)}"
                 )
             time.sleep(1)
         seen_last = time.time()
@@ -304,7 +299,6 @@ def run_orchestrated(
         except subprocess.TimeoutExpired:
             os.killpg(daemon.pid, signal.SIGKILL)
             daemon.wait()
-        log.close()
     # CPU of the daemon's process tree (sensor, queue, code server, every run) and of `submit`.
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result.cpu_busy_seconds = (cpu_after.ru_utime + cpu_after.ru_stime) - (

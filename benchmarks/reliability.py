@@ -28,6 +28,9 @@ from pathlib import Path
 
 import pymupdf
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # docassets_tests starts the daemon
+from docassets_tests.daemon import start_daemon  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 SAMPLES = ROOT / "samples"
@@ -305,14 +308,7 @@ def daemon_stopped(folder: Path) -> Outcome:
     """SIGTERM to a live dagster-daemon; how soon after it a `doctor` call fails."""
     env = _env(folder)
     subprocess.run([str(ROOT / "scripts" / "dagster-home.sh")], env=env, check=True, capture_output=True)
-    daemon = subprocess.Popen(
-        [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    daemon = start_daemon(env)
     try:
         deadline = time.monotonic() + 180
         while _docassets(env, "doctor").returncode != 0:

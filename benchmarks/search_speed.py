@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from docassets.frames import SEARCH_INDEX_COLUMNS, search_index_rows
+from docassets.frames import MENTION_COLUMNS, SEARCH_INDEX_COLUMNS, search_index_rows
 from docassets.search import search
 from docassets.storage import tables as t
 from docassets.storage.tables import SEARCH_DDL, TableStore
@@ -372,8 +372,8 @@ class GrowingProject:
                     self.mention_counts[m["entity"]] += 1
                     rows["entity_mentions"].append(
                         (
-                            m["mention_id"],
                             document_id,
+                            m["mention_id"],
                             None,
                             0,
                             len(m["text"]),
@@ -407,21 +407,7 @@ LOADED = {
         "page_count",
         "encrypted",
     ),
-    "entity_mentions": (
-        "mention_id",
-        "document_id",
-        "chunk_index",
-        "start",
-        "end",
-        "text",
-        "label",
-        "normalized",
-        "page_number",
-        "bates",
-        "method",
-        "confidence",
-        "role",
-    ),
+    "entity_mentions": MENTION_COLUMNS,
     "entity_links": ("mention_id", "document_id", "project", "entity_id"),
 }
 

@@ -22,9 +22,7 @@ from docassets.storage.tables import TableStore
 from docassets.submission import submit_files
 
 from .conftest import _free_port, sample
-
-ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
+from .daemon import BIN, ROOT, daemon_log, start_daemon
 
 
 def test_submit_skips_a_duplicate_and_force_requeues_the_same_document(settings):
@@ -83,25 +81,6 @@ def _env(tmp_path: Path) -> dict[str, str]:
         PATH=f"{BIN}:{env['PATH']}",
     )
     return env
-
-
-def start_daemon(env: dict[str, str]) -> subprocess.Popen:
-    """A real dagster-daemon over the repository's workspace, in a session of its own (so a test
-    can stop it and every process it started). Its output goes to `daemon_log(env)`."""
-    with daemon_log(env).open("ab") as log:
-        return subprocess.Popen(
-            [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def daemon_log(env: dict[str, str]) -> Path:
-    """Beside DAGSTER_HOME, which some tests remove when they end."""
-    return Path(env["DAGSTER_HOME"]).parent / "dagster-daemon.log"
 
 
 def wait_until_healthy(env: dict[str, str], daemon: subprocess.Popen, timeout: float = 300) -> None:

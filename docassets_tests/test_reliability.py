@@ -30,7 +30,7 @@ from docassets.storage.tables import TableStore
 from docassets.submission import submit_files
 
 from .conftest import sample
-from .test_operations import start_daemon
+from .daemon import start_daemon
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"

@@ -24,8 +24,9 @@ import sqlalchemy as sa
 from docassets.storage.tables import TableStore
 
 from .conftest import _fresh_database, new_bucket, sample
+from .daemon import BIN, ROOT, start_daemon
 from .productions import scanned_production, text_production
-from .test_operations import BIN, ROOT, _docassets, _env, _wait_for, start_daemon, wait_until_healthy
+from .test_operations import _docassets, _env, _wait_for, wait_until_healthy
 
 SCANNED_PAGES = 44
 DAMAGED = {7: "smudge", 23: "cut", 38: "smudge"}

@@ -903,17 +903,15 @@ _STREET_KIND = (
     r"(?:Street|Avenue|Road|Boulevard|Place|Plaza|Drive|Lane|Way|Square|Parkway|Circle|Terrace|Highway|"
     r"Court|Trail|STREET|AVENUE|ROAD|BOULEVARD|PLACE|PLAZA|DRIVE|LANE|WAY|SQUARE|PARKWAY)"
 )
+# "West Wacker Drive", "K Street": the name of a street after its number
+_STREET_NAME = (
+    rf"(?:(?:[NSEW]|North|South|East|West)\.?[ \t]+)?(?:[A-Z][A-Za-z'\u2019\-]*[ \t]+){{0,3}}{_STREET_KIND}"
+)
 # On an address line of its own, or inline after a comma ("Nuveen Investments, 333 West Wacker Drive")
 _STREET = re.compile(
-    r"(?:^[ \t]*|(?<=,[ \t]))(?:\d+[A-Za-z]?|One|Two|Three)[ \t]+"
-    rf"(?P<street>(?:(?:[NSEW]|North|South|East|West)\.?[ \t]+)?"
-    rf"(?:[A-Z][A-Za-z'\u2019\-]*[ \t]+){{0,3}}{_STREET_KIND})\b",
-    re.M,
+    rf"(?:^[ \t]*|(?<=,[ \t]))(?:\d+[A-Za-z]?|One|Two|Three)[ \t]+(?P<street>{_STREET_NAME})\b", re.M
 )
-_STREET_AFTER_NUMBER = re.compile(
-    r"[ \t]+(?:(?:[NSEW]|North|South|East|West)\.?[ \t]+)?"
-    rf"(?:[A-Z][A-Za-z'\u2019\-]*[ \t]+){{0,3}}{_STREET_KIND}\b"
-)
+_STREET_AFTER_NUMBER = re.compile(rf"[ \t]+{_STREET_NAME}\b")
 
 
 def is_house_number(text: str, end: int) -> bool:
