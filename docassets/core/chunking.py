@@ -119,7 +119,7 @@ class Noise(NamedTuple):
 # Skipped: in no sentence, so never inside one; not a coverage gap when no chunk holds it;
 # blanked out before entity extraction (`entities.py`). Isolated: a sentence of its own, because
 # what it says matters (a CM/ECF stamp's docket and filing date, a page's Bates number).
-SKIPPED = frozenset({"page_number", "line_number", "star_page", "running_header"})
+SKIPPED = frozenset({"page_number", "line_number", "star_page", "running_header", "legend"})
 ISOLATED = frozenset({"stamp", "bates"})
 
 _LINE = re.compile(r"^[ \t]*(\S(?:[^\n]*\S)?)[ \t]*$", re.M)
@@ -192,7 +192,8 @@ def _running_key(line: str) -> str:
 def page_noise(pages: Sequence[Page]) -> list[list[Noise]]:
     """The layout noise of each page, offsets into that page's text.
 
-    Per page: `line_noise`, CM/ECF stamps and the line holding the page's Bates number. Across
+    Per page: `line_noise`, CM/ECF stamps, the page's Bates number and the legend beside it on
+    its line. Across
     pages: running headers and footers, lines among the first or last three lines of a page
     (not counting page numbers, stamps and Bates lines) that, numbers aside, recur on at least
     30% of the pages with text and on at least three. They are marked on every page except at
@@ -201,6 +202,7 @@ def page_noise(pages: Sequence[Page]) -> list[list[Noise]]:
     """
     per_page: list[list[Noise]] = []
     zones: list[list[tuple[int, int, bool, str]]] = []  # start, end, in the top zone, running key
+    stamp_lines: list[str] = []  # running keys of the lines holding a page's Bates number
     for page in pages:
         text = page.text
         noise = line_noise(text) + [Noise(s, e, "stamp") for s, e in stamp_spans(text)]
@@ -208,10 +210,24 @@ def page_noise(pages: Sequence[Page]) -> list[list[Noise]]:
         if page.bates:
             for start, end in lines[-5:] + lines[:3]:
                 if page.bates in text[start:end] and not any(n.start < end and start < n.end for n in noise):
-                    noise.append(Noise(start, end, "bates"))
+                    # the number is a mention; the rest of its line is the production's legend
+                    # ("CONFIDENTIAL - SUBJECT TO PROTECTIVE ORDER"), furniture like a running head
+                    at = text.index(page.bates, start, end)
+                    noise.append(Noise(at, at + len(page.bates), "bates"))
+                    noise += [
+                        Noise(s, e, "legend")
+                        for s, e in ((start, at), (at + len(page.bates), end))
+                        if text[s:e].strip()
+                    ]
+                    stamp_lines.append(_running_key(text[start:end]))
                     break
         taken = sorted(noise)
-        free = [(s, e) for s, e in lines if not any(n.start <= s and e <= n.end for n in taken)]
+        free = [
+            (s, e)
+            for s, e in lines
+            if not any(n.start <= s and e <= n.end for n in taken)
+            and not any(s <= n.start < e for n in taken if n.kind == "bates")  # the stamp's line
+        ]
         zone = [(s, e, True) for s, e in free[:_ZONE_LINES]] + [
             (s, e, False) for s, e in free[_ZONE_LINES:][-_ZONE_LINES:]
         ]
@@ -221,7 +237,8 @@ def page_noise(pages: Sequence[Page]) -> list[list[Noise]]:
         per_page.append(noise)
     with_text = sum(1 for page in pages if page.text.strip())
     threshold = max(3, math.ceil(_RUNNING_SHARE * with_text))
-    counts = Counter(key for zone in zones for key in {key for _, _, _, key in zone})
+    # A Bates line recurs too: where its stamp was unreadable, the line is a running head.
+    counts = Counter(key for zone in zones for key in {key for _, _, _, key in zone}) + Counter(stamp_lines)
     running = {key for key, count in counts.items() if count >= threshold and any(ch.isalpha() for ch in key)}
     for index, lines_of_zone in enumerate(zones):
         per_page[index] += [

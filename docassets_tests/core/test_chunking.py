@@ -15,10 +15,13 @@ from docassets.core.chunking import (
     document_text,
     layout_noise,
     line_noise,
+    mask_noise,
+    page_noise,
     page_spans,
     sentence_parts,
     split_sentences,
 )
+from docassets.core.entities import EntityExtractor, load_pipeline
 from docassets.core.models import PAGE_SEPARATOR, Page
 from docassets.core.pdf import ExtractionSettings, extract_pages
 
@@ -350,3 +353,27 @@ def test_no_pages_and_empty_pages_give_no_chunks():
 def test_an_impossible_budget_is_refused(max_tokens, overlap):
     with pytest.raises(ValueError, match="overlap"):
         chunk_pages([Page(1, "Text.", "text")], max_tokens=max_tokens, overlap=overlap)
+
+
+def test_a_productions_legend_beside_its_bates_numbers_is_no_text_even_where_the_stamp_is_unreadable():
+    legend = "CONFIDENTIAL - SUBJECT TO PROTECTIVE ORDER"
+    parties = ["Tarrant", "Oklahoma", "Texas", "Arkansas", "Louisiana", "Kiamichi"]
+    bodies = {n: f"{party} wrote to the River Master about the basin." for n, party in enumerate(parties, 1)}
+    pages = [  # page 4's stamp was unreadable
+        Page(
+            n,
+            f"{bodies[n]}\n\n{legend} WOMBAT {453 + n:06d}",
+            "ocr",
+            bates=None if n == 4 else f"WOMBAT {453 + n:06d}",
+        )
+        for n in range(1, 7)
+    ]
+    for page, noise in zip(pages, page_noise(pages), strict=True):
+        masked = mask_noise(page.text, noise)
+        assert "CONFIDENTIAL" not in masked and "PROTECTIVE" not in masked, (page.number, masked)
+        assert bodies[page.number] in masked
+        if page.bates:  # the number itself stays: it is a mention
+            assert page.bates in masked
+    mentions = EntityExtractor(load_pipeline()).extract_pages(pages)
+    assert not [m for m in mentions if "CONFIDENTIAL" in m.text.upper()], "a legend names no organisation"
+    assert sorted(m.text for m in mentions if m.label == "BATES") == sorted(p.bates for p in pages if p.bates)
